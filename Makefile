@@ -1,0 +1,41 @@
+# qmlp — the two commands a user needs: `make run` and `make test` (both do their own setup).
+SHELL   := /bin/bash
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PYTHON3 ?= python3
+# fusesoc generators and hooks find `python3` and `qmlp` on PATH: the venv comes first
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup system venv run test clean help
+
+help:
+	@echo "make setup  - system tools (apt) where missing, and $(VENV) with the Python dependencies"
+	@echo "make run    - setup, then the whole flow on the default data set, ending in the report"
+	@echo "make test   - setup, then the whole test suite (what CI runs)"
+	@echo "make clean  - remove build/ (models, ROMs, simulations, reports)"
+
+setup: system venv
+
+system:
+	@flows/setup.sh
+
+venv: $(VENV)/.installed
+
+# Re-install when the dependencies change; the stamp keeps `make setup` idempotent and quick.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+run: setup
+	qmlp train -q
+	qmlp sweep -q
+	qmlp infer -q --mode f32
+	qmlp infer -q --mode f32i8
+	qmlp infer -q --mode i8
+
+test: setup
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf build

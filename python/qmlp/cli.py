@@ -1,0 +1,189 @@
+"""The `qmlp` command. Each subcommand ends with one SPEC 3 summary line on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import Paths, TrainConfig
+from .data import DEFAULT_DATA
+from .errors import QmlpError
+
+
+def _int_list(s: str) -> list[int]:
+    """'1-8' -> 1..8, '-2:16' -> -2..16, '3,5,7' -> [3,5,7]."""
+    try:
+        if ":" in s:
+            a, b = s.split(":")
+            return list(range(int(a), int(b) + 1))
+        if "-" in s[1:] and "," not in s:
+            a, b = s[0] + s[1:].split("-", 1)[0], s[1:].split("-", 1)[1]
+            return list(range(int(a), int(b) + 1))
+        return [int(v) for v in s.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list or range of integers: {s!r}") from None
+
+
+def _paths(args) -> Paths:
+    return Paths(Path(args.build).resolve()) if args.build else Paths()
+
+
+def _pct(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def _model_and_data(args, paths: Paths):
+    """The float model and the data set with the validation split it was trained with."""
+    from . import model as mdl
+    from .data import load_dataset
+
+    mpath = Path(args.model) if args.model else paths.model_npz
+    m = mdl.load(mpath)
+    data = args.data or m.meta.get("data") or DEFAULT_DATA
+    ds = load_dataset(data, val_size=int(m.meta.get("val_size", 5000)), seed=int(m.meta.get("seed", 0)))
+    return m, ds, mpath
+
+
+def cmd_train(args) -> str:
+    from . import model as mdl
+    from .data import load_dataset
+    from .train import train
+
+    paths = _paths(args)
+    cfg = TrainConfig(data=Path(args.data or DEFAULT_DATA), seed=args.seed, epochs=args.epochs,
+                      batch_size=args.batch_size, lr=args.lr, val_size=args.val_size, bias=args.bias,
+                      limit=args.limit)
+    ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
+    m = train(cfg, ds, progress=not args.quiet)
+    npz = Path(args.out).resolve() if args.out else paths.model_npz
+    pth = npz.with_suffix(".pth")
+    mdl.save(m, npz, pth)
+    print(f"trained {cfg.epochs} epochs in {m.meta['train_seconds']:.1f} s; validation "
+          f"{_pct(m.meta['val_accuracy'])} %; saved {npz}", file=sys.stderr)
+    return f"TRAINED accuracy={_pct(m.meta['test_accuracy'])} model={pth}"
+
+
+def cmd_sweep(args) -> str:
+    from . import sweep
+
+    paths = _paths(args)
+    m, ds, _ = _model_and_data(args, paths)
+    t0 = time.perf_counter()
+    res = sweep.run(m, ds, wls=args.wl, fls=args.fl, rounds=args.rounds, progress=not args.quiet)
+    out = Path(args.out).resolve() if args.out else paths.sweep_dir
+    files = sweep.write(res, out, ds.name)
+    sys.stderr.write(files["md"].read_text())
+    print(f"sweep took {time.perf_counter() - t0:.1f} s; chart {files['png']}", file=sys.stderr)
+    fr = next(r for r in res.rows if r["mode"] == "float")
+    w8 = next((r for r in res.rows if r["mode"] == "global" and r["wl"] == 8), None)
+    w8s = _pct(w8["test_accuracy"]) if w8 else "na"
+    return f"SWEEP float={_pct(fr['test_accuracy'])} wl8={w8s} table={files['json']}"
+
+
+def _quant_for_infer(args, paths: Paths, m):
+    from . import quant, sweep
+
+    if args.quant:
+        return quant.load(args.quant)
+    for mode in ("per_layer", "global"):
+        p = sweep.model_path(paths.sweep_dir, 8, mode)
+        if p.is_file():
+            print(f"using quantized model {p}", file=sys.stderr)
+            return quant.load(p)
+    fls = [quant.maxabs_fl(w, 8) for w in m.weights]
+    print(f"no sweep result in {paths.sweep_dir}: quantizing to wl=8 with max-abs fl {fls}", file=sys.stderr)
+    return quant.quantize_model(m, 8, fls, {"mode": "maxabs"})
+
+
+def cmd_infer(args) -> str:
+    from tqdm import tqdm
+
+    from .forward import accuracy
+    from .infer import I8Config, logits
+
+    paths = _paths(args)
+    m, ds, _ = _model_and_data(args, paths)
+    q = None if args.mode == "f32" else _quant_for_infer(args, paths, m)
+    cfg = I8Config(fl_a=args.fl_a, acc_w=args.acc_w, shift=args.shift, fl_out=args.fl_out)
+    if q is not None and args.mode == "i8":
+        print(f"i8 layer 2: A in Q(8,{cfg.fl_a}), B in Q(8,{q.fls[1]}), ACC_W={cfg.acc_w}, "
+              f"SHIFT={cfg.resolve_shift(q.fls[1])}", file=sys.stderr)
+    x, y = ds.x_test, ds.y_test
+    if args.images is not None:
+        if args.images < 1:
+            raise QmlpError(f"--images must be at least 1, got {args.images}")
+        x, y = x[: args.images], y[: args.images]
+    chunks = [slice(i, i + 500) for i in range(0, len(x), 500)]
+    out = [logits(args.mode, x[c], m, q, cfg) for c in tqdm(chunks, desc=f"infer {args.mode}", unit="chunk",
+                                                           disable=args.quiet, leave=False)]
+    acc = accuracy(np.concatenate(out), y)
+    return f"ACCURACY mode={args.mode} accuracy={_pct(acc)} images={len(y)}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qmlp", description="Quantized MLP to FPGA: train, quantize, sweep, infer.")
+    p.add_argument("--version", action="version", version=f"qmlp {__import__('qmlp').__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--build", metavar="DIR", help="output folder (default: <repo>/build/qmlp, or $QMLP_BUILD)")
+    common.add_argument("--data", metavar="DIR",
+                        help=f"folder of MNIST-format IDX files (default: the model's, else {DEFAULT_DATA})")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    t = sub.add_parser("train", parents=[common], help="train the float32 MLP",
+                       description="Train the 784-128-64-10 tanh MLP with PyTorch (deterministic for a seed).")
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--val-size", type=int, default=5000, help="validation images carved from the training set")
+    t.add_argument("--bias", action="store_true", help="add biases (the lab's network has none)")
+    t.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
+    t.add_argument("--out", metavar="NPZ", help="model archive (default: BUILD/model/mlp.npz, .pth beside it)")
+    t.set_defaults(func=cmd_train)
+
+    s = sub.add_parser("sweep", parents=[common], help="choose fl per word length (global and per layer)",
+                       description="Quantize weights to Q(wl, fl) for each wl, choosing fl on the validation split.")
+    s.add_argument("--model", metavar="FILE", help="float model .npz or .pth (default: BUILD/model/mlp.npz)")
+    s.add_argument("--wl", type=_int_list, default=list(range(1, 9)), help="word lengths, e.g. 1-8 (default)")
+    s.add_argument("--fl", type=_int_list, default=list(range(-2, 17)),
+                   help="fraction lengths to search, e.g. -2:16 (default)")
+    s.add_argument("--rounds", type=int, default=2, help="coordinate-search rounds of the per-layer mode")
+    s.add_argument("--out", metavar="DIR", help="output folder (default: BUILD/sweep)")
+    s.set_defaults(func=cmd_sweep)
+
+    i = sub.add_parser("infer", parents=[common], help="test accuracy of an inference mode (golden models)",
+                       description="Run the test set through the bit-exact golden models of one inference mode.")
+    i.add_argument("--mode", choices=("f32", "f32i8", "i8"), required=True)
+    i.add_argument("--model", metavar="FILE", help="float model (default: BUILD/model/mlp.npz)")
+    i.add_argument("--quant", metavar="NPZ", help="quantized model (default: the sweep's wl=8 per-layer model)")
+    i.add_argument("--images", type=int, default=None, help="first N test images (default: all)")
+    i.add_argument("--fl-a", type=int, default=7, help="i8: layer-1 activations in Q(8, FL_A) (lab: 4)")
+    i.add_argument("--acc-w", type=int, default=32, help="i8: accumulator width (lab: 16)")
+    i.add_argument("--shift", type=int, default=None, help="i8: requantization shift (lab: 0; default: auto)")
+    i.add_argument("--fl-out", type=int, default=5, help="i8: layer-2 output format Q(8, FL_OUT) for auto shift")
+    i.set_defaults(func=cmd_infer)
+    return p
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        line = args.func(args)
+    except QmlpError as e:
+        print(f"qmlp {args.cmd}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"qmlp {args.cmd}: interrupted", file=sys.stderr)
+        return 130
+    print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

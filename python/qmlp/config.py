@@ -1,0 +1,70 @@
+"""Where qmlp keeps its outputs, and the settings shared by several stages."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .data import DEFAULT_DATA
+
+TOPOLOGY = (784, 128, 64, 10)
+LAYERS = ("fc1", "fc2", "fc3")
+
+
+def repo_root() -> Path | None:
+    """The checkout qmlp runs from (an editable install), or None for a plain install."""
+    here = Path(__file__).resolve().parents[2]
+    return here if (here / "fusesoc.conf").is_file() and (here / "python" / "qmlp").is_dir() else None
+
+
+def default_build_dir() -> Path:
+    """$QMLP_BUILD, else <repo>/build/qmlp for a checkout, else ./build/qmlp."""
+    env = os.environ.get("QMLP_BUILD")
+    if env:
+        return Path(env).resolve()
+    root = repo_root()
+    return (root if root else Path.cwd()) / "build" / "qmlp"
+
+
+@dataclass
+class Paths:
+    """Every file a stage reads or writes, derived from one build folder."""
+
+    build: Path = field(default_factory=default_build_dir)
+
+    @property
+    def model_dir(self) -> Path:
+        return self.build / "model"
+
+    @property
+    def model_pth(self) -> Path:
+        return self.model_dir / "mlp.pth"
+
+    @property
+    def model_npz(self) -> Path:
+        return self.model_dir / "mlp.npz"
+
+    @property
+    def sweep_dir(self) -> Path:
+        return self.build / "sweep"
+
+    @property
+    def roms_dir(self) -> Path:
+        return self.build / "roms"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.build / "report"
+
+
+@dataclass
+class TrainConfig:
+    data: Path = DEFAULT_DATA
+    seed: int = 0
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    val_size: int = 5000
+    bias: bool = False
+    limit: int | None = None  # train on the first N training images only (tests, quick looks)

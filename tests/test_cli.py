@@ -1,0 +1,81 @@
+"""The qmlp command end to end on a tiny budget: the SPEC 3 last lines and clean errors."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import need_default_data
+
+
+def qmlp(*args, check=True):
+    p = subprocess.run([sys.executable, "-m", "qmlp.cli", *args], capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"qmlp {' '.join(args)} failed ({p.returncode}):\n{p.stderr}")
+    return p
+
+
+def last_line(p):
+    return p.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    need_default_data()
+    build = tmp_path_factory.mktemp("build")
+    p = qmlp("train", "--build", str(build), "--epochs", "1", "--limit", "3000", "-q")
+    return build, p
+
+
+def test_train_line(trained):
+    build, p = trained
+    m = re.fullmatch(r"TRAINED accuracy=(\d+\.\d\d) model=(/\S+\.pth)", last_line(p))
+    assert m, last_line(p)
+    assert float(m.group(1)) > 60 and Path(m.group(2)).is_file()
+    assert (build / "model" / "mlp.npz").is_file()
+
+
+def test_sweep_and_infer_lines(trained):
+    build, _ = trained
+    p = qmlp("sweep", "--build", str(build), "--wl", "2,8", "--fl", "2:8", "--rounds", "1", "-q")
+    m = re.fullmatch(r"SWEEP float=(\d+\.\d\d) wl8=(\d+\.\d\d) table=(/\S+\.json)", last_line(p))
+    assert m, last_line(p)
+    rows = json.loads(Path(m.group(3)).read_text())
+    assert len(rows) == 5
+    assert (build / "sweep" / "accuracy.png").is_file() and (build / "sweep" / "sweep.md").is_file()
+    for mode in ("f32", "f32i8", "i8"):
+        p = qmlp("infer", "--build", str(build), "--mode", mode, "--images", "300", "-q")
+        m = re.fullmatch(rf"ACCURACY mode={mode} accuracy=(\d+\.\d\d) images=300", last_line(p))
+        assert m, last_line(p)
+        assert float(m.group(1)) > 50
+    # the lab's int8 layer: int16 accumulator, no shift, Q(8,4) activations
+    p = qmlp("infer", "--build", str(build), "--mode", "i8", "--images", "200", "--fl-a", "4", "--acc-w", "16",
+             "--shift", "0", "-q")
+    assert "ACC_W=16, SHIFT=0" in p.stderr and last_line(p).startswith("ACCURACY mode=i8")
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["train", "--data", "/nonexistent"], "data folder /nonexistent does not exist"),
+    (["sweep", "--model", "/nonexistent.npz"], "model file /nonexistent.npz not found"),
+    (["infer", "--mode", "i8", "--model", "/x.npz"], "not found"),
+    (["train", "--epochs", "0", "--limit", "10"], "must be positive"),
+])
+def test_errors_are_one_line(args, msg, tmp_path):
+    need_default_data()
+    p = qmlp(*args, "--build", str(tmp_path), check=False)
+    assert p.returncode == 2
+    assert msg in p.stderr and "Traceback" not in p.stderr
+
+
+def test_infer_bad_shift(trained):
+    build, _ = trained
+    p = qmlp("infer", "--build", str(build), "--mode", "i8", "--shift", "40", "--images", "5", check=False)
+    assert p.returncode == 2 and "SHIFT=40 out of range" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_help():
+    for sub in ("train", "sweep", "infer"):
+        assert "usage: qmlp " + sub in qmlp(sub, "--help").stdout
