@@ -1,0 +1,201 @@
+`default_nettype none
+// int8 x int8 matrix multiply: C = sat8(requant(wrap_ACC_W(A . B)))   (SPEC 4)
+//
+// The interface is what Vitis HLS emits for
+//   void matmul_i8(int8_t A[ROWS*INNER], int8_t B[INNER*COLS], int8_t C[ROWS*COLS])
+// (ap_ctrl_hs + ap_memory, one cycle of read latency), so that this module and an
+// HLS-generated one are drop-in replacements for each other. With LANES > 1, B and C are
+// cyclically partitioned into LANES banks packed side by side (bank l in bits
+// [l*W +: W]); LANES = 1 gives exactly the HLS port list.
+//
+// Schedule: for each row i, each group of LANES adjacent columns, k = 0..INNER-1 — one
+// A read (shared by the lanes) and one B read per lane every cycle, one MAC per lane per
+// cycle, no bubble between outputs. Pipeline:
+//   s0 issue addresses -> s1 memory data -> s2 product -> s3 accumulator -> C write.
+// The accumulator wraps at ACC_W bits (wrapping is associative: order does not matter) and
+// is requantized and saturated only on the way out, so the MAC fits one DSP48.
+// Only control is reset (synchronously): datapath registers can live inside DSP48s.
+module matmul_i8 #(
+  parameter integer ROWS  = 64,   // rows of A and C
+  parameter integer INNER = 128,  // columns of A, rows of B
+  parameter integer COLS  = 64,   // columns of B and C
+  parameter integer LANES = 1,    // MACs per cycle; must divide COLS
+  parameter integer ACC_W = 32,   // accumulator width, 16..32 (16: the lab's int16 sum)
+  parameter integer SHIFT = 0     // requantization shift, 0..ACC_W-1 (0: the lab's behaviour)
+) (
+  input  wire                                          ap_clk,
+  input  wire                                          ap_rst,
+  input  wire                                          ap_start,
+  output wire                                          ap_done,
+  output wire                                          ap_idle,
+  output wire                                          ap_ready,
+  output wire [$clog2(ROWS*INNER)-1:0]                 A_address0,
+  output wire                                          A_ce0,
+  input  wire [7:0]                                    A_q0,
+  output wire [LANES*$clog2(INNER*COLS/LANES)-1:0]     B_address0,
+  output wire [LANES-1:0]                              B_ce0,
+  input  wire [LANES*8-1:0]                            B_q0,
+  output wire [LANES*$clog2(ROWS*COLS/LANES)-1:0]      C_address0,
+  output wire [LANES-1:0]                              C_ce0,
+  output wire [LANES-1:0]                              C_we0,
+  output wire [LANES*8-1:0]                            C_d0
+);
+  localparam integer GROUPS = COLS / LANES;
+  localparam integer A_AW   = $clog2(ROWS * INNER);
+  localparam integer B_AW   = $clog2(INNER * GROUPS);
+  localparam integer C_AW   = $clog2(ROWS * GROUPS);
+  // counter widths (at least one bit, so that a dimension of 1 still works)
+  localparam integer KW = (INNER  > 1) ? $clog2(INNER)  : 1;
+  localparam integer GW = (GROUPS > 1) ? $clog2(GROUPS) : 1;
+  localparam integer IW = (ROWS   > 1) ? $clog2(ROWS)   : 1;
+
+`ifndef SYNTHESIS
+  initial begin
+    if (LANES < 1 || COLS % LANES != 0) begin
+      $display("ERROR: matmul_i8: LANES=%0d must divide COLS=%0d", LANES, COLS);
+      $finish;
+    end
+    if (ACC_W < 16 || ACC_W > 32) begin
+      $display("ERROR: matmul_i8: ACC_W=%0d out of range 16..32 (an int8 product needs 16 bits)", ACC_W);
+      $finish;
+    end
+    if (SHIFT < 0 || SHIFT >= ACC_W) begin
+      $display("ERROR: matmul_i8: SHIFT=%0d out of range 0..%0d", SHIFT, ACC_W - 1);
+      $finish;
+    end
+  end
+`endif
+
+  // ------------------------------------------------------------------ s0: issue
+  reg            run_q;        // issuing reads
+  reg [KW-1:0]   k_q;
+  reg [GW-1:0]   g_q;
+  reg [IW-1:0]   i_q;
+  reg [A_AW-1:0] a_row_q;      // i * INNER
+  reg [B_AW-1:0] b_k_q;        // k * GROUPS
+  reg [C_AW-1:0] c_idx_q;      // i * GROUPS + g: the output word of every lane's bank
+
+  // sized constants (slices of 32-bit integers keep Verilator -Wall quiet about widths)
+  localparam integer K_MAX_I = INNER - 1;
+  localparam integer G_MAX_I = GROUPS - 1;
+  localparam integer I_MAX_I = ROWS - 1;
+  localparam [KW-1:0]   K_MAX  = K_MAX_I[KW-1:0];
+  localparam [GW-1:0]   G_MAX  = G_MAX_I[GW-1:0];
+  localparam [IW-1:0]   I_MAX  = I_MAX_I[IW-1:0];
+  localparam [B_AW-1:0] B_STEP = GROUPS[B_AW-1:0];
+  localparam [A_AW-1:0] A_STEP = INNER[A_AW-1:0];
+  wire k_last = (k_q == K_MAX);
+  wire g_last = (g_q == G_MAX);
+  wire i_last = (i_q == I_MAX);
+
+  // pipeline flags: valid, first k, last k, last output of the block; output address
+  reg            v1_q, v2_q, v3_q;
+  reg            f1_q, f2_q;
+  reg            l1_q, l2_q, l3_q;
+  reg            e1_q, e2_q, e3_q;
+  reg [C_AW-1:0] c1_q, c2_q, c3_q;
+  reg            done_q;
+
+  wire busy = run_q | v1_q | v2_q | v3_q | done_q;
+  wire go   = ap_start & ~busy;
+
+  always @(posedge ap_clk) begin
+    if (ap_rst) begin
+      run_q   <= 1'b0;
+      k_q     <= {KW{1'b0}};
+      g_q     <= {GW{1'b0}};
+      i_q     <= {IW{1'b0}};
+      a_row_q <= {A_AW{1'b0}};
+      b_k_q   <= {B_AW{1'b0}};
+      c_idx_q <= {C_AW{1'b0}};
+    end else if (go) begin
+      run_q   <= 1'b1;
+      k_q     <= {KW{1'b0}};
+      g_q     <= {GW{1'b0}};
+      i_q     <= {IW{1'b0}};
+      a_row_q <= {A_AW{1'b0}};
+      b_k_q   <= {B_AW{1'b0}};
+      c_idx_q <= {C_AW{1'b0}};
+    end else if (run_q) begin
+      if (!k_last) begin
+        k_q   <= k_q + 1'b1;
+        b_k_q <= b_k_q + B_STEP;
+      end else begin
+        k_q     <= {KW{1'b0}};
+        b_k_q   <= {B_AW{1'b0}};
+        c_idx_q <= c_idx_q + 1'b1;
+        if (!g_last) begin
+          g_q <= g_q + 1'b1;
+        end else begin
+          g_q     <= {GW{1'b0}};
+          i_q     <= i_q + 1'b1;
+          a_row_q <= a_row_q + A_STEP;
+          if (i_last) run_q <= 1'b0;
+        end
+      end
+    end
+  end
+
+  wire [A_AW-1:0] a_addr = a_row_q + {{(A_AW > KW ? A_AW - KW : 0){1'b0}}, k_q};
+  wire [B_AW-1:0] b_addr = b_k_q + {{(B_AW > GW ? B_AW - GW : 0){1'b0}}, g_q};
+  assign A_address0 = a_addr;
+  assign A_ce0      = run_q;
+  assign B_address0 = {LANES{b_addr}};
+  assign B_ce0      = {LANES{run_q}};
+
+  // ------------------------------------------------------------------ s1..s3 flags
+  // valid bits and done are control (reset); the rest only matter while valid
+  always @(posedge ap_clk) begin
+    if (ap_rst) begin
+      v1_q <= 1'b0; v2_q <= 1'b0; v3_q <= 1'b0; done_q <= 1'b0;
+      l1_q <= 1'b0; l2_q <= 1'b0; l3_q <= 1'b0;
+      c1_q <= {C_AW{1'b0}}; c2_q <= {C_AW{1'b0}}; c3_q <= {C_AW{1'b0}};
+    end else begin
+      v1_q <= run_q;      v2_q <= v1_q;       v3_q <= v2_q;
+      l1_q <= run_q & k_last; l2_q <= l1_q;   l3_q <= l2_q;
+      c1_q <= c_idx_q;    c2_q <= c1_q;       c3_q <= c2_q;
+      done_q <= v3_q & l3_q & e3_q;
+    end
+  end
+  always @(posedge ap_clk) begin
+    f1_q <= (k_q == {KW{1'b0}}); f2_q <= f1_q;
+    e1_q <= k_last & g_last & i_last; e2_q <= e1_q; e3_q <= e2_q;
+  end
+
+  // ------------------------------------------------------------------ s2, s3: MAC lanes
+  wire we = v3_q & l3_q;
+  genvar l;
+  generate
+    for (l = 0; l < LANES; l = l + 1) begin : g_lane
+      reg signed [15:0]      prod_q;
+      reg signed [ACC_W-1:0] acc_q;
+      always @(posedge ap_clk) begin
+        prod_q <= $signed(A_q0) * $signed(B_q0[l*8 +: 8]);
+        // a new output starts from its first product: no separate clear cycle
+        if (f2_q) acc_q <= {{(ACC_W - 16){prod_q[15]}}, prod_q};
+        else      acc_q <= acc_q + {{(ACC_W - 16){prod_q[15]}}, prod_q};
+      end
+
+      // requantize: round half up by adding 2**(SHIFT-1) one bit wider, arithmetic shift
+      wire signed [ACC_W:0] wide = {acc_q[ACC_W-1], acc_q};
+      wire signed [ACC_W:0] rq;
+      if (SHIFT > 0) begin : g_shift
+        wire signed [ACC_W:0] rnd = wide + ({{ACC_W{1'b0}}, 1'b1} <<< (SHIFT - 1));
+        assign rq = rnd >>> SHIFT;
+      end else begin : g_noshift
+        assign rq = wide;
+      end
+      wire [7:0] sat = (rq > 127)  ? 8'sd127 :
+                       (rq < -128) ? 8'h80   : rq[7:0];
+      assign C_d0[l*8 +: 8] = we ? sat : 8'h00;  // no X on the port between writes
+      assign C_address0[l*C_AW +: C_AW] = c3_q;
+    end
+  endgenerate
+
+  assign C_ce0    = {LANES{we}};
+  assign C_we0    = {LANES{we}};
+  assign ap_done  = done_q;
+  assign ap_ready = done_q;
+  assign ap_idle  = ~busy;
+endmodule
+`default_nettype wire

@@ -1,0 +1,25 @@
+# Yosys script for qmlp's `synth` targets (edalize yosys_template; runs inside `yosys -p 'tcl ...'`).
+# edalize writes edalize_yosys_procs.tcl (files, defines, parameters, the synth command);
+# this script adds what the default template lacks: the resource report of SPEC 3.
+yosys -import
+source edalize_yosys_procs.tcl
+load_plugins
+yosys -import
+
+# top module and project name from the EDAM file FuseSoC wrote next to us
+lassign [exec python3 -m qmlp.synth edam-info] top name
+
+verilog_defaults -push
+verilog_defaults -add -defer
+set_defines
+set_incdirs
+read_files
+set_params
+verilog_defaults -pop
+
+synth $top
+
+tee -q -o qmlp_stat.json stat -json
+write_edif -pvector bra $name.edif
+# prints the RESOURCES line and writes resources.json; a failure stops the flow
+puts [exec python3 -m qmlp.synth resources qmlp_stat.json]
