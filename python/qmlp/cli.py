@@ -167,6 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--shift", type=int, default=None, help="i8: requantization shift (lab: 0; default: auto)")
     i.add_argument("--fl-out", type=int, default=5, help="i8: layer-2 output format Q(8, FL_OUT) for auto shift")
     i.set_defaults(func=cmd_infer)
+
+    c = sub.add_parser("csim", parents=[common], help="C simulation of an HLS kernel against the golden vectors",
+                       description="Compile an HLS C++ kernel with g++ and check it on the IP test vectors.")
+    from . import csim
+
+    csim.configure_parser(c)
+    c.set_defaults(func=csim.command)
     return p
 
 
@@ -182,7 +189,8 @@ def main(argv=None) -> int:
         print(f"qmlp {args.cmd}: interrupted", file=sys.stderr)
         return 130
     print(line, flush=True)
-    return 0
+    # a simulation that ran but failed its check still ends with its RESULT line
+    return 1 if line.startswith("RESULT pass=0") else 0
 
 
 if __name__ == "__main__":
