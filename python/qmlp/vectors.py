@@ -171,7 +171,7 @@ def make(p: MatmulParams) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
             out.append((a, b, golden.bits_from_f32(c)))
         else:  # f32i8
             a = _f32_A(rng, p, v % 5)
-            b, _ = _i8_block(rng, p, v % 4)
+            _, b = _i8_block(rng, p, v % 4)
             b = b.astype(np.int8)
             c = golden.matmul_f32i8(golden.f32_from_bits(a), b, p.fl_b)
             out.append((a, b.view(np.uint8), golden.bits_from_f32(c)))

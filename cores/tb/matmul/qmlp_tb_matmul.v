@@ -55,7 +55,6 @@ module qmlp_tb_matmul #(
 
   integer errors;       // protocol errors: X, bad addresses, timeouts, bad files
   integer mismatches;   // C words that differ from the golden model
-  integer in_run;
 
   initial clk = 1'b0;
   always #5 clk = ~clk;
@@ -105,11 +104,19 @@ module qmlp_tb_matmul #(
     end
   endgenerate
 
-  // ---- no X on any control output once reset is over
+  // ---- no X on any control output once reset is over; with +STRICT_X=1 (the handwritten
+  // IP) no X on any output at all, data and addresses included, even between accesses.
+  integer strict_x;
+  initial if (!$value$plusargs("STRICT_X=%d", strict_x)) strict_x = 0;
   always @(negedge clk) begin
     if (!rst && (^{done, idle, ready, A_ce0, B_ce0, C_ce0, C_we0} === 1'bx)) begin
       $display("ERROR: X on a control output at %0t: done=%b idle=%b ready=%b A_ce0=%b B_ce0=%b C_ce0=%b C_we0=%b",
                $time, done, idle, ready, A_ce0, B_ce0, C_ce0, C_we0);
+      errors = errors + 1;
+    end
+    if (!rst && strict_x != 0 && (^{A_address0, B_address0, C_address0, C_d0} === 1'bx)) begin
+      $display("ERROR: X on an address or data output at %0t (STRICT_X): A_address0=%h B_address0=%h C_address0=%h C_d0=%h",
+               $time, A_address0, B_address0, C_address0, C_d0);
       errors = errors + 1;
     end
   end
@@ -121,7 +128,7 @@ module qmlp_tb_matmul #(
 
   task fail_now;
     begin
-      $display("RESULT pass=0 vectors=0 mismatches=0 cycles=0");
+      $display("RESULT pass=0 vectors=%0d mismatches=%0d cycles=%0d", v, mismatches, max_cycles);
       finish_fail;
     end
   endtask
@@ -184,7 +191,7 @@ module qmlp_tb_matmul #(
   // ---- the run
   integer cycles, max_cycles, timeout, vec_mism, shown;
   initial begin
-    errors = 0; mismatches = 0; max_cycles = 0; shown = 0; in_run = 0;
+    errors = 0; mismatches = 0; max_cycles = 0; shown = 0; v = 0;
     rst = 1'b1; start = 1'b0;
     open_file(fm, "qmlp_vectors/meta.txt");
     r = $fscanf(fm, "%d %d %d %d %d %d %d", nvec, m_rows, m_inner, m_cols, m_aw, m_bw, m_cw);
