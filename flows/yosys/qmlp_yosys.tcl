@@ -20,6 +20,9 @@ verilog_defaults -pop
 synth $top
 
 tee -q -o qmlp_stat.json stat -json
-write_edif -pvector bra $name.edif
+# The netlist deliberately does not take the name edalize's Makefile expects ($name.edif):
+# that target then never looks up to date, so every `fusesoc run --target synth` runs Yosys
+# and prints its RESOURCES line instead of silently doing nothing.
+write_edif -pvector bra ${name}_yosys.edif
 # prints the RESOURCES line and writes resources.json; a failure stops the flow
 puts [exec python3 -m qmlp.synth resources qmlp_stat.json]

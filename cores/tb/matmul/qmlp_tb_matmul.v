@@ -164,8 +164,12 @@ module qmlp_tb_matmul #(
                    name, k, v, nvec, n);
           fail_now;
         end
+        if (^word === 1'bx) begin
+          $display("ERROR: %0s word %0d of vector %0d is not a hex number", name, k, v);
+          fail_now;
+        end
         if (word >> w != 0) begin
-          $display("ERROR: %0s word %0d of vector %0d (%h) is wider than %0d bits", name, k, v, word, w);
+          $display("ERROR: %0s word %0d of vector %0d (%0h) is wider than %0d bits", name, k, v, word, w);
           fail_now;
         end
         case (which)
