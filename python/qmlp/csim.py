@@ -22,7 +22,9 @@ from .config import Paths, repo_root
 from .errors import QmlpError
 from .vectors import KINDS, MatmulParams, write
 
-FLAGS = ["-std=c++17", "-O2", "-ffp-contract=off", "-fno-fast-math", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
+# -Wno-unused-label: HLS loop labels name the loops in Vitis reports; g++ never jumps to them
+FLAGS = ["-std=c++17", "-O2", "-ffp-contract=off", "-fno-fast-math", "-Wall", "-Wextra", "-Wno-unknown-pragmas",
+         "-Wno-unused-label"]
 KERNEL_MACRO = {"i8": "QMLP_KERNEL_I8", "f32i8": "QMLP_KERNEL_F32I8", "f32": "QMLP_KERNEL_F32"}
 DEFAULT_VECTORS = {"i8": 4, "f32i8": 5, "f32": 5}  # as the IP cores: every test pattern once
 _RESULT = re.compile(r"^RESULT pass=[01] vectors=\d+ mismatches=\d+ cycles=na$")
@@ -133,7 +135,9 @@ def command(args) -> str:
     exe = compile_kernel(p, work)
     if not args.vector_dir:
         vdir = write(work / "qmlp_vectors", p)
-    echo = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+    # -q drops the per-vector progress lines; mismatches and errors are always shown
+    echo = ((lambda line: line.startswith(("MISMATCH", "ERROR")) and print(line, flush=True)) if args.quiet
+            else (lambda line: print(line, flush=True)))
     print(f"qmlp csim: {p.kind} kernel {p.rows}x{p.inner} . {p.inner}x{p.cols}, LANES={p.lanes}"
           + (f", ACC_W={p.acc_w}, SHIFT={p.shift}" if p.kind == "i8" else "")
           + (f", FL_B={p.fl_b}" if p.kind == "f32i8" else "")

@@ -252,8 +252,11 @@ def package_solution(path: Path, kind: str, out: Path, vlnv: str, log=print) -> 
         log(f"qmlp.hls: WARNING: the RTL instantiates module(s) not in the solution's Verilog: {', '.join(missing)}.")
         log("qmlp.hls: WARNING: these are Xilinx IP (e.g. floating point, made by the *_ip.tcl files): Icarus, "
             "Verilator and Yosys cannot elaborate them; simulate with Vivado (cosim_design / xsim).")
-    core = package(sol.rtl, p, out, vlnv, source, sol.data, sol.ip_tcl, sol.report, waive_rtl=True)
-    where = "defaults of qmlp_hls.h" if not sol.defines else "cflags in hls.app"
+    where = "cflags in hls.app" if sol.defines else "defaults of qmlp_hls.h: no -D flags found in hls.app"
+    try:
+        core = package(sol.rtl, p, out, vlnv, source, sol.data, sol.ip_tcl, sol.report, waive_rtl=True)
+    except QmlpError as e:
+        raise QmlpError(f"{sol.folder}: {e} (block {overrides(p)} from the {where})") from None
     log(f"qmlp.hls: packaged {top} from {sol.folder} for {overrides(p)} ({where}) as {vlnv}")
     if sol.report:
         log(report_line(sol.report))

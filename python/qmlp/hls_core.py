@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from .errors import QmlpError
 from .vectors import WIDTHS, MatmulParams
@@ -175,7 +174,8 @@ def wrapper(p: MatmulParams, bank_prefixes: list[str], source: str, hint: str) -
 // The parameters are there so that the shared testbench instantiates this IP and the handwritten
 // one alike. Other values cannot work (the HLS RTL is fixed): a simulation stops at time 0 with a
 // RESULT pass=0 line, and synthesis fails on a module whose name says why.
-// B and C banks: bank l of the packed buses (bits [l*W +: W]) is the HLS port {bank_prefixes[0]}... of bank l.
+// Bank l of the packed B and C buses (bits [l*W +: W]) connects to the HLS ports of bank l
+// ({", ".join(bank_prefixes)} and their C counterparts).
 module matmul_{kind} #(
 {plist}
 ) (

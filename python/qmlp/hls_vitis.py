@@ -57,6 +57,9 @@ def run(p: MatmulParams, tool: str, cache: Path, log=print) -> Path:
         log(f"qmlp.hls: reusing the {Path(tool).name} run in {work}")
         return solution
     work.mkdir(parents=True, exist_ok=True)
+    if Path(tool).name == "vivado_hls":
+        log("qmlp.hls: WARNING: vivado_hls may not understand the Vitis HLS 2021.1+ pragma syntax of the kernels "
+            "(mode=, type=); check the log for ignored pragmas")
     cmd = command(tool, p)
     log(f"qmlp.hls: running {' '.join(cmd)} in {work} (log: {work / 'hls_run.log'})")
     with open(work / "hls_run.log", "w") as fh:

@@ -109,6 +109,8 @@ def _codegen(src: str, p: MatmulParams, workdir: Path) -> str:
         for l in range(p.lanes):
             rams += [f"B_{l}:1RW:matmul_i8__b_req__{l}:matmul_i8__b_resp__{l}:matmul_i8__b_wc__{l}",
                      f"C_{l}:1RW:matmul_i8__c_req__{l}:matmul_i8__c_resp__{l}:matmul_i8__c_wc__{l}"]
+        # worst_case_throughput=1 demands II = 1: left to itself, XLS settles for II = 2 on some
+        # blocks (next-state logic scheduled a stage after the state read).
         res = c_api.parse_ir_package(opt).schedule_and_codegen(
             generator="pipeline", pipeline_stages=PIPELINE_STAGES, worst_case_throughput=1, delay_model="unit", top=top,
             module_name=f"{TOP}_xls", reset="rst", reset_active_low=False, reset_data_path=True,
@@ -130,22 +132,21 @@ def adapter(p: MatmulParams) -> str:
     """Verilog that gives the XLS module the ports Vitis HLS emits for qmlp_matmul_i8."""
     L = p.lanes
     a_aw, b_aw, c_aw = _aw(p.rows * p.inner), _aw(p.inner * p.cols // L), _aw(p.rows * p.cols // L)
-    ports = ["  input  wire             ap_clk,",
-             "  input  wire             ap_rst,",
-             "  input  wire             ap_start,",
-             "  output wire             ap_done,",
-             "  output wire             ap_idle,",
-             "  output wire             ap_ready,",
-             f"  output wire [{a_aw - 1}:0]  A_address0,",
-             "  output wire             A_ce0,",
-             "  input  wire [7:0]       A_q0,"]
+
+    def port(direction: str, width: int, name: str) -> str:
+        rng = f"[{width - 1}:0]" if width > 1 else ""
+        return f"  {direction:<6} wire {rng:<7} {name},"
+
+    ports = [port("input", 1, n) for n in ("ap_clk", "ap_rst", "ap_start")]
+    ports += [port("output", 1, n) for n in ("ap_done", "ap_idle", "ap_ready")]
+    ports += [port("output", a_aw, "A_address0"), port("output", 1, "A_ce0"), port("input", 8, "A_q0")]
     conns, glue = [], []
     for l in range(L):
-        ports += [f"  output wire [{b_aw - 1}:0]  B_{l}_address0,", f"  output wire             B_{l}_ce0,",
-                  f"  input  wire [7:0]       B_{l}_q0,"]
+        ports += [port("output", b_aw, f"B_{l}_address0"), port("output", 1, f"B_{l}_ce0"),
+                  port("input", 8, f"B_{l}_q0")]
     for l in range(L):
-        ports += [f"  output wire [{c_aw - 1}:0]  C_{l}_address0,", f"  output wire             C_{l}_ce0,",
-                  f"  output wire             C_{l}_we0,", f"  output wire [7:0]       C_{l}_d0,"]
+        ports += [port("output", c_aw, f"C_{l}_address0"), port("output", 1, f"C_{l}_ce0"),
+                  port("output", 1, f"C_{l}_we0"), port("output", 8, f"C_{l}_d0")]
         conns += [f"    .B_{l}_addr(B_{l}_address0), .B_{l}_re(B_{l}_ce0), .B_{l}_rd_data(B_{l}_q0),"
                   f" .B_{l}_we(unused_b_we[{l}]), .B_{l}_wr_data(unused_b_wd[{l}*8 +: 8]),",
                   f"    .C_{l}_addr(C_{l}_address0), .C_{l}_we(C_{l}_we0), .C_{l}_wr_data(C_{l}_d0),"
@@ -169,7 +170,6 @@ module {TOP} (
 );
   reg  idle_q;
   wire start_rdy, done_vld, unused_done_data;  // unused_*: outputs XLS ties off
-
   wire          unused_a_we;
   wire [7:0]    unused_a_wd;
   wire [{L - 1}:0]    unused_b_we, unused_c_re;
