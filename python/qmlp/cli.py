@@ -124,6 +124,29 @@ def cmd_infer(args) -> str:
     return f"ACCURACY mode={args.mode} accuracy={_pct(acc)} images={len(y)}"
 
 
+def cmd_roms(args) -> str:
+    from . import roms
+    from .intnet import IntFormats
+
+    paths = _paths(args)
+    out = Path(args.out).resolve() if args.out else paths.roms_dir
+    cfg = None
+    if args.pe is not None or args.simd is not None:
+        cfg = roms.HwConfig(tuple(args.pe or roms.DEFAULT_PE), tuple(args.simd or roms.DEFAULT_SIMD))
+    fmt = None
+    if args.idx_bits is not None or args.fl_z is not None:
+        d = IntFormats()
+        fmt = IntFormats(idx_bits=args.idx_bits if args.idx_bits is not None else d.idx_bits,
+                         fl_z=args.fl_z if args.fl_z is not None else d.fl_z)
+    man, regen = roms.ensure(paths, cfg, fmt, quant_path=args.quant, out=out, force=args.force,
+                             progress=not args.quiet)
+    layers = man["layers"]
+    print(f"{'wrote' if regen else 'up to date:'} PE={[l['pe'] for l in layers]} SIMD={[l['simd'] for l in layers]}: "
+          f"{man['cycles_per_image']} cycles/image, {man['macs_per_cycle']} MACs/cycle; int8 golden accuracy "
+          f"{man['golden']['test_accuracy']:.2f} % on {man['golden']['images']} test images", file=sys.stderr)
+    return f"ROMS dir={out} manifest={out / 'manifest.json'}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qmlp", description="Quantized MLP to FPGA: train, quantize, sweep, infer.")
     p.add_argument("--version", action="version", version=f"qmlp {__import__('qmlp').__version__}")
@@ -167,6 +190,21 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--shift", type=int, default=None, help="i8: requantization shift (lab: 0; default: auto)")
     i.add_argument("--fl-out", type=int, default=5, help="i8: layer-2 output format Q(8, FL_OUT) for auto shift")
     i.set_defaults(func=cmd_infer)
+
+    r = sub.add_parser("roms", parents=[common], help="weight ROMs, tanh table and test vectors for qmlp:accel:mlp",
+                       description="Write the accelerator's memory init files (.hex/.mem/.coe), its parameter "
+                                   "header and test vectors from a wl=8 quantized model, with a manifest.")
+    r.add_argument("--quant", metavar="NPZ", help="wl=8 quantized model (default: the sweep's per-layer wl=8 model; "
+                                                    "made, and a model trained, when missing)")
+    r.add_argument("--pe", type=_int_list, default=None,
+                   help="neurons computed in parallel per layer, e.g. 4,16,2 (default: keep the folder's, else 4,16,2)")
+    r.add_argument("--simd", type=_int_list, default=None,
+                   help="inputs per cycle per layer, e.g. 49,1,1 (default: keep the folder's, else 49,1,1)")
+    r.add_argument("--idx-bits", type=int, default=None, help="tanh table index width T (default 8)")
+    r.add_argument("--fl-z", type=int, default=None, help="tanh input format Q(T, FL_Z) (default 5: [-4, 4))")
+    r.add_argument("--out", metavar="DIR", help="output folder (default: BUILD/roms, what qmlp:accel:mlp uses)")
+    r.add_argument("--force", action="store_true", help="rewrite even when up to date")
+    r.set_defaults(func=cmd_roms)
 
     c = sub.add_parser("csim", parents=[common], help="C simulation of an HLS kernel against the golden vectors",
                        description="Compile an HLS C++ kernel with g++ and check it on the IP test vectors.")

@@ -121,8 +121,14 @@ def requant(v, shift: int) -> np.ndarray:
     return (v + (np.int64(1) << (shift - 1))) >> shift
 
 
+def sat(v, bits: int) -> np.ndarray:
+    """Saturate integers to a signed `bits`-bit range (int64 array)."""
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return np.clip(np.asarray(v, dtype=np.int64), lo, hi)
+
+
 def sat8(v) -> np.ndarray:
-    return np.clip(np.asarray(v, dtype=np.int64), -128, 127).astype(np.int8)
+    return sat(v, 8).astype(np.int8)
 
 
 def matmul_acc_i8(a_codes, b_codes, acc_w: int = 32) -> np.ndarray:

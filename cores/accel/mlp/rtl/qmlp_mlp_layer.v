@@ -1,0 +1,218 @@
+`default_nettype none
+// One fully connected layer of the MLP: N outputs of K int8 inputs, PE neurons x SIMD inputs
+// per cycle, weights in a ROM, then (hidden layers) requantize and tanh by table.
+//
+// Schedule per image: for group n = 0..N/PE-1 (PE neurons), for chunk c = 0..K/SIMD-1:
+// read SIMD inputs and ROM word n*(K/SIMD)+c (PE x SIMD weights), so an image takes exactly
+// (N/PE)*(K/SIMD) cycles and images follow each other without a gap when the next input slot
+// is full and the next output slot free. Pipeline (cycles after the read is issued):
+//   1 input word and ROM word   2 PE*SIMD products   2+D adder trees (D = clog2 SIMD)
+//   3+D accumulator (int32, exact here)   LAST: write the accumulators (logits)
+//   4+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   5+D tanh table   -> write PE bytes
+// Only control is reset; products, trees and accumulators are plain registers (DSP48s).
+module qmlp_mlp_layer #(
+  parameter integer K        = 784,
+  parameter integer N        = 128,
+  parameter integer PE       = 4,
+  parameter integer SIMD     = 49,
+  parameter integer SHIFT    = 7,      // requantization shift of a hidden layer
+  parameter integer IDX_BITS = 8,      // tanh table index width T
+  parameter integer LAST     = 0,      // 1: output layer, writes int32 accumulators
+  parameter integer NBUF_IN  = 3,      // slots of the input buffer (pointer wraps at NBUF_IN)
+  parameter integer NBUF_OUT = 3,
+  parameter         ROM_FILE = "qmlp_roms/fc1.mem",
+  parameter         LUT_FILE = "qmlp_roms/tanh.mem",
+  // derived, not meant to be set
+  parameter integer OW       = (LAST != 0) ? 32 : 8,
+  parameter integer SWI      = (NBUF_IN > 1) ? $clog2(NBUF_IN) : 1,
+  parameter integer SWO      = (NBUF_OUT > 1) ? $clog2(NBUF_OUT) : 1,
+  parameter integer CAW      = $clog2(K / SIMD > 1 ? K / SIMD : 2),
+  parameter integer GAW      = $clog2(N / PE > 1 ? N / PE : 2)
+) (
+  input  wire                clk_i,
+  input  wire                rst_i,
+  // input buffer
+  input  wire [NBUF_IN-1:0]  in_full_i,
+  output wire [SWI-1:0]      in_slot_o,
+  output wire [CAW-1:0]      in_addr_o,
+  input  wire [SIMD*8-1:0]   in_data_i,
+  output wire                in_release_o,
+  output wire [SWI-1:0]      in_release_slot_o,
+  // output buffer
+  input  wire [NBUF_OUT-1:0] out_full_i,
+  output wire                out_we_o,
+  output wire [SWO-1:0]      out_slot_o,
+  output wire [GAW-1:0]      out_addr_o,
+  output wire [PE*OW-1:0]    out_data_o,
+  output wire                out_commit_o,
+  output wire [SWO-1:0]      out_commit_slot_o
+);
+  localparam integer CHUNKS = K / SIMD;
+  localparam integer GROUPS = N / PE;
+  localparam integer DEPTH  = CHUNKS * GROUPS;
+  localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
+  localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;
+  localparam integer TW     = 16 + D;                        // adder tree output width
+  localparam integer ACC_ST = 3 + D;                          // stage where acc_q is final
+  localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
+
+  localparam integer C_MAX_I = CHUNKS - 1;
+  localparam integer G_MAX_I = GROUPS - 1;
+  localparam integer SI_MAX_I = NBUF_IN - 1;
+  localparam integer SO_MAX_I = NBUF_OUT - 1;
+  localparam [CAW-1:0] C_MAX  = C_MAX_I[CAW-1:0];
+  localparam [GAW-1:0] G_MAX  = G_MAX_I[GAW-1:0];
+  localparam [SWI-1:0] SI_MAX = SI_MAX_I[SWI-1:0];
+  localparam [SWO-1:0] SO_MAX = SO_MAX_I[SWO-1:0];
+
+`ifndef SYNTHESIS
+  initial begin
+    if (K % SIMD != 0 || N % PE != 0) begin
+      $display("ERROR: qmlp_mlp_layer: SIMD=%0d must divide K=%0d and PE=%0d must divide N=%0d", SIMD, K, PE, N);
+      $finish;
+    end
+  end
+`endif
+
+  // ------------------------------------------------------------------ issue
+  reg            run_q;
+  reg [CAW-1:0]  c_q;
+  reg [GAW-1:0]  n_q;
+  reg [RAW-1:0]  a_q;         // ROM address n*CHUNKS + c
+  reg [SWI-1:0]  rs_q;        // input slot of the image being issued (or next)
+  reg [SWO-1:0]  ws_q;        // output slot it will be written to
+
+  wire c_last   = (c_q == C_MAX);
+  wire n_last   = (n_q == G_MAX);
+  wire img_last = run_q & c_last & n_last;
+  wire [SWI-1:0] rs_next = (rs_q == SI_MAX) ? {SWI{1'b0}} : rs_q + 1'b1;
+  wire [SWO-1:0] ws_next = (ws_q == SO_MAX) ? {SWO{1'b0}} : ws_q + 1'b1;
+  wire ready_now  = in_full_i[rs_q] & ~out_full_i[ws_q];
+  wire ready_next = in_full_i[rs_next] & ~out_full_i[ws_next];
+
+  always @(posedge clk_i) begin
+    if (rst_i) begin
+      run_q <= 1'b0;
+      c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}}; a_q <= {RAW{1'b0}};
+      rs_q <= {SWI{1'b0}}; ws_q <= {SWO{1'b0}};
+    end else if (!run_q) begin
+      run_q <= ready_now;
+    end else if (!c_last) begin
+      c_q <= c_q + 1'b1;
+      a_q <= a_q + 1'b1;
+    end else if (!n_last) begin
+      c_q <= {CAW{1'b0}};
+      n_q <= n_q + 1'b1;
+      a_q <= a_q + 1'b1;
+    end else begin
+      // last read of this image: go straight on with the next one if it is there
+      c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}}; a_q <= {RAW{1'b0}};
+      rs_q <= rs_next; ws_q <= ws_next;
+      run_q <= ready_next;
+    end
+  end
+
+  assign in_slot_o         = rs_q;
+  assign in_addr_o         = c_q;
+  assign in_release_o      = img_last;   // the read is captured at this edge: the slot is done
+  assign in_release_slot_o = rs_q;
+
+  // ------------------------------------------------------------------ flag pipeline
+  // v: valid, f: first chunk, l: last chunk, e: last read of an image; g: group; s: out slot
+  reg [WR_ST:1]  v_sr, e_sr, l_sr;
+  reg [ACC_ST:1] f_sr;
+  reg [GAW-1:0]  g_sr [1:WR_ST];
+  reg [SWO-1:0]  s_sr [1:WR_ST];
+  integer t;
+  always @(posedge clk_i) begin
+    if (rst_i) begin
+      v_sr <= {WR_ST{1'b0}};
+      e_sr <= {WR_ST{1'b0}};
+    end else begin
+      v_sr <= {v_sr[WR_ST-1:1], run_q};
+      e_sr <= {e_sr[WR_ST-1:1], img_last};
+    end
+  end
+  always @(posedge clk_i) begin
+    f_sr <= {f_sr[ACC_ST-1:1], (c_q == {CAW{1'b0}})};
+    l_sr <= {l_sr[WR_ST-1:1], c_last};
+    g_sr[1] <= n_q;
+    s_sr[1] <= ws_q;
+    for (t = 2; t <= WR_ST; t = t + 1) begin
+      g_sr[t] <= g_sr[t-1];
+      s_sr[t] <= s_sr[t-1];
+    end
+  end
+
+  // ------------------------------------------------------------------ weights
+  reg [PE*SIMD*8-1:0] rom [0:DEPTH-1];
+  reg [PE*SIMD*8-1:0] w_q;
+  initial $readmemh(ROM_FILE, rom);
+  always @(posedge clk_i) w_q <= rom[a_q];
+
+  // ------------------------------------------------------------------ lanes
+  wire acc_en    = v_sr[ACC_ST - 1];     // tree output of a valid read arrives this cycle
+  wire acc_first = f_sr[ACC_ST - 1];
+
+  // Products and the adder tree of one lane live in one register array laid out as a binary
+  // heap: leaves NP..NP+SIMD-1 are the registered products, node i the registered sum of
+  // nodes 2i and 2i+1, node 1 the sum, D = log2(NP) cycles after the products. Written with
+  // loops over an array rather than a flat bus of products: Icarus re-evaluates every reader
+  // of a bus when any slice changes, which made a 49-input tree crawl.
+  localparam integer NP = 1 << D;
+  genvar p;
+  generate
+    for (p = 0; p < PE; p = p + 1) begin : g_pe
+      reg signed [TW-1:0] node [1:2*NP-1];
+      integer s, i;
+      always @(posedge clk_i) begin
+        for (s = 0; s < NP; s = s + 1)
+          if (s < SIMD)
+            node[NP + s] <= $signed(in_data_i[s*8 +: 8]) * $signed(w_q[(p*SIMD + s)*8 +: 8]);
+          else
+            node[NP + s] <= {TW{1'b0}};
+        for (i = 1; i < NP; i = i + 1)
+          node[i] <= node[2*i] + node[2*i + 1];
+      end
+      wire [TW-1:0] tree = node[1];
+
+      // exact: |acc| <= 784 * 128 * 128 < 2**31
+      reg signed [31:0] acc_q;
+      wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree};
+      always @(posedge clk_i)
+        if (acc_en) acc_q <= acc_first ? tree32 : acc_q + tree32;
+
+      if (LAST != 0) begin : g_logit
+        assign out_data_o[p*32 +: 32] = acc_q;
+      end else begin : g_act
+        // round half up, arithmetic shift, saturate to the T-bit table index
+        wire signed [32:0] wide = {acc_q[31], acc_q};
+        wire signed [32:0] rq;
+        if (SHIFT > 0) begin : g_shift
+          assign rq = (wide + (33'sd1 <<< (SHIFT - 1))) >>> SHIFT;
+        end else begin : g_noshift
+          assign rq = wide;
+        end
+        localparam signed [32:0] ZHI = (33'sd1 <<< (IDX_BITS - 1)) - 33'sd1;
+        localparam signed [32:0] ZLO = -(33'sd1 <<< (IDX_BITS - 1));
+        reg [IDX_BITS-1:0] z_q;
+        always @(posedge clk_i)
+          z_q <= (rq > ZHI) ? ZHI[IDX_BITS-1:0] :
+                 (rq < ZLO) ? ZLO[IDX_BITS-1:0] : rq[IDX_BITS-1:0];
+        // table index = z + 2**(T-1): flip the sign bit. Each lane reads its own copy.
+        reg [7:0] lut [0:(1 << IDX_BITS) - 1];
+        initial $readmemh(LUT_FILE, lut);
+        reg [7:0] act_q;
+        always @(posedge clk_i) act_q <= lut[{~z_q[IDX_BITS-1], z_q[IDX_BITS-2:0]}];
+        assign out_data_o[p*8 +: 8] = act_q;
+      end
+    end
+  endgenerate
+
+  assign out_we_o          = v_sr[WR_ST] & l_sr[WR_ST];
+  assign out_slot_o        = s_sr[WR_ST];
+  assign out_addr_o        = g_sr[WR_ST];
+  assign out_commit_o      = e_sr[WR_ST];
+  assign out_commit_slot_o = s_sr[WR_ST];
+endmodule
+`default_nettype wire
