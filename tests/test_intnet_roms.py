@@ -1,0 +1,127 @@
+"""The int8 golden network (intnet) and the ROM files (roms) it is shipped in."""
+
+import json
+
+import numpy as np
+import pytest
+
+from qmlp import intnet, quant, roms
+from qmlp.errors import QmlpError
+
+
+@pytest.fixture(scope="module")
+def qmodel(small_model):
+    fls = [quant.maxabs_fl(w, 8) for w in small_model.weights]
+    return quant.quantize_model(small_model, 8, fls)
+
+
+def ref_forward(net, x):
+    """Plain-Python reference of the integer pipeline, one image at a time."""
+    half = 1 << (net.fmt.idx_bits - 1)
+    out = []
+    for img in x:
+        a = [int(v) for v in img]
+        for l in range(3):
+            w = net.w_codes[l].astype(int)
+            acc = [sum(a[k] * int(w[j, k]) for k in range(len(a))) for j in range(w.shape[0])]
+            if l == 2:
+                out.append(acc)
+                break
+            s = net.shifts[l]
+            z = [min(half - 1, max(-half, (v + (1 << (s - 1))) >> s if s else v)) for v in acc]
+            a = [int(net.tanh_lut[v + half]) for v in z]
+    return np.array(out)
+
+
+def test_forward_matches_reference(qmodel, dataset):
+    net = intnet.build(qmodel)
+    u8 = np.round(dataset.x_test[:3] * 255).astype(np.uint8)
+    x = intnet.pixels_to_codes(u8)
+    logits, cls = intnet.forward(net, x)
+    np.testing.assert_array_equal(logits, ref_forward(net, x))
+    np.testing.assert_array_equal(cls, np.argmax(ref_forward(net, x), axis=1))
+
+
+def test_close_to_float(qmodel, small_model, dataset):
+    net = intnet.build(qmodel)
+    u8 = np.round(dataset.x_test * 255).astype(np.uint8)
+    acc = intnet.accuracy(net, u8, dataset.y_test)
+    assert abs(acc - small_model.meta["test_accuracy"]) < 1.0
+
+
+def test_tanh_table():
+    fmt = intnet.IntFormats()
+    t = intnet.tanh_table(fmt)
+    assert len(t) == 256 and t.dtype == np.int8
+    assert t[128] == 0                       # z = 0
+    assert t[0] == -128 and t[255] == 127    # tanh(-4) * 128 = -127.9 -> -128; tanh(3.97) * 128 -> 127
+    assert np.all(np.diff(t.astype(int)) >= 0)
+
+
+def test_input_codes():
+    c = intnet.pixels_to_codes(np.array([0, 1, 128, 254, 255], np.uint8))
+    np.testing.assert_array_equal(c, [0, 1, 64, 127, 127])   # 1/255*128 = 0.502 -> 1; 1.0 saturates at 127
+
+
+def test_bad_models(qmodel):
+    with pytest.raises(QmlpError, match="needs wl=8"):
+        intnet.build(quant.QuantModel(6, qmodel.fls, qmodel.codes))
+    with pytest.raises(QmlpError, match="no right shift"):
+        intnet.build(qmodel, intnet.IntFormats(fl_z=30))
+    with pytest.raises(QmlpError, match="has biases"):
+        intnet.build(quant.QuantModel(8, qmodel.fls, qmodel.codes, [np.zeros(n, np.int8) for n in (128, 64, 10)]))
+    with pytest.raises(QmlpError, match="index width 20"):
+        intnet.build(qmodel, intnet.IntFormats(idx_bits=20))
+
+
+def test_rom_layout_and_determinism(qmodel, dataset, tmp_path):
+    net = intnet.build(qmodel)
+    cfg = roms.HwConfig((4, 16, 2), (49, 1, 1))
+    u8 = np.round(dataset.x_test[:20] * 255).astype(np.uint8)
+    m1 = roms.write(tmp_path / "a", net, cfg, u8, dataset.y_test[:20])
+    m2 = roms.write(tmp_path / "b", net, cfg, u8, dataset.y_test[:20])
+    for f in sorted(p.name for p in (tmp_path / "a").iterdir()):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    assert m1 == m2
+    # word n*chunks + c, byte p*simd + s holds W[n*pe + p][c*simd + s]
+    lines = (tmp_path / "a" / "fc1.hex").read_text().split()
+    assert len(lines) == 32 * 16 and all(len(l) == 4 * 49 * 2 for l in lines)
+    n, c, p, s = 3, 5, 2, 7
+    word = bytes.fromhex(lines[n * 16 + c])[::-1]            # little-endian bytes
+    assert np.uint8(word[p * 49 + s]).view(np.int8) == net.w_codes[0][n * 4 + p, c * 49 + s]
+    mem = (tmp_path / "a" / "fc1.mem").read_text().split()
+    assert mem[0] == "@00000000" and mem[1:] == lines
+    coe = (tmp_path / "a" / "fc1.coe").read_text()
+    assert coe.startswith("memory_initialization_radix=16;") and coe.rstrip().endswith(lines[-1] + ";")
+    hdr = (tmp_path / "a" / "qmlp_mlp_params.vh").read_text()
+    assert "`define QMLP_MLP_PE1 4" in hdr and "`define QMLP_MLP_SIMD1 49" in hdr
+    man = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert man["layers"][0]["rom_depth"] == 512 and man["layers"][0]["rom_width"] == 1568
+    assert man["cycles_per_image"] == 512 and man["macs_per_cycle"] == 214
+    # expected outputs: 10 logits + class per image, from the golden model
+    exp = (tmp_path / "a" / "expected.hex").read_text().split()
+    logits, cls = intnet.forward(net, intnet.pixels_to_codes(u8))
+    assert len(exp) == 20 * 11 and int(exp[10], 16) == cls[0]
+    assert np.int32(np.uint32(int(exp[3], 16))) == logits[0, 3]
+
+
+def test_verify_catches_edits(qmodel, dataset, tmp_path):
+    net = intnet.build(qmodel)
+    u8 = np.round(dataset.x_test[:4] * 255).astype(np.uint8)
+    roms.write(tmp_path, net, roms.HwConfig(), u8, dataset.y_test[:4])
+    roms.verify(tmp_path)
+    p = tmp_path / "fc2.mem"
+    p.write_text(p.read_text().replace("\n", "\n0", 1))
+    with pytest.raises(QmlpError, match="fc2.mem does not match the hash"):
+        roms.verify(tmp_path)
+
+
+@pytest.mark.parametrize("pe,simd,msg", [
+    ((3, 16, 2), (49, 1, 1), "layer 1: PE=3 must divide its 128 outputs"),
+    ((4, 16, 2), (50, 1, 1), "layer 1: SIMD=50 must divide its 784 inputs"),
+    ((4, 16, 10), (49, 1, 64), "layer 3: PE=10 x SIMD=64 leaves a ROM of depth 1"),
+    ((4, 16), (49, 1, 1), "need 3 PE and 3 SIMD values"),
+])
+def test_bad_configs(pe, simd, msg):
+    with pytest.raises(QmlpError, match=msg.replace("(", r"\(").replace(")", r"\)")):
+        roms.HwConfig(pe, simd).check()
