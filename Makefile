@@ -6,12 +6,13 @@ PYTHON3 ?= python3
 # fusesoc generators and hooks find `python3` and `qmlp` on PATH: the venv comes first
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup system venv run test clean help
+.PHONY: setup system venv run test bench clean help
 
 help:
 	@echo "make setup  - system tools (apt) where missing, and $(VENV) with the Python dependencies"
 	@echo "make run    - setup, then the whole flow on the default data set, ending in the report"
 	@echo "make test   - setup, then the whole test suite (what CI runs)"
+	@echo "make bench  - accelerator speed, and the fastest configuration that fits the xc7z020 (~8 min)"
 	@echo "make clean  - remove build/ (models, ROMs, simulations, reports)"
 
 setup: system venv
@@ -28,11 +29,10 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 run: setup
-	qmlp train -q
-	qmlp sweep -q
-	qmlp infer -q --mode f32
-	qmlp infer -q --mode f32i8
-	qmlp infer -q --mode i8
+	qmlp report
+
+bench: setup
+	qmlp bench
 
 test: setup
 	$(PY) -m pytest -q

@@ -100,8 +100,11 @@ def check_vivado_setup(core: str, top: str, sources: list[str] = (), mems: list[
     assert "write_bitstream" not in code and "-to_step" not in code
 
     # the make goal the build step runs, listed by `make -n` (nothing is executed)
-    env = {k: v for k, v in fusesoc_env().items() if k not in ("EDALIZE_LAUNCHER", "MAKEFLAGS")}
-    p = subprocess.run(["make", "-n", "-f", "qmlp_vivado.mk", "qmlp-vivado"], cwd=wd, capture_output=True,
+    # (without the variables of an enclosing `make test`, which would add "Entering directory" lines)
+    env = {k: v for k, v in fusesoc_env().items()
+           if k not in ("EDALIZE_LAUNCHER", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
+    p = subprocess.run(["make", "--no-print-directory", "-n", "-f", "qmlp_vivado.mk", "qmlp-vivado"], cwd=wd,
+                       capture_output=True,
                        text=True, env=env, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     steps = [line.strip() for line in p.stdout.splitlines() if line.strip()]
@@ -301,3 +304,14 @@ def test_resources_command_errors(tmp_path):
 def test_resources_function_matches_fixture_files():
     r = resources(FIXTURES / "utilization.rpt", FIXTURES / "timing.rpt")
     assert r["tool"] == "vivado" and r["bram18"] == 21 and r["period_ns"] == 10.0
+
+
+def test_accelerator_vivado_setup():
+    """The accelerator's Vivado project reads its ROMs (read_mem) and refers to them by name."""
+    wd = check_vivado_setup("qmlp:accel:mlp", "mlp_accel",
+                            sources=["mlp_accel.v", "qmlp_mlp_layer.v", "qmlp_mlp_buf.v"],
+                            mems=["fc1.mem", "fc2.mem", "fc3.mem", "tanh.mem"])
+    tcl = (wd / "qmlp_accel_mlp_0.1.0.tcl").read_text()
+    assert re.search(r"^set_property verilog_define \{QMLP_ROMS_BY_NAME=1 \} \[get_filesets sources_1\]$", tcl, re.M)
+    for f in ("fc1.mem", "tanh.mem"):
+        assert (wd / "qmlp_roms" / f).is_file()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +30,11 @@ def _int_list(s: str) -> list[int]:
 
 
 def _paths(args) -> Paths:
-    return Paths(Path(args.build).resolve()) if args.build else Paths()
+    if args.build:
+        # FuseSoC hooks and generators run in other processes: they find the folder here
+        os.environ["QMLP_BUILD"] = str(Path(args.build).resolve())
+        return Paths(Path(args.build).resolve())
+    return Paths()
 
 
 def _pct(v: float) -> str:
@@ -147,6 +152,27 @@ def cmd_roms(args) -> str:
     return f"ROMS dir={out} manifest={out / 'manifest.json'}"
 
 
+def cmd_report(args) -> str:
+    from . import report
+
+    if args.jobs < 1:
+        raise QmlpError(f"--jobs must be at least 1, got {args.jobs}")
+    out = report.run(_paths(args), jobs=args.jobs)
+    print(report.summary(out), file=sys.stderr)
+    return f"REPORT dir={out}"
+
+
+def cmd_bench(args) -> str:
+    from . import bench
+
+    if args.images < 2:
+        raise QmlpError(f"--images must be at least 2 (cycles per image need two images), got {args.images}")
+    d, best = bench.run(_paths(args), args.images, args.max_synth)
+    return (f"BENCH default_cycles_per_image={d['cycles_per_image']} default_latency={d['latency']} "
+            f"best_cycles_per_image={best['cycles_per_image']} best_pe={','.join(map(str, best['pe']))} "
+            f"best_simd={','.join(map(str, best['simd']))} dsp={best['dsp']} lut={best['lut']} bram18={best['bram18']}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qmlp", description="Quantized MLP to FPGA: train, quantize, sweep, infer.")
     p.add_argument("--version", action="version", version=f"qmlp {__import__('qmlp').__version__}")
@@ -205,6 +231,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--out", metavar="DIR", help="output folder (default: BUILD/roms, what qmlp:accel:mlp uses)")
     r.add_argument("--force", action="store_true", help="rewrite even when up to date")
     r.set_defaults(func=cmd_roms)
+
+    rp = sub.add_parser("report", parents=[common], help="the whole flow and the lab's comparison, in one folder",
+                        description="Train (or reuse) the model, sweep, infer, make the ROMs, simulate the IPs and "
+                                    "the accelerator, run the synthesis estimates and write report.md with charts. "
+                                    "Steps whose inputs did not change are reused.")
+    rp.add_argument("--jobs", type=int, default=2, help="simulations/syntheses run side by side (default 2)")
+    rp.set_defaults(func=cmd_report)
+
+    b = sub.add_parser("bench", parents=[common], help="accelerator speed, and the fastest configuration that fits",
+                       description="Simulate the accelerator at the default parallelism, then search PE x SIMD "
+                                   "configurations for the smallest cycles per image that fits the xc7z020 "
+                                   "(Yosys estimate). Takes several minutes (one synthesis per candidate).")
+    b.add_argument("--images", type=int, default=200, help="images per Verilator run (default 200)")
+    b.add_argument("--max-synth", type=int, default=4, help="syntheses at most in the search (default 4)")
+    b.set_defaults(func=cmd_bench)
 
     c = sub.add_parser("csim", parents=[common], help="C simulation of an HLS kernel against the golden vectors",
                        description="Compile an HLS C++ kernel with g++ and check it on the IP test vectors.")

@@ -51,7 +51,9 @@ class Paths:
 
     @property
     def roms_dir(self) -> Path:
-        return self.build / "roms"
+        """$QMLP_ROMS, else BUILD/roms: the folder qmlp:accel:mlp packages."""
+        env = os.environ.get("QMLP_ROMS")
+        return Path(env).resolve() if env else self.build / "roms"
 
     @property
     def report_dir(self) -> Path:

@@ -11,9 +11,15 @@
 // parallelism and the requantization shifts come from qmlp_mlp_params.vh, which `qmlp roms`
 // generates from the same manifest as the ROM files: the hardware cannot disagree with
 // the ROM layout. The arithmetic is intnet.py's golden model, bit for bit.
-module mlp_accel #(
-  parameter ROM_DIR = "qmlp_roms/"   // where the .mem ROM files are, relative to the run
-) (
+// ROM files: qmlp_roms/<name>.mem relative to the run (simulators, Yosys); Vivado finds the
+// files it read with read_mem by their bare name (define QMLP_ROMS_BY_NAME).
+`ifdef QMLP_ROMS_BY_NAME
+`define QMLP_ROM(f) f
+`else
+`define QMLP_ROM(f) {"qmlp_roms/", f}
+`endif
+
+module mlp_accel (
   input  wire                          ap_clk,
   input  wire                          ap_rst,     // synchronous, active high
   input  wire [`QMLP_MLP_SIMD1*8-1:0]  s_axis_tdata,
@@ -54,7 +60,7 @@ module mlp_accel #(
 
   qmlp_mlp_layer #(
     .K(K1), .N(N1), .PE(PE1), .SIMD(SIMD1), .SHIFT(`QMLP_MLP_SHIFT1), .IDX_BITS(`QMLP_MLP_IDX_BITS),
-    .LAST(0), .NBUF_IN(2), .NBUF_OUT(NB), .ROM_FILE({ROM_DIR, "fc1.mem"}), .LUT_FILE({ROM_DIR, "tanh.mem"})
+    .LAST(0), .NBUF_IN(2), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc1.mem")), .LUT_FILE(`QMLP_ROM("tanh.mem"))
   ) u_l1 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .in_full_i(in_full), .in_slot_o(l1_rslot), .in_addr_o(l1_raddr), .in_data_i(l1_rdata),
@@ -85,7 +91,7 @@ module mlp_accel #(
 
   qmlp_mlp_layer #(
     .K(K2), .N(N2), .PE(PE2), .SIMD(SIMD2), .SHIFT(`QMLP_MLP_SHIFT2), .IDX_BITS(`QMLP_MLP_IDX_BITS),
-    .LAST(0), .NBUF_IN(NB), .NBUF_OUT(NB), .ROM_FILE({ROM_DIR, "fc2.mem"}), .LUT_FILE({ROM_DIR, "tanh.mem"})
+    .LAST(0), .NBUF_IN(NB), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc2.mem")), .LUT_FILE(`QMLP_ROM("tanh.mem"))
   ) u_l2 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .in_full_i(b2_full), .in_slot_o(l2_rslot), .in_addr_o(l2_raddr), .in_data_i(l2_rdata),
@@ -115,7 +121,7 @@ module mlp_accel #(
 
   qmlp_mlp_layer #(
     .K(K3), .N(N3), .PE(PE3), .SIMD(SIMD3), .SHIFT(0), .IDX_BITS(`QMLP_MLP_IDX_BITS),
-    .LAST(1), .NBUF_IN(NB), .NBUF_OUT(2), .ROM_FILE({ROM_DIR, "fc3.mem"}), .LUT_FILE({ROM_DIR, "tanh.mem"})
+    .LAST(1), .NBUF_IN(NB), .NBUF_OUT(2), .ROM_FILE(`QMLP_ROM("fc3.mem")), .LUT_FILE(`QMLP_ROM("tanh.mem"))
   ) u_l3 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .in_full_i(b3_full), .in_slot_o(l3_rslot), .in_addr_o(l3_raddr), .in_data_i(l3_rdata),
