@@ -51,13 +51,19 @@ def fusesoc_env() -> dict:
 
 
 def run_fusesoc(core: str, target: str, params: dict | None = None, extra: list[str] | None = None,
-                cwd: Path | None = None, timeout: float | None = None, stages: list[str] | None = None) -> RunResult:
-    """`fusesoc run --target <target> [stages] <core> --P=v ...` from the repo root."""
+                cwd: Path | None = None, timeout: float | None = None, stages: list[str] | None = None,
+                build_root: Path | None = None) -> RunResult:
+    """`fusesoc run --target <target> [stages] <core> --P=v ...` from the repo root.
+
+    build_root: a work folder of its own, so that runs of one core with other parameters can
+    go side by side (the default build/<core>/<target> is shared by every run of a target).
+    """
     cwd = Path(cwd or repo_root() or Path.cwd())
     exe = shutil.which("fusesoc", path=fusesoc_env()["PATH"])
     if exe is None:
         raise QmlpError("fusesoc not found: run `make setup` and put .venv/bin on PATH")
-    cmd = [exe, "run", "--target", target, *(stages or []), core]
+    cmd = [exe, "run", *(["--build-root", str(build_root)] if build_root else []), "--target", target,
+           *(stages or []), core]
     cmd += [f"--{k}={v}" for k, v in (params or {}).items()]
     cmd += extra or []
     t0 = time.perf_counter()
