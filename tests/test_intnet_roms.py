@@ -125,3 +125,47 @@ def test_verify_catches_edits(qmodel, dataset, tmp_path):
 def test_bad_configs(pe, simd, msg):
     with pytest.raises(QmlpError, match=msg.replace("(", r"\(").replace(")", r"\)")):
         roms.HwConfig(pe, simd).check()
+
+
+# ----------------------------------------------------------------------------- qmlp roms, bad input
+
+def _roms_cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "qmlp.cli", "roms", "-q", *args], capture_output=True, text=True)
+
+
+def test_roms_cli_bad_quantized_models(qmodel, tmp_path):
+    q6 = tmp_path / "wl6.npz"
+    quant.save(quant.QuantModel(6, qmodel.fls, [c // 4 for c in qmodel.codes]), q6)
+    wide = tmp_path / "wide.npz"
+    quant.save(quant.QuantModel(8, qmodel.fls, [qmodel.codes[0], qmodel.codes[1].astype(np.int32) * 3,
+                                                 qmodel.codes[2]]), wide)
+    shape = tmp_path / "shape.npz"
+    np.savez(shape, wl=8, fl=np.array(qmodel.fls), fc1w_codes=qmodel.codes[0][:, :700],
+             fc2w_codes=qmodel.codes[1], fc3w_codes=qmodel.codes[2])
+    badfl = tmp_path / "badfl.npz"
+    np.savez(badfl, wl=8, fl=np.array([5, 99, 5]), fc1w_codes=qmodel.codes[0], fc2w_codes=qmodel.codes[1],
+             fc3w_codes=qmodel.codes[2])
+    for path, msg in ((q6, "needs wl=8 weights, the quantized model has wl=6"),
+                      (wide, "fc2 codes exceed the 8-bit range -128..127"),
+                      (shape, "fc1w has shape (128, 700), the 784-128-64-10 MLP needs (128, 784)"),
+                      (badfl, "fl=99 is out of range"),
+                      (tmp_path / "missing.npz", "not found")):
+        p = _roms_cli("--build", str(tmp_path / "b"), "--quant", str(path))
+        assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_roms_cli_nan_model_and_bad_config(small_model, tmp_path):
+    from qmlp import model as mdl
+
+    w = [x.copy() for x in small_model.weights]
+    w[1][3, 7] = np.nan
+    (tmp_path / "model").mkdir()
+    np.savez(tmp_path / "model" / "mlp.npz", fc1w=w[0], fc2w=w[1], fc3w=w[2])
+    p = _roms_cli("--build", str(tmp_path))
+    assert p.returncode == 2 and "fc2w holds NaN or inf" in p.stderr, p.stderr
+    mdl.save(small_model, tmp_path / "model" / "mlp.npz")
+    p = _roms_cli("--build", str(tmp_path), "--pe", "3,16,2")
+    assert p.returncode == 2 and "layer 1: PE=3 must divide its 128 outputs" in p.stderr, p.stderr

@@ -53,6 +53,11 @@ SMALL = [
     ("f32", dict(ROWS=8, INNER=24, COLS=8, LANES=1)),
     ("f32", dict(ROWS=6, INNER=16, COLS=8, LANES=4)),
     ("f32", dict(ROWS=5, INNER=7, COLS=3, LANES=1)),
+    # wide lanes: 8 and 16 MACs per cycle
+    ("i8", dict(ROWS=4, INNER=16, COLS=16, LANES=8, ACC_W=16)),
+    ("i8", dict(ROWS=4, INNER=16, COLS=32, LANES=16)),
+    ("f32i8", dict(ROWS=4, INNER=12, COLS=16, LANES=8)),
+    ("f32", dict(ROWS=4, INNER=12, COLS=32, LANES=16)),
 ]
 
 
