@@ -77,5 +77,40 @@ def test_infer_bad_shift(trained):
 
 
 def test_help():
-    for sub in ("train", "sweep", "infer"):
+    for sub in ("train", "sweep", "infer", "roms", "csim", "report", "bench"):
         assert "usage: qmlp " + sub in qmlp(sub, "--help").stdout
+
+
+def test_int_lists():
+    import argparse
+
+    from qmlp.cli import _int_list
+
+    assert _int_list("1-8") == list(range(1, 9))
+    assert _int_list("-2:16") == list(range(-2, 17))
+    assert _int_list("3,5,7") == [3, 5, 7]
+    assert _int_list("-3") == [-3]
+    for bad in ("5:4", "a-b", "1,x"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _int_list(bad)
+
+
+def test_sweep_negative_fl_range_and_stale_sweep(trained, tmp_path):
+    build, _ = trained
+    p = qmlp("sweep", "--build", str(build), "--wl", "2", "--fl=-2:6", "--rounds", "1", "-q")
+    rows = json.loads(Path(last_line(p).split("table=")[1]).read_text())
+    assert [r["wl"] for r in rows] == [None, 2, 2, 8, 8]       # wl=8 is always swept
+    # a sweep made for another float model is refused, not used silently
+    p = qmlp("train", "--build", str(build), "--epochs", "1", "--limit", "500", "--seed", "3",
+             "--out", str(tmp_path / "other.npz"), "-q")
+    p = qmlp("infer", "--build", str(build), "--model", str(tmp_path / "other.npz"), "--mode", "i8",
+             "--images", "5", check=False)
+    assert p.returncode == 2 and "was quantized from another float model" in p.stderr
+
+
+def test_train_out_must_be_npz(tmp_path):
+    need_default_data()
+    p = qmlp("train", "--build", str(tmp_path), "--limit", "100", "--out", str(tmp_path / "m.pth"), check=False)
+    assert p.returncode == 2 and "must end in .npz" in p.stderr
+    p = qmlp("train", "--build", str(tmp_path), "--limit", "0", check=False)
+    assert p.returncode == 2 and "--limit must be at least 1" in p.stderr

@@ -4,8 +4,6 @@ Icarus runs small blocks (it catches X that Verilator hides); Verilator runs the
 64x128x64 block. Cycle counts are exact figures of the schedule, not timings.
 """
 
-import re
-import shutil
 import subprocess
 from pathlib import Path
 

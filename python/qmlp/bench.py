@@ -4,7 +4,7 @@ configuration that fits the xc7z020 by the Yosys estimate.
 Configurations are PE (neurons) x SIMD (inputs) per layer. For each reachable initiation
 interval T, the cheapest configuration has, per layer, the fewest MACs with
 (N/PE) * (K/SIMD) <= T. The search walks T upwards from the fastest and synthesizes candidates
-until one fits (<= 220 DSP48E1, 280 BRAM18, 53,200 LUT); it also synthesizes the next faster
+until one fits (<= 220 DSP48E1, 280 BRAM18, 53,200 LUT, 106,400 FF); it also synthesizes the next faster
 candidate, so the table shows why it does not fit. Cycles come from Verilator runs.
 """
 
@@ -68,20 +68,20 @@ def fits(r: dict) -> bool:
 
 def evaluate(paths: Paths, cfg: roms.HwConfig, folder: Path, images: int) -> dict:
     """ROMs for cfg in folder, a Verilator run of `images` images and a Yosys estimate."""
-    from .report import _fusesoc
+    from .sim import run_checked
 
     roms.ensure(paths, cfg, out=folder, progress=False)
     old = os.environ.get("QMLP_ROMS")
     os.environ["QMLP_ROMS"] = str(folder)
     try:
-        sim = _fusesoc("qmlp:accel:mlp", "sim_verilator", {"IMAGES": images})
-        syn = _fusesoc("qmlp:accel:mlp", "synth", what="RESOURCES")
+        sim = run_checked("qmlp:accel:mlp", "sim_verilator", {"IMAGES": images})
+        syn = run_checked("qmlp:accel:mlp", "synth", what="RESOURCES")
     finally:
         if old is None:
             os.environ.pop("QMLP_ROMS", None)
         else:
             os.environ["QMLP_ROMS"] = old
-    return {"pe": list(cfg.pe), "simd": list(cfg.simd), "macs": cfg.macs, "cycles_formula": cfg.cycles_per_image,
+    return {"pe": list(cfg.pe), "simd": list(cfg.simd), "macs": cfg.macs,
             "cycles_per_image": int(sim["cycles_per_image"]), "latency": sim.get("latency"),
             "pass": sim["pass"], **{k: int(syn[k]) for k in ("lut", "ff", "dsp", "bram18")},
             "synth_s": syn["wall_s"]}

@@ -8,25 +8,28 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from .config import Paths, TrainConfig
 from .data import DEFAULT_DATA
 from .errors import QmlpError
 
 
 def _int_list(s: str) -> list[int]:
-    """'1-8' -> 1..8, '-2:16' -> -2..16, '3,5,7' -> [3,5,7]."""
+    """'1-8' -> 1..8, '-2:16' -> -2..16, '3,5,7' -> [3,5,7] (a value starting with '-' needs
+    the --opt=value form: --fl=-2:16)."""
     try:
         if ":" in s:
             a, b = s.split(":")
-            return list(range(int(a), int(b) + 1))
-        if "-" in s[1:] and "," not in s:
+            out = list(range(int(a), int(b) + 1))
+        elif "-" in s[1:] and "," not in s:
             a, b = s[0] + s[1:].split("-", 1)[0], s[1:].split("-", 1)[1]
-            return list(range(int(a), int(b) + 1))
-        return [int(v) for v in s.split(",")]
+            out = list(range(int(a), int(b) + 1))
+        else:
+            out = [int(v) for v in s.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a list or range of integers: {s!r}") from None
+    if not out:
+        raise argparse.ArgumentTypeError(f"empty range: {s!r}")
+    return out
 
 
 def _paths(args) -> Paths:
@@ -44,13 +47,11 @@ def _pct(v: float) -> str:
 def _model_and_data(args, paths: Paths):
     """The float model and the data set with the validation split it was trained with."""
     from . import model as mdl
-    from .data import load_dataset
+    from .data import dataset_of
 
     mpath = Path(args.model) if args.model else paths.model_npz
     m = mdl.load(mpath)
-    data = args.data or m.meta.get("data") or DEFAULT_DATA
-    ds = load_dataset(data, val_size=int(m.meta.get("val_size", 5000)), seed=int(m.meta.get("seed", 0)))
-    return m, ds, mpath
+    return m, dataset_of(m.meta, args.data), mpath
 
 
 def cmd_train(args) -> str:
@@ -59,16 +60,20 @@ def cmd_train(args) -> str:
     from .train import train
 
     paths = _paths(args)
-    cfg = TrainConfig(data=Path(args.data or DEFAULT_DATA), seed=args.seed, epochs=args.epochs,
+    if args.limit is not None and args.limit < 1:
+        raise QmlpError(f"--limit must be at least 1, got {args.limit}")
+    npz = Path(args.out).resolve() if args.out else paths.model_npz
+    if npz.suffix != ".npz":
+        raise QmlpError(f"--out {args.out}: the model archive must end in .npz (the .pth goes beside it)")
+    cfg = TrainConfig(data=Path(args.data or DEFAULT_DATA).resolve(), seed=args.seed, epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, val_size=args.val_size, bias=args.bias,
                       limit=args.limit)
     ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
     m = train(cfg, ds, progress=not args.quiet)
-    npz = Path(args.out).resolve() if args.out else paths.model_npz
     pth = npz.with_suffix(".pth")
     mdl.save(m, npz, pth)
     print(f"trained {cfg.epochs} epochs in {m.meta['train_seconds']:.1f} s; validation "
-          f"{_pct(m.meta['val_accuracy'])} %; saved {npz}", file=sys.stderr)
+          f"{_pct(m.meta['val_accuracy'])} %; saved {npz} and {pth.name}", file=sys.stderr)
     return f"TRAINED accuracy={_pct(m.meta['test_accuracy'])} model={pth}"
 
 
@@ -77,16 +82,22 @@ def cmd_sweep(args) -> str:
 
     paths = _paths(args)
     m, ds, _ = _model_and_data(args, paths)
+    wls = sorted(set(args.wl))
+    if 8 not in wls:
+        print("sweep: adding wl=8 (the summary line reports it)", file=sys.stderr)
+        wls.append(8)
+    for wl in wls:
+        if not 1 <= wl <= 32:
+            raise QmlpError(f"wl={wl} is out of range: word length must be 1..32 bits")
     t0 = time.perf_counter()
-    res = sweep.run(m, ds, wls=args.wl, fls=args.fl, rounds=args.rounds, progress=not args.quiet)
+    res = sweep.run(m, ds, wls=wls, fls=args.fl, rounds=args.rounds, progress=not args.quiet)
     out = Path(args.out).resolve() if args.out else paths.sweep_dir
     files = sweep.write(res, out, ds.name)
     sys.stderr.write(files["md"].read_text())
     print(f"sweep took {time.perf_counter() - t0:.1f} s; chart {files['png']}", file=sys.stderr)
     fr = next(r for r in res.rows if r["mode"] == "float")
-    w8 = next((r for r in res.rows if r["mode"] == "global" and r["wl"] == 8), None)
-    w8s = _pct(w8["test_accuracy"]) if w8 else "na"
-    return f"SWEEP float={_pct(fr['test_accuracy'])} wl8={w8s} table={files['json']}"
+    w8 = next(r for r in res.rows if r["mode"] == "global" and r["wl"] == 8)
+    return f"SWEEP float={_pct(fr['test_accuracy'])} wl8={_pct(w8['test_accuracy'])} table={files['json']}"
 
 
 def _quant_for_infer(args, paths: Paths, m):
@@ -97,18 +108,19 @@ def _quant_for_infer(args, paths: Paths, m):
     for mode in ("per_layer", "global"):
         p = sweep.model_path(paths.sweep_dir, 8, mode)
         if p.is_file():
+            q = quant.load(p)
+            if not quant.is_from(q, m):
+                raise QmlpError(f"{p} was quantized from another float model than the one given: "
+                                "run qmlp sweep again (or pass --quant)")
             print(f"using quantized model {p}", file=sys.stderr)
-            return quant.load(p)
+            return q
     fls = [quant.maxabs_fl(w, 8) for w in m.weights]
     print(f"no sweep result in {paths.sweep_dir}: quantizing to wl=8 with max-abs fl {fls}", file=sys.stderr)
     return quant.quantize_model(m, 8, fls, {"mode": "maxabs"})
 
 
 def cmd_infer(args) -> str:
-    from tqdm import tqdm
-
-    from .forward import accuracy
-    from .infer import I8Config, logits
+    from .infer import I8Config, test_accuracy
 
     paths = _paths(args)
     m, ds, _ = _model_and_data(args, paths)
@@ -122,10 +134,7 @@ def cmd_infer(args) -> str:
         if args.images < 1:
             raise QmlpError(f"--images must be at least 1, got {args.images}")
         x, y = x[: args.images], y[: args.images]
-    chunks = [slice(i, i + 500) for i in range(0, len(x), 500)]
-    out = [logits(args.mode, x[c], m, q, cfg) for c in tqdm(chunks, desc=f"infer {args.mode}", unit="chunk",
-                                                           disable=args.quiet, leave=False)]
-    acc = accuracy(np.concatenate(out), y)
+    acc = test_accuracy(args.mode, x, y, m, q, cfg, progress=not args.quiet)
     return f"ACCURACY mode={args.mode} accuracy={_pct(acc)} images={len(y)}"
 
 
@@ -191,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--val-size", type=int, default=5000, help="validation images carved from the training set")
     t.add_argument("--bias", action="store_true", help="add biases (the lab's network has none)")
-    t.add_argument("--limit", type=int, default=None, help="train on the first N training images only")
+    t.add_argument("--limit", type=int, default=None, help="train on the first N training images only (N >= 1)")
     t.add_argument("--out", metavar="NPZ", help="model archive (default: BUILD/model/mlp.npz, .pth beside it)")
     t.set_defaults(func=cmd_train)
 
@@ -200,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--model", metavar="FILE", help="float model .npz or .pth (default: BUILD/model/mlp.npz)")
     s.add_argument("--wl", type=_int_list, default=list(range(1, 9)), help="word lengths, e.g. 1-8 (default)")
     s.add_argument("--fl", type=_int_list, default=list(range(-2, 17)),
-                   help="fraction lengths to search, e.g. -2:16 (default)")
+                   help="fraction lengths to search, e.g. --fl=-2:16 (the default) or --fl 0:10")
     s.add_argument("--rounds", type=int, default=2, help="coordinate-search rounds of the per-layer mode")
     s.add_argument("--out", metavar="DIR", help="output folder (default: BUILD/sweep)")
     s.set_defaults(func=cmd_sweep)

@@ -86,6 +86,13 @@ def scale_pixels(u8: np.ndarray) -> np.ndarray:
     return (u8.astype(np.float32) / np.float32(255.0)).astype(np.float32)
 
 
+def dataset_of(meta: dict, data_dir=None) -> Dataset:
+    """The data set and validation split a model was trained with (from its metadata);
+    data_dir overrides the folder (same split parameters)."""
+    return load_dataset(data_dir or meta.get("data") or DEFAULT_DATA, int(meta.get("val_size", 5000)),
+                        int(meta.get("seed", 0)))
+
+
 def load_dataset(data_dir=DEFAULT_DATA, val_size: int = 5000, seed: int = 0) -> Dataset:
     """Load a folder and carve a seeded random validation split from the training set.
 
@@ -97,7 +104,7 @@ def load_dataset(data_dir=DEFAULT_DATA, val_size: int = 5000, seed: int = 0) -> 
     perm = np.random.default_rng(seed).permutation(len(xtr))
     vi, ti = np.sort(perm[:val_size]), np.sort(perm[val_size:])
     return Dataset(
-        name=str(Path(data_dir)),
+        name=str(Path(data_dir).resolve()),   # stored in model metadata: valid from any folder
         x_train=scale_pixels(xtr[ti]), y_train=ytr[ti],
         x_val=scale_pixels(xtr[vi]), y_val=ytr[vi],
         x_test=scale_pixels(xte), y_test=yte,

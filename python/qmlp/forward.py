@@ -21,7 +21,7 @@ def logits_float(weights, biases, x: np.ndarray) -> np.ndarray:
         if biases is not None:
             h = h + biases[i]
         if i < len(weights) - 1:
-            h = np.tanh(h)
+            h = tanh32(h)
     return h
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 from .config import repo_root
@@ -85,10 +87,19 @@ def generate(p: MatmulParams, out: Path, cache: Path) -> list[Path]:
     cdir = Path(cache) / f"i8-{key}"
     files = [cdir / f"{TOP}_xls.v", cdir / f"{TOP}.v"]
     if not all(f.is_file() for f in files):
-        cdir.mkdir(parents=True, exist_ok=True)
-        (cdir / "matmul_i8.x").write_text(src)
-        files[0].write_text(_codegen(src, p, cdir))
-        files[1].write_text(adapter(p))
+        # Build in a private folder and rename it into place: two FuseSoC runs (a simulation
+        # and a synthesis side by side) may generate at once, and neither may see half a file.
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        if cdir.exists():
+            shutil.rmtree(cdir, ignore_errors=True)   # an incomplete folder from an interrupted run
+        tmp = Path(tempfile.mkdtemp(dir=cache, prefix=cdir.name + "."))
+        (tmp / "matmul_i8.x").write_text(src)
+        (tmp / files[0].name).write_text(_codegen(src, p, tmp))
+        (tmp / files[1].name).write_text(adapter(p))
+        try:
+            os.rename(tmp, cdir)
+        except OSError:             # another run got there first: its files are the same
+            shutil.rmtree(tmp, ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     copied = []
     for f in files:

@@ -21,20 +21,30 @@ from .errors import QmlpError
 VECTOR_DIR = "qmlp_vectors"
 
 
-def edam_parameters(work_root: Path = Path(".")) -> dict:
-    """{name: value} of the EDAM file in work_root (FuseSoC puts the effective values in 'default')."""
+def read_edam(work_root: Path = Path(".")) -> dict:
+    """The EDAM file FuseSoC wrote into a work root (hooks and the Yosys script run there)."""
     files = sorted(Path(work_root).glob("*.eda.yml"))
     if not files:
-        raise QmlpError(f"no *.eda.yml in {Path(work_root).resolve()}: run this hook from a FuseSoC work root")
-    edam = yaml.safe_load(files[0].read_text())
-    return {k: v.get("default") for k, v in (edam.get("parameters") or {}).items()}
+        raise QmlpError(f"no *.eda.yml in {Path(work_root).resolve()}: run this from a FuseSoC work root")
+    return yaml.safe_load(files[0].read_text())
+
+
+def edam_parameters(work_root: Path = Path(".")) -> dict:
+    """{name: value} of the run's parameters (FuseSoC puts the effective values in 'default')."""
+    return {k: v.get("default") for k, v in (read_edam(work_root).get("parameters") or {}).items()}
 
 
 def _vectors(kind: str) -> None:
     from .vectors import MatmulParams, write
 
     prm = edam_parameters()
-    get = lambda name, default: int(prm.get(name, default) if prm.get(name) is not None else default)  # noqa: E731
+
+    def get(name, default):
+        v = prm.get(name)
+        try:
+            return int(default if v is None else v)
+        except (TypeError, ValueError):
+            raise QmlpError(f"parameter {name}={v!r} is not an integer") from None
     p = MatmulParams(kind=kind, rows=get("ROWS", 64), inner=get("INNER", 128), cols=get("COLS", 64),
                      lanes=get("LANES", 1), acc_w=get("ACC_W", 32), shift=get("SHIFT", 0), fl_b=get("FL_B", 4),
                      vectors=get("VECTORS", 4), seed=get("SEED", 1))

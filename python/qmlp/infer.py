@@ -81,3 +81,17 @@ def logits(mode: str, x: np.ndarray, fmodel: FloatModel | None = None, qmodel: Q
         z = fx.from_codes(c, cfg.fl_a + q.fls[1] - shift, np.float32)
         h2 = tanh32(_bias_f32(bs[1], z))
     return _bias_f32(bs[2], golden.matmul_f32i8(h2, q.codes[2].T, q.fls[2]))
+
+
+def test_accuracy(mode: str, x: np.ndarray, y: np.ndarray, fmodel: FloatModel | None = None,
+                  qmodel: QuantModel | None = None, i8: I8Config | None = None, chunk: int = 500,
+                  progress: bool = False) -> float:
+    """Accuracy (%) of a mode over a data set, in chunks (the k loops hold N x out arrays)."""
+    from tqdm import tqdm
+
+    from .forward import accuracy
+
+    parts = [slice(i, i + chunk) for i in range(0, len(x), chunk)]
+    out = [logits(mode, x[c], fmodel, qmodel, i8)
+           for c in tqdm(parts, desc=f"infer {mode}", unit="chunk", disable=not progress, leave=False)]
+    return accuracy(np.concatenate(out), y)

@@ -12,7 +12,7 @@ The accelerator (like the lab's network) has no biases: a model trained with --b
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,9 +48,6 @@ class IntNet:
     shifts: list[int]                   # requant shifts of the two hidden layers
     tanh_lut: np.ndarray                # int8, 2**T entries, index = z code + 2**(T-1)
     meta: dict = field(default_factory=dict)
-
-    def describe(self) -> dict:
-        return {"formats": asdict(self.fmt), "weight_fl": self.w_fls, "shifts": self.shifts}
 
 
 def tanh_table(fmt: IntFormats) -> np.ndarray:

@@ -6,7 +6,9 @@ fc1b.., and a JSON `meta` string (data set, seed, accuracy, ...).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +26,13 @@ class FloatModel:
 
     def __post_init__(self):
         check_topology(self.weights, self.biases)
+
+    def fingerprint(self) -> str:
+        """sha256 of the parameters: ties a quantized model to the float model it came from."""
+        h = hashlib.sha256()
+        for a in self.weights + (self.biases or []):
+            h.update(np.ascontiguousarray(a, dtype=np.float32).tobytes())
+        return h.hexdigest()
 
 
 def check_topology(weights, biases=None, what: str = "model") -> None:
@@ -101,7 +110,10 @@ def load(path) -> FloatModel:
             ws = [sd[f"{n}.weight"].numpy().astype(np.float32) for n in LAYERS]
         except (KeyError, AttributeError, TypeError):
             raise QmlpError(f"{path}: state_dict lacks keys {', '.join(n + '.weight' for n in LAYERS)}") from None
-        bs = [sd[f"{n}.bias"].numpy().astype(np.float32) for n in LAYERS] if f"{LAYERS[0]}.bias" in sd else None
+        try:
+            bs = [sd[f"{n}.bias"].numpy().astype(np.float32) for n in LAYERS] if f"{LAYERS[0]}.bias" in sd else None
+        except (KeyError, AttributeError, TypeError):
+            raise QmlpError(f"{path}: state_dict has some biases but not {', '.join(n + '.bias' for n in LAYERS)}") from None
         meta = {}
         sib = path.with_suffix(".npz")
         if sib.is_file():
@@ -121,6 +133,6 @@ def _read_npz(path: Path):
             ws = [z[f"{n}w"].astype(np.float32) for n in LAYERS]
             bs = [z[f"{n}b"].astype(np.float32) for n in LAYERS] if f"{LAYERS[0]}b" in keys else None
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
     return ws, bs, meta

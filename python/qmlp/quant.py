@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,12 +41,13 @@ def quantize_model(model: FloatModel, wl: int, fls, meta: dict | None = None) ->
         raise QmlpError(f"need one fl per layer ({len(LAYERS)}), got {len(fls)}")
     for fl in fls:
         fx.check_format(wl, fl)
+    meta = dict(meta or {}, model=model.fingerprint())   # which float model these codes come from
     dt = np.int8 if wl <= 8 else np.int32
     codes = [fx.to_codes(w, wl, fl, f"{n}w").astype(dt) for n, w, fl in zip(LAYERS, model.weights, fls)]
     bcodes = None
     if model.biases is not None:
         bcodes = [fx.to_codes(b, wl, fl, f"{n}b").astype(dt) for n, b, fl in zip(LAYERS, model.biases, fls)]
-    return QuantModel(int(wl), fls, codes, bcodes, dict(meta or {}))
+    return QuantModel(int(wl), fls, codes, bcodes, meta)
 
 
 def save(q: QuantModel, path: Path) -> None:
@@ -73,8 +75,10 @@ def load(path) -> QuantModel:
             codes = [z[f"{n}w_codes"] for n in LAYERS]
             bcodes = [z[f"{n}b_codes"] for n in LAYERS] if f"{LAYERS[0]}b_codes" in keys else None
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
+    if len(fls) != len(LAYERS):
+        raise QmlpError(f"{path}: {len(fls)} fraction lengths for {len(LAYERS)} layers")
     for fl in fls:
         fx.check_format(wl, fl)
     lo, hi = fx.code_range(wl)
@@ -83,6 +87,11 @@ def load(path) -> QuantModel:
             raise QmlpError(f"{path}: {n} codes exceed the {wl}-bit range {lo}..{hi}")
     check_topology(codes, bcodes, str(path))
     return QuantModel(wl, fls, codes, bcodes, meta)
+
+
+def is_from(q: QuantModel, model: FloatModel) -> bool:
+    """Were q's codes quantized from this float model (and not from an older one)?"""
+    return q.meta.get("model") == model.fingerprint()
 
 
 def maxabs_fl(w: np.ndarray, wl: int) -> int:

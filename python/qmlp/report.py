@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -22,30 +23,24 @@ from pathlib import Path
 from typing import Callable
 
 from . import reference as ref
-from .config import Paths, repo_root
+from .config import Paths
 from .errors import QmlpError
+from .hashing import file_sha256, sources_sha256
+from .sim import parse_summary, run_checked
 
 IP_KINDS = ("i8", "f32i8", "f32")
-MODE_OF_KIND = {"i8": "i8", "f32i8": "f32i8", "f32": "f32"}
 
 
 def _log(msg: str) -> None:
     print(f"qmlp report: {msg}", file=sys.stderr, flush=True)
 
 
-def _hash_files(patterns: list[str]) -> str:
-    root = repo_root() or Path.cwd()
-    h = hashlib.sha256()
-    for pat in patterns:
-        for f in sorted(root.glob(pat)):
-            if f.is_file():
-                h.update(str(f.relative_to(root)).encode())
-                h.update(f.read_bytes())
-    return h.hexdigest()
-
-
 def _hash(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _code(*modules: str) -> str:
+    return sources_sha256([f"python/qmlp/{m}.py" for m in modules])
 
 
 @dataclass
@@ -54,23 +49,29 @@ class Step:
     key: str
     run: Callable[[], dict]
     heavy: bool = False   # a subprocess (simulation, synthesis): may run beside another
+    outputs: tuple = ()   # files the step writes: a cached result counts only while they exist
 
 
 class Cache:
+    """One JSON file per step: {"key": ..., "result": ...}; a missing or unreadable file is a miss."""
+
     def __init__(self, folder: Path):
         self.folder = folder / "cache"
         self.folder.mkdir(parents=True, exist_ok=True)
 
     def get(self, step: Step):
-        p = self.folder / f"{step.name}.json"
-        if p.is_file():
-            d = json.loads(p.read_text())
-            if d.get("key") == step.key:
-                return d["result"]
-        return None
+        if not all(Path(f).is_file() for f in step.outputs):
+            return None
+        try:
+            d = json.loads((self.folder / f"{step.name}.json").read_text())
+            return d["result"] if d.get("key") == step.key else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
 
     def put(self, step: Step, result: dict) -> None:
-        (self.folder / f"{step.name}.json").write_text(json.dumps({"key": step.key, "result": result}, indent=1))
+        tmp = self.folder / f".{step.name}.json.tmp"          # written whole, then renamed:
+        tmp.write_text(json.dumps({"key": step.key, "result": result}, indent=1))
+        os.replace(tmp, self.folder / f"{step.name}.json")    # an interrupted run leaves no half file
 
 
 def _run_steps(steps: list[Step], cache: Cache, jobs: int = 2) -> dict[str, dict]:
@@ -109,136 +110,107 @@ def _run_steps(steps: list[Step], cache: Cache, jobs: int = 2) -> dict[str, dict
 
 # ----------------------------------------------------------------------------- steps
 
-def _fusesoc(core: str, target: str, params: dict | None = None, what: str = "RESULT",
-             build_root: Path | None = None) -> dict:
-    from .sim import run_fusesoc
-
-    res = run_fusesoc(core, target, params, timeout=3600, build_root=build_root)
-    if res.returncode != 0 or res.kind != what:
-        tail = "\n".join(res.output.strip().splitlines()[-15:])
-        raise QmlpError(f"fusesoc run --target {target} {core} failed:\n{tail}")
-    r = dict(res.fields)
-    r["wall_s"] = round(res.seconds, 1)
-    for line in res.output.splitlines():
-        if line.startswith("latency="):
-            r["latency"] = int(line.split("=")[1].split()[0])
-    return r
-
-
 def model_step(paths: Paths) -> Step:
     """The float model: reused when present (trained by `qmlp train` with any options)."""
     from . import model as mdl
-    from .config import TrainConfig
+    from .train import train_default
 
     def do_model():
         if not paths.model_npz.is_file():
-            from .data import load_dataset
-            from .train import train
-
-            cfg = TrainConfig()
-            m = train(cfg, load_dataset(cfg.data, cfg.val_size, cfg.seed))
-            mdl.save(m, paths.model_npz, paths.model_pth)
+            train_default(paths)
         return mdl.load(paths.model_npz).meta
 
-    key = _hash(_hash_files(["python/qmlp/train.py", "python/qmlp/model.py", "python/qmlp/data.py"]),
-                _sha_or_none(paths.model_npz))
-    return Step("model", key, do_model)
+    return Step("model", _hash(_code("train", "model", "data"), file_sha256(paths.model_npz)), do_model)
 
 
-def _model_sha(paths: Paths) -> str:
-    return hashlib.sha256(paths.model_npz.read_bytes()).hexdigest()
-
-
-def stage2_steps(paths: Paths) -> list[Step]:
-    """Steps that need the model: sweep, inference modes."""
+def sweep_step(paths: Paths) -> Step:
     from . import model as mdl
     from . import sweep
-
-    code = lambda *mods: _hash_files([f"python/qmlp/{m}.py" for m in mods])  # noqa: E731
-    msha = _model_sha(paths)
+    from .data import dataset_of
 
     def do_sweep():
-        from .data import load_dataset
-
         m = mdl.load(paths.model_npz)
-        ds = load_dataset(m.meta.get("data"), int(m.meta.get("val_size", 5000)), int(m.meta.get("seed", 0)))
+        ds = dataset_of(m.meta)
         t0 = time.perf_counter()
         res = sweep.run(m, ds)
         secs = time.perf_counter() - t0
         sweep.write(res, paths.sweep_dir, ds.name)
         return {"rows": res.rows, "sweep_s": round(secs, 1)}
 
+    outputs = (paths.sweep_dir / "sweep.json", paths.sweep_dir / "accuracy.png",
+               sweep.model_path(paths.sweep_dir, 8, "per_layer"))
+    key = _hash(file_sha256(paths.model_npz), _code("sweep", "quant", "fixedpoint", "forward", "plots"))
+    return Step("sweep", key, do_sweep, outputs=outputs)
+
+
+def infer_step(paths: Paths) -> Step:
+    """The inference modes on the test set: built after the sweep, whose wl=8 model they use."""
+    from . import model as mdl
+    from . import quant, sweep
+    from .data import dataset_of
+    from .infer import I8Config, test_accuracy
+
+    qpath = sweep.model_path(paths.sweep_dir, 8, "per_layer")
+
     def do_infer():
-        import numpy as np
-
-        from . import quant
-        from .data import load_dataset
-        from .forward import accuracy
-        from .infer import I8Config, logits
-
         m = mdl.load(paths.model_npz)
-        ds = load_dataset(m.meta.get("data"), int(m.meta.get("val_size", 5000)), int(m.meta.get("seed", 0)))
-        q = quant.load(sweep.model_path(paths.sweep_dir, 8, "per_layer"))
-        out = {}
+        ds = dataset_of(m.meta)
+        q = quant.load(qpath)
         cases = [("f32", None, "float32 x float32 (all layers)"),
                  ("f32i8", None, "float32 x int8 (weights wl=8)"),
                  ("i8", I8Config(), "int8 x int8 layer 2 (Q(8,7) activations, ACC_W=32, rounding shift)"),
                  ("i8", I8Config(fl_a=4, acc_w=16, shift=0), "int8 x int8 layer 2 as the lab (Q(8,4), int16, no shift)")]
+        out = {}
         for i, (mode, cfg, label) in enumerate(cases):
             t0 = time.perf_counter()
-            lg = np.concatenate([logits(mode, ds.x_test[s:s + 1000], m, q, cfg)
-                                 for s in range(0, len(ds.x_test), 1000)])
-            out[f"case{i}"] = {"mode": mode, "label": label, "accuracy": accuracy(lg, ds.y_test),
-                               "images": len(ds.y_test), "seconds": round(time.perf_counter() - t0, 2)}
+            acc = test_accuracy(mode, ds.x_test, ds.y_test, m, q, cfg, chunk=1000)
+            out[f"case{i}"] = {"mode": mode, "label": label, "accuracy": acc, "images": len(ds.y_test),
+                               "seconds": round(time.perf_counter() - t0, 2)}
         return out
 
-    return [
-        Step("sweep", _hash(msha, code("sweep", "quant", "fixedpoint", "forward")), do_sweep),
-        Step("infer", _hash(msha, code("sweep", "infer", "golden", "quant", "fixedpoint"),
-                            _sha_or_none(sweep.model_path(paths.sweep_dir, 8, "per_layer"))), do_infer),
-    ]
-
-
-def _sha_or_none(p: Path):
-    return hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None
+    key = _hash(file_sha256(paths.model_npz), file_sha256(qpath),
+                _code("infer", "golden", "quant", "fixedpoint", "forward"))
+    return Step("infer", key, do_infer)
 
 
 def hardware_steps(paths: Paths, manifest: dict) -> list[Step]:
-    ip_src = _hash_files(["cores/ip/**/*.v", "cores/ip/**/*.vh", "cores/ip/**/*.core", "cores/tb/**/*",
-                          "python/qmlp/vectors.py", "python/qmlp/golden.py", "python/qmlp/hooks.py"])
-    syn_src = _hash_files(["flows/yosys/*", "python/qmlp/synth.py"])
-    acc_src = _hash_files(["cores/accel/**/*"])
-    hls_src = _hash_files(["cores/hls/**/*", "python/qmlp/hls*.py", "python/qmlp/csim.py"])
+    ip_src = sources_sha256(["cores/ip/**/*.v", "cores/ip/**/*.vh", "cores/ip/**/*.core", "cores/tb/**/*",
+                             "python/qmlp/vectors.py", "python/qmlp/golden.py", "python/qmlp/hooks.py"])
+    syn_src = sources_sha256(["flows/yosys/*", "python/qmlp/synth.py"])
+    acc_src = sources_sha256(["cores/accel/**/*"])
+    hls_src = sources_sha256(["cores/hls/**/*", "python/qmlp/hls*.py", "python/qmlp/csim.py"])
     man_key = _hash(manifest)
     work = paths.build / "report-work"      # one build root per run: runs of a core go side by side
+
+    def fs(core, target, params=None, what="RESULT", root=None):
+        return lambda: run_checked(core, target, params, what, root)
+
     steps = []
     for kind in IP_KINDS:
+        core = f"qmlp:ip:matmul_{kind}"
         for lanes in (1, 4):
             steps.append(Step(f"sim_{kind}_L{lanes}", _hash(ip_src, lanes),
-                              lambda k=kind, l=lanes: _fusesoc(f"qmlp:ip:matmul_{k}", "sim_verilator", {"LANES": l},
-                                                               build_root=work / f"L{l}"),
-                              heavy=True))
-        steps.append(Step(f"synth_{kind}", _hash(ip_src, syn_src),
-                          lambda k=kind: _fusesoc(f"qmlp:ip:matmul_{k}", "synth", what="RESOURCES"), heavy=True))
+                              fs(core, "sim_verilator", {"LANES": lanes}, root=work / f"L{lanes}"), heavy=True))
+        steps.append(Step(f"synth_{kind}", _hash(ip_src, syn_src), fs(core, "synth", what="RESOURCES"), heavy=True))
         steps.append(Step(f"csim_{kind}", _hash(hls_src, ip_src), lambda k=kind: _csim(k), heavy=True))
+    # the XLS core generates its RTL in each run: its two runs get their own build roots
     steps.append(Step("sim_hls_i8", _hash(hls_src, ip_src),
-                      lambda: _fusesoc("qmlp:hls:matmul_i8", "sim_verilator"), heavy=True))
+                      fs("qmlp:hls:matmul_i8", "sim_verilator", root=work / "hls_sim"), heavy=True))
     steps.append(Step("synth_hls_i8", _hash(hls_src, syn_src),
-                      lambda: _fusesoc("qmlp:hls:matmul_i8", "synth", what="RESOURCES"), heavy=True))
-    steps.append(Step("sim_accel", _hash(acc_src, man_key),
-                      lambda: _fusesoc("qmlp:accel:mlp", "sim_verilator"), heavy=True))
+                      fs("qmlp:hls:matmul_i8", "synth", what="RESOURCES", root=work / "hls_synth"), heavy=True))
+    steps.append(Step("sim_accel", _hash(acc_src, man_key), fs("qmlp:accel:mlp", "sim_verilator"), heavy=True))
     steps.append(Step("synth_accel", _hash(acc_src, man_key, syn_src),
-                      lambda: _fusesoc("qmlp:accel:mlp", "synth", what="RESOURCES"), heavy=True))
+                      fs("qmlp:accel:mlp", "synth", what="RESOURCES"), heavy=True))
     return steps
 
 
 def _csim(kind: str) -> dict:
     exe = shutil.which("qmlp", path=str(Path(sys.executable).parent))
     p = subprocess.run([exe or "qmlp", "csim", "-q", kind], capture_output=True, text=True)
-    last = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
-    if p.returncode != 0 or not last.startswith("RESULT pass=1"):
+    what, fields = parse_summary(p.stdout)
+    if p.returncode != 0 or what != "RESULT" or fields.get("pass") != "1":
         raise QmlpError(f"qmlp csim {kind} failed:\n{p.stdout[-1500:]}{p.stderr[-1500:]}")
-    return dict(kv.split("=", 1) for kv in last.split()[1:])
+    return fields
 
 
 # ----------------------------------------------------------------------------- the report
@@ -251,14 +223,17 @@ def run(paths: Paths | None = None, jobs: int = 2) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     cache = Cache(out)
     t0 = time.perf_counter()
+    # each stage's steps are made after the previous stage ran: their keys hash its outputs
     res = _run_steps([model_step(paths)], cache)
-    res.update(_run_steps(stage2_steps(paths), cache))
+    res.update(_run_steps([sweep_step(paths)], cache))
+    res.update(_run_steps([infer_step(paths)], cache))
     _log("ROMs: making them up to date (qmlp roms)")
-    man, regen = roms.ensure(paths, progress=False)
+    man, _ = roms.ensure(paths, progress=False)
     res.update(_run_steps(hardware_steps(paths, man), cache, jobs))
     wall = time.perf_counter() - t0
-    results = {"steps": res, "compute_s": round(sum(v.get("seconds", 0) for v in res.values()), 1), "manifest": {k: man[k] for k in ("layers", "cycles_per_image", "macs_per_cycle",
-                                                                   "golden", "formats", "shifts")},
+    results = {"steps": res, "compute_s": round(sum(v.get("seconds", 0) for v in res.values()), 1),
+               "manifest": {k: man[k] for k in ("layers", "cycles_per_image", "macs_per_cycle",
+                                                "golden", "formats", "shifts")},
                "wall_s": round(wall, 1), "host": _host()}
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     shutil.copy2(paths.sweep_dir / "accuracy.png", out / "accuracy.png")
@@ -276,13 +251,9 @@ def _host() -> dict:
 
     import numpy
     return {"python": platform.python_version(), "numpy": numpy.__version__, "machine": platform.machine(),
-            "cpus": __import__("os").cpu_count(), "iverilog": ver(["iverilog", "-V"]),
+            "cpus": os.cpu_count(), "iverilog": ver(["iverilog", "-V"]),
             "verilator": ver(["verilator", "--version"]), "yosys": ver(["yosys", "-V"]),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
-
-
-def _res(results, name):
-    return results["steps"][name]
 
 
 def _ests(cycles: int, blocks: int, mhz: float = 100.0) -> float:
@@ -383,7 +354,7 @@ def markdown(r: dict) -> str:
     a("## Full-network accelerator (qmlp:accel:mlp)\n")
     sa = s["synth_accel"]
     lay = man["layers"]
-    a(f"Parallelism PE (neurons) x SIMD (inputs) per layer: " +
+    a("Parallelism PE (neurons) x SIMD (inputs) per layer: " +
       ", ".join(f"layer {i + 1}: {l['pe']} x {l['simd']} = {l['pe'] * l['simd']} MACs, {l['rom_depth']} cycles"
                 for i, l in enumerate(lay)) + f". One image every {man['cycles_per_image']} cycles "
       f"(bound at one MAC per DSP: {ref.MLP_MACS:,} MACs / 220 DSP = 496).\n")

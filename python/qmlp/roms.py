@@ -24,12 +24,13 @@ from pathlib import Path
 import numpy as np
 
 from . import intnet
+from .config import LAYERS, TOPOLOGY
 from .errors import QmlpError
+from .hashing import file_sha256, package_sha256
 
-TOPOLOGY = (784, 128, 64, 10)
 DEFAULT_PE = (4, 16, 2)
 DEFAULT_SIMD = (49, 1, 1)
-LAYER_FILES = ("fc1", "fc2", "fc3")
+LAYER_FILES = LAYERS          # fc1, fc2, fc3: the ROM files are named after the layers
 MANIFEST_VERSION = 1
 
 
@@ -160,8 +161,8 @@ def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_u8: np.ndarray, 
     folder.mkdir(parents=True, exist_ok=True)
     layers = cfg.layers()
     roms = {}
-    for name, w, l in zip(LAYER_FILES, net.w_codes, layers):
-        roms[name] = dict(_write_rom(folder, name, hex_lines(rom_bytes(w, l)), l.width), fl=net.w_fls[LAYER_FILES.index(name)])
+    for i, (name, w, l) in enumerate(zip(LAYER_FILES, net.w_codes, layers)):
+        roms[name] = dict(_write_rom(folder, name, hex_lines(rom_bytes(w, l)), l.width), fl=net.w_fls[i])
     roms["tanh"] = _write_rom(folder, "tanh", [format(int(v) & 0xFF, "02x") for v in net.tanh_lut], 8)
 
     x = intnet.pixels_to_codes(test_u8, net.fmt)
@@ -203,30 +204,27 @@ def verify(folder: Path) -> dict:
     mp = folder / "manifest.json"
     if not mp.is_file():
         raise QmlpError(f"{mp} not found (make the ROMs with: qmlp roms)")
-    man = json.loads(mp.read_text())
-    want = {f: h for r in man["roms"].values() for f, h in r["sha256"].items()}
-    want.update(man["vectors"]["sha256"])
-    want["qmlp_mlp_params.vh"] = man["params_header_sha256"]
+    try:
+        man = json.loads(mp.read_text())
+        want = {f: h for r in man["roms"].values() for f, h in r["sha256"].items()}
+        want.update(man["vectors"]["sha256"])
+        want["qmlp_mlp_params.vh"] = man["params_header_sha256"]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise QmlpError(f"{mp} is not a qmlp ROM manifest ({e.__class__.__name__}: {e})") from None
     for f, h in sorted(want.items()):
         p = folder / f
         if not p.is_file():
             raise QmlpError(f"{p} is missing (listed in {mp})")
-        if hashlib.sha256(p.read_bytes()).hexdigest() != h:
+        if file_sha256(p) != h:
             raise QmlpError(f"{p} does not match the hash in {mp}: regenerate with qmlp roms")
     return man
 
 
 # ----------------------------------------------------------------------------- make them
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def code_hash() -> str:
     """Hash of the code that decides the ROM contents: a change regenerates them."""
-    here = Path(__file__).parent
-    return hashlib.sha256(b"".join((here / f).read_bytes()
-                                   for f in ("roms.py", "intnet.py", "golden.py", "fixedpoint.py"))).hexdigest()
+    return package_sha256("roms", "intnet", "golden", "fixedpoint")
 
 
 def _log(msg: str) -> None:
@@ -236,40 +234,39 @@ def _log(msg: str) -> None:
 
 
 def quant_source(paths, quant_path=None, progress: bool = True):
-    """The wl=8 quantized model to put in ROM: --quant, else the sweep's per-layer wl=8 model,
-    else one made now (training a default model first if there is none)."""
+    """The wl=8 quantized model to put in ROM, and its file: --quant; else the sweep's per-layer
+    wl=8 model; else one chosen now for the current float model (training the default model
+    first if there is none) and kept in the ROM folder for the next call."""
     from . import model as mdl
     from . import quant, sweep
-    from .config import TrainConfig
-    from .data import load_dataset
+    from .data import dataset_of
+    from .train import train_default
 
     if quant_path:
         return quant.load(quant_path), Path(quant_path)
-    swept = sweep.model_path(paths.sweep_dir, 8, "per_layer")
-    if swept.is_file():
-        return quant.load(swept), swept
     if not paths.model_npz.is_file():
-        from .train import train
-
         _log(f"no model in {paths.model_npz}: training the default one (10 epochs, seed 0)")
-        cfg = TrainConfig()
-        m = train(cfg, load_dataset(cfg.data, cfg.val_size, cfg.seed), progress=progress)
-        mdl.save(m, paths.model_npz, paths.model_pth)
+        train_default(paths, progress)
     m = mdl.load(paths.model_npz)
-    ds = load_dataset(m.meta.get("data", TrainConfig().data), int(m.meta.get("val_size", 5000)),
-                      int(m.meta.get("seed", 0)))
-    _log("no sweep result: choosing the wl=8 fraction lengths per layer on the validation split")
-    res = sweep.run(m, ds, wls=[8], progress=progress)
+    own = paths.roms_dir / "quantized_model_wl=8_per_layer.npz"
+    for cand in (sweep.model_path(paths.sweep_dir, 8, "per_layer"), own):
+        if cand.is_file():
+            q = quant.load(cand)
+            if quant.is_from(q, m):
+                return q, cand
+            _log(f"{cand} is from another float model: not using it")
+    _log("no sweep result for this model: choosing the wl=8 fraction lengths per layer on the validation split")
+    res = sweep.run(m, dataset_of(m.meta), wls=[8], progress=progress)
     q = res.models[(8, "per_layer")]
-    out = paths.roms_dir / "quantized_model_wl=8_per_layer.npz"
-    quant.save(q, out)
-    return q, out
+    quant.save(q, own)
+    return q, own
 
 
 def ensure(paths, cfg: HwConfig | None = None, fmt: intnet.IntFormats | None = None, quant_path=None,
            out: Path | None = None, force: bool = False, progress: bool = True) -> tuple[dict, bool]:
     """Make the ROM folder up to date; returns (manifest, regenerated)."""
     from .data import DEFAULT_DATA, load_raw
+    from .model import load as load_model
 
     out = Path(out or paths.roms_dir)
     old = None
@@ -282,22 +279,16 @@ def ensure(paths, cfg: HwConfig | None = None, fmt: intnet.IntFormats | None = N
         cfg = HwConfig(tuple(l["pe"] for l in old["layers"]), tuple(l["simd"] for l in old["layers"])) if old else HwConfig()
     fmt = fmt or (intnet.IntFormats(**old["formats"]) if old else intnet.IntFormats())
     cfg.check()
+    fmt.check()                     # bad options fail before any training or sweeping
     q, qpath = quant_source(paths, quant_path, progress)
-    data = q.meta.get("data") or _model_data(paths) or str(DEFAULT_DATA)
-    source = {"quant": str(qpath), "quant_sha256": _sha(qpath), "data": data, "code": code_hash()}
+    data = load_model(paths.model_npz).meta.get("data") if paths.model_npz.is_file() else None
+    source = {"quant": str(qpath), "quant_sha256": file_sha256(qpath), "data": data or str(DEFAULT_DATA),
+              "code": code_hash()}
     if old and not force and old.get("source") == source and old["formats"] == asdict(fmt) \
             and [l["pe"] for l in old["layers"]] == list(cfg.pe) and [l["simd"] for l in old["layers"]] == list(cfg.simd):
         return old, False
     net = intnet.build(q, fmt)
-    _, _, xte, yte = load_raw(data)
+    _, _, xte, yte = load_raw(source["data"])
     man = write(out, net, cfg, xte, yte, source)
     _log(f"wrote ROMs for PE={list(cfg.pe)} SIMD={list(cfg.simd)} ({cfg.cycles_per_image} cycles/image) to {out}")
     return man, True
-
-
-def _model_data(paths) -> str | None:
-    from . import model as mdl
-
-    if paths.model_npz.is_file():
-        return mdl.load(paths.model_npz).meta.get("data")
-    return None

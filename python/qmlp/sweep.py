@@ -21,7 +21,7 @@ from . import quant
 from .config import LAYERS
 from .data import Dataset
 from .fixedpoint import quantize
-from .forward import accuracy
+from .forward import accuracy, tanh32
 from .model import FloatModel
 
 DEFAULT_WLS = tuple(range(1, 9))
@@ -46,7 +46,7 @@ class _Evaluator:
         h = h @ w.T
         if self.model.biases is not None:
             h = h + _qw(self.model.biases[i], wl, fl)
-        return np.tanh(h) if i < len(LAYERS) - 1 else h
+        return tanh32(h) if i < len(LAYERS) - 1 else h
 
     def __call__(self, wl: int, fls) -> float:
         h = self.x
@@ -76,6 +76,8 @@ def run(model: FloatModel, ds: Dataset, wls=DEFAULT_WLS, fls=DEFAULT_FLS, rounds
     total = len(wls) * len(fls) * (1 + rounds * n)
     bar = tqdm(total=total, desc="sweep", unit="eval", disable=not progress, leave=False)
     for wl in wls:
+        val.cache.clear()           # layer prefixes are per wl: free the last one's
+        test.cache.clear()
         # global: the first fl (ascending) with the best validation accuracy
         best_fl, best = None, -1.0
         for fl in fls:
@@ -137,7 +139,7 @@ def markdown(rows: list[dict], data_name: str = "") -> str:
     pl = {r["wl"]: r for r in rows if r["mode"] == "per_layer"}
     fr = next(r for r in rows if r["mode"] == "float")
     lines = [
-        f"Accuracy (%) with weights quantized to Q(wl, fl); fl chosen on the validation split"
+        "Accuracy (%) with weights quantized to Q(wl, fl); fl chosen on the validation split"
         + (f"; data: {data_name}" if data_name else "") + ".",
         "",
         f"float32: validation {fr['val_accuracy']:.2f}, test {fr['test_accuracy']:.2f}",

@@ -11,8 +11,6 @@ import re
 import sys
 from pathlib import Path
 
-import yaml
-
 from .errors import QmlpError
 
 # LUTs that Xilinx LUT-RAM/SRL primitives occupy (Vivado counts them as "LUT as Memory").
@@ -55,10 +53,9 @@ def resources_line(r: dict) -> str:
 
 
 def edam_info(work_root: Path = Path(".")) -> tuple[str, str]:
-    files = sorted(Path(work_root).glob("*.eda.yml"))
-    if not files:
-        raise QmlpError(f"no *.eda.yml in {Path(work_root).resolve()}")
-    edam = yaml.safe_load(files[0].read_text())
+    from .hooks import read_edam
+
+    edam = read_edam(work_root)
     return edam["toplevel"], edam["name"]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from tqdm import tqdm
 
 from . import model as mdl
@@ -64,4 +63,14 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatMode
         "test_accuracy": accuracy_float(m, ds.x_test, ds.y_test),
     }
     m.meta = meta
+    return m
+
+
+def train_default(paths, progress: bool = True) -> mdl.FloatModel:
+    """Train the default model (TrainConfig()) and save it where every stage looks for it."""
+    from .data import load_dataset
+
+    cfg = TrainConfig()
+    m = train(cfg, load_dataset(cfg.data, cfg.val_size, cfg.seed), progress=progress)
+    mdl.save(m, paths.model_npz, paths.model_pth)
     return m

@@ -140,9 +140,9 @@ def _f32_B(rng, p: MatmulParams, which: int):
         return _rand_f32(rng, (k, c))
     if which == 1:
         b = _rand_f32(rng, (k, c), -4, 4)
-        if k > 1:
-            b[1] = b[0]                  # so that the x, -x row cancels exactly
         b[0, :] = 0x1E0DD3F9             # 0x21e70a56 * 0x1e0dd3f9 rounds up to 0x00800000
+        if k > 1:
+            b[1] = b[0]                  # equal rows 0 and 1: the x, -x row of A cancels to +0
         if k > 2:
             b[2, rng.integers(0, c)] = 0x7FC00000
         return b
