@@ -455,4 +455,5 @@ def summary(out: Path) -> str:
     return (f"float {fr['test_accuracy']:.2f} %, int8 hardware {acc['accuracy']} % on {int(acc['images']):,} images; "
             f"matmul i8 {int(s['sim_i8_L1']['cycles']):,} cycles (lab HLS {ref.LAB_IP['i8']['latency']:,}); "
             f"accelerator {acc['cycles_per_image']} cycles/image, {s['synth_accel']['dsp']} DSP, "
-            f"{s['synth_accel']['lut']} LUT; {r['wall_s']:.0f} s")
+            f"{s['synth_accel']['lut']} LUT; this run {r['wall_s']:.0f} s (steps {r['compute_s']:.0f} s, "
+            f"reused when up to date)")
