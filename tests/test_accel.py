@@ -44,7 +44,6 @@ def test_icarus_default_run():
     assert f["accuracy"] == f"{golden_accuracy(n):.2f}"
     assert int(f["cycles_per_image"]) == manifest()["cycles_per_image"]
     assert "latency=" in res.output
-    assert res.seconds < 120
 
 
 def test_verilator_all_test_images():
