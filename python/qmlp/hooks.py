@@ -9,7 +9,6 @@ therefore always match the simulated parameters; the testbench checks them itsel
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from .errors import QmlpError
+from .hashing import file_sha256, package_sha256
 
 VECTOR_DIR = "qmlp_vectors"
 
@@ -45,6 +45,7 @@ def _vectors(kind: str) -> None:
             return int(default if v is None else v)
         except (TypeError, ValueError):
             raise QmlpError(f"parameter {name}={v!r} is not an integer") from None
+
     p = MatmulParams(kind=kind, rows=get("ROWS", 64), inner=get("INNER", 128), cols=get("COLS", 64),
                      lanes=get("LANES", 1), acc_w=get("ACC_W", 32), shift=get("SHIFT", 0), fl_b=get("FL_B", 4),
                      vectors=get("VECTORS", 4), seed=get("SEED", 1))
@@ -63,14 +64,11 @@ def _vectors(kind: str) -> None:
 
 def _stamp(p) -> dict:
     """What the vectors depend on: the parameters and the code that computes them."""
-    src = Path(__file__).parent
-    code = hashlib.sha256(b"".join((src / f).read_bytes() for f in ("golden.py", "vectors.py"))).hexdigest()
-    return {"params": vars(p), "code": code}
+    return {"params": vars(p), "code": package_sha256("golden", "vectors")}
 
 
 def _hashes(folder: Path) -> dict:
-    return {f: hashlib.sha256((folder / f).read_bytes()).hexdigest()
-            for f in ("meta.txt", "A.hex", "B.hex", "C.hex") if (folder / f).is_file()}
+    return {f: file_sha256(folder / f) for f in ("meta.txt", "A.hex", "B.hex", "C.hex")}
 
 
 def main(argv=None) -> int:
