@@ -100,16 +100,8 @@ module qmlp_matmul_fp #(
   wire go = ap_start & ap_idle;
 
   always @(posedge ap_clk) begin
-    if (ap_rst) begin
-      run_q <= 1'b0;
-      k_q <= {KW{1'b0}}; r_q <= {RW{1'b0}};
-      i0_q <= {IW{1'b0}}; ir_q <= {IW{1'b0}};
-      g0_q <= {GW{1'b0}}; gr_q <= {GW{1'b0}};
-      a0_q <= {A_AW{1'b0}}; ar_q <= {A_AW{1'b0}};
-      o0_q <= {C_AW{1'b0}}; or_q <= {C_AW{1'b0}};
-      bk_q <= {B_AW{1'b0}};
-    end else if (go) begin
-      run_q <= 1'b1;
+    if (ap_rst || go) begin
+      run_q <= ~ap_rst;               // reset stops, go starts a block at the first tile
       k_q <= {KW{1'b0}}; r_q <= {RW{1'b0}};
       i0_q <= {IW{1'b0}}; ir_q <= {IW{1'b0}};
       g0_q <= {GW{1'b0}}; gr_q <= {GW{1'b0}};

@@ -100,16 +100,8 @@ module matmul_i8 #(
   wire go   = ap_start & ~busy;
 
   always @(posedge ap_clk) begin
-    if (ap_rst) begin
-      run_q   <= 1'b0;
-      k_q     <= {KW{1'b0}};
-      g_q     <= {GW{1'b0}};
-      i_q     <= {IW{1'b0}};
-      a_row_q <= {A_AW{1'b0}};
-      b_k_q   <= {B_AW{1'b0}};
-      c_idx_q <= {C_AW{1'b0}};
-    end else if (go) begin
-      run_q   <= 1'b1;
+    if (ap_rst || go) begin
+      run_q   <= ~ap_rst;             // reset stops, go starts a block from (0, 0, 0)
       k_q     <= {KW{1'b0}};
       g_q     <= {GW{1'b0}};
       i_q     <= {IW{1'b0}};
