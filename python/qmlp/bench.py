@@ -74,8 +74,10 @@ def evaluate(paths: Paths, cfg: roms.HwConfig, folder: Path, images: int) -> dic
     old = os.environ.get("QMLP_ROMS")
     os.environ["QMLP_ROMS"] = str(folder)
     try:
-        sim = run_checked("qmlp:accel:mlp", "sim_verilator", {"IMAGES": images})
-        syn = run_checked("qmlp:accel:mlp", "synth", what="RESOURCES")
+        # a build root per configuration: the default work folders keep the default design
+        # (make decides by file times, and a candidate's binary could look newer than its ROMs)
+        sim = run_checked("qmlp:accel:mlp", "sim_verilator", {"IMAGES": images}, build_root=folder / "work")
+        syn = run_checked("qmlp:accel:mlp", "synth", what="RESOURCES", build_root=folder / "work")
     finally:
         if old is None:
             os.environ.pop("QMLP_ROMS", None)
