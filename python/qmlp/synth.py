@@ -52,6 +52,12 @@ def resources_line(r: dict) -> str:
     return f"RESOURCES lut={r['lut']} ff={r['ff']} dsp={r['dsp']} bram18={r['bram18']}"
 
 
+def report_resources(r: dict, folder: Path = Path(".")) -> None:
+    """SPEC 3 for every synthesis flow: resources.json in the work root, then the RESOURCES line."""
+    (Path(folder) / "resources.json").write_text(json.dumps(r, indent=1) + "\n")
+    print(resources_line(r))
+
+
 def edam_info(work_root: Path = Path(".")) -> tuple[str, str]:
     from .hooks import read_edam
 
@@ -68,8 +74,7 @@ def main(argv=None) -> int:
             return 0
         if len(argv) == 2 and argv[0] == "resources":
             r = resources_from_cells(read_stat(Path(argv[1])))
-            Path("resources.json").write_text(json.dumps(r, indent=1) + "\n")
-            print(resources_line(r))
+            report_resources(r)
             return 0
         print("usage: python3 -m qmlp.synth edam-info | resources STAT.json", file=sys.stderr)
         return 2

@@ -13,14 +13,13 @@ RAMB36 and half a tile per RAMB18; bram18 = 2 x tiles (SPEC 3: a BRAM36 counts a
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sys
 from pathlib import Path
 
 from .errors import QmlpError
-from .synth import resources_line
+from .synth import report_resources
 
 _NO_VIVADO = (
     "vivado not found on PATH: the synth_vivado target needs AMD Vivado (2020.1 or newer; the free "
@@ -157,9 +156,8 @@ def main(argv=None) -> int:
                 print(f"WARNING: {argv[2]}: no timed paths (is ap_clk constrained?)", file=sys.stderr)
             elif not r["timing_met"]:
                 print(f"WARNING: {argv[2]}: timing not met at {_fmt(r['period_ns'], 3)} ns", file=sys.stderr)
-            Path("resources.json").write_text(json.dumps(r, indent=1) + "\n")
             print(timing_line(r))
-            print(resources_line(r))
+            report_resources(r)
             return 0
         print("usage: python3 -m qmlp.vivado check | resources UTILIZATION.rpt TIMING.rpt", file=sys.stderr)
         return 2
