@@ -1,14 +1,38 @@
-"""Shared fixtures: the default data set and a small trained model (built once per session)."""
+"""Shared fixtures: the default data set, a small trained model, and a private build folder.
+
+No test writes into the repository's build/ or a user's folders: the session sets
+$QMLP_BUILD to a temporary folder before any test runs (pytest-xdist workers inherit it), so
+the shared model cache, the FuseSoC build roots of qmlp's runner and every output live there.
+Workers share that one folder: the model cache's lock makes the first one train and the
+others wait.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from qmlp.data import DEFAULT_DATA
+from qmlp.config import DEFAULT_DATA
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config):
+    if not hasattr(config, "workerinput") and "QMLP_TEST_BUILD" not in os.environ:
+        tmp = tempfile.mkdtemp(prefix="qmlp-test-")
+        os.environ["QMLP_TEST_BUILD"] = tmp
+        os.environ["QMLP_BUILD"] = tmp
+        config._qmlp_tmp = tmp
+
+
+def pytest_unconfigure(config):
+    tmp = getattr(config, "_qmlp_tmp", None)
+    if tmp and not os.environ.get("QMLP_KEEP_TEST_BUILD"):
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def need_default_data():
@@ -17,8 +41,14 @@ def need_default_data():
 
 
 @pytest.fixture(scope="session")
+def build_dir() -> Path:
+    """The session's build folder ($QMLP_BUILD): the shared model cache lives here."""
+    return Path(os.environ["QMLP_BUILD"])
+
+
+@pytest.fixture(scope="session")
 def dataset():
-    from qmlp.data import load_dataset
+    from qmlp.nn.data import load_dataset
 
     need_default_data()
     return load_dataset(DEFAULT_DATA, val_size=2000, seed=0)
@@ -28,7 +58,7 @@ def dataset():
 def small_model(dataset):
     """A model trained on 4,000 images for 2 epochs: enough to be far above chance."""
     from qmlp.config import TrainConfig
-    from qmlp.train import train
+    from qmlp.nn.train import train
 
     cfg = TrainConfig(epochs=2, limit=4000, val_size=2000)
     return train(cfg, dataset, progress=False)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from qmlp.config import Paths
-from qmlp.sim import fusesoc_env, run_fusesoc
+from qmlp.eda.runner import tool_env, run_fusesoc
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = "qmlp:accel:mlp"
@@ -55,7 +55,7 @@ def test_verilator_all_test_images():
     assert f["accuracy"] == f"{man['golden']['test_accuracy']:.2f}"
     assert int(f["cycles_per_image"]) == man["cycles_per_image"] <= 1000
     # ... and the int8 network stays within 0.5 points of the float model
-    from qmlp import model as mdl
+    from qmlp.nn import model as mdl
     float_acc = mdl.load(Paths().model_npz).meta["test_accuracy"]
     assert abs(man["golden"]["test_accuracy"] - float_acc) <= 0.5
     print(f"accel: {f}, float {float_acc:.2f} %, {res.seconds:.1f} s wall")
@@ -72,7 +72,7 @@ def _rerun(target, *plusargs):
         cmd = ["vvp", "-n", "-M.", "-N", "qmlp_accel_mlp_0.1.0", *plusargs]
     else:
         cmd = [str(wd / "Vtb_mlp_accel"), *plusargs]
-    return subprocess.run(cmd, cwd=wd, capture_output=True, text=True, env=fusesoc_env(), timeout=600)
+    return subprocess.run(cmd, cwd=wd, capture_output=True, text=True, env=tool_env(), timeout=600)
 
 
 def _edit_line(path: Path, index: int, fn):

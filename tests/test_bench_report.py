@@ -2,8 +2,9 @@
 
 import json
 
-from qmlp import bench, roms
-from qmlp.report import Cache, Step
+from qmlp.flow import bench
+from qmlp.hw import roms
+from qmlp.flow.report import Cache, Step
 
 
 def test_layer_options_are_cheapest_per_interval():

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from qmlp import fixedpoint as fx
+from qmlp.numerics import fixedpoint as fx
 from qmlp.errors import QmlpError
 
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import softfloatpy as sf
 
-from qmlp import golden
+from qmlp.numerics import golden
 from qmlp.errors import QmlpError
 
 

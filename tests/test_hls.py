@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from qmlp import hls, hls_core, hls_xls, vectors
+from qmlp.hls import package as hls, core as hls_core, xlsgen as hls_xls
+from qmlp.hw import vectors
 from qmlp.errors import QmlpError
 
 FIXTURE = REPO / "tests" / "hls_fixtures" / "qmlp_i8_prj"
@@ -316,7 +317,7 @@ def test_vitis_flow_script_with_stubbed_vitis(tmp_path):
 @pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh not installed")
 def test_generator_runs_the_vitis_flow_when_vitis_hls_is_on_path(tmp_path, monkeypatch):
     """Step 2 of the generator with a test double for vitis_hls (the stubbed flow above)."""
-    from qmlp import hls_gen
+    from qmlp.hls import gen as hls_gen
 
     (tmp_path / "stubs.tcl").write_text(STUBS)
     bindir = tmp_path / "bin"

@@ -4,9 +4,9 @@ import struct
 import numpy as np
 import pytest
 
-from qmlp.data import load_dataset, load_raw
+from qmlp.nn.data import load_dataset, load_raw
 from qmlp.errors import QmlpError
-from qmlp.idx import read_idx
+from qmlp.nn.idx import read_idx
 
 
 def idx_bytes(arr: np.ndarray, type_byte: int = 0x08) -> bytes:

@@ -5,7 +5,9 @@ import json
 import numpy as np
 import pytest
 
-from qmlp import intnet, quant, roms
+from qmlp.numerics import intnet
+from qmlp.nn import quant
+from qmlp.hw import roms
 from qmlp.errors import QmlpError
 
 
@@ -158,7 +160,7 @@ def test_roms_cli_bad_quantized_models(qmodel, tmp_path):
 
 
 def test_roms_cli_nan_model_and_bad_config(small_model, tmp_path):
-    from qmlp import model as mdl
+    from qmlp.nn import model as mdl
 
     w = [x.copy() for x in small_model.weights]
     w[1][3, 7] = np.nan

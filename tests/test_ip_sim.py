@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from qmlp.sim import fusesoc_env, run_fusesoc
+from qmlp.eda.runner import tool_env, run_fusesoc
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("i8", "f32i8", "f32")
@@ -92,8 +92,8 @@ def _input_word_that_matters(kind, vec: Path, vector: int) -> int:
     """
     import numpy as np
 
-    from qmlp import golden
-    from qmlp.vectors import WIDTHS, read_hex
+    from qmlp.numerics import golden
+    from qmlp.hw.vectors import WIDTHS, read_hex
 
     nv, rows, inner, cols = map(int, (vec / "meta.txt").read_text().split()[:4])
     aw, bw, _ = WIDTHS[kind]
@@ -126,7 +126,7 @@ def _rerun(kind, target):
         cmd = ["vvp", "-n", "-M.", "-N", name, "+STRICT_X=1"]
     else:
         cmd = [str(wd / f"Vtb_matmul_{kind}")]
-    return subprocess.run(cmd, cwd=wd, capture_output=True, text=True, env=fusesoc_env(), timeout=600)
+    return subprocess.run(cmd, cwd=wd, capture_output=True, text=True, env=tool_env(), timeout=600)
 
 
 @pytest.mark.parametrize("target", ["sim", "sim_verilator"])

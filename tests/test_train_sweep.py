@@ -3,11 +3,11 @@ import json
 import numpy as np
 import pytest
 
-from qmlp import model as mdl
-from qmlp import quant, sweep
+from qmlp.nn import model as mdl
+from qmlp.nn import quant, sweep
 from qmlp.config import TrainConfig
 from qmlp.errors import QmlpError
-from qmlp.train import train
+from qmlp.nn.train import train
 
 
 def test_training_is_deterministic(dataset):

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from qmlp.errors import QmlpError
-from qmlp.sim import fusesoc_env, parse_summary, run_fusesoc
-from qmlp.vivado import check, parse_timing, parse_utilization, resources, timing_line
+from qmlp.eda.runner import tool_env, parse_summary, run_fusesoc
+from qmlp.eda.vivado import check, parse_timing, parse_utilization, resources, timing_line
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "vivado_fixtures"
@@ -101,7 +101,7 @@ def check_vivado_setup(core: str, top: str, sources: list[str] = (), mems: list[
 
     # the make goal the build step runs, listed by `make -n` (nothing is executed)
     # (without the variables of an enclosing `make test`, which would add "Entering directory" lines)
-    env = {k: v for k, v in fusesoc_env().items()
+    env = {k: v for k, v in tool_env().items()
            if k not in ("EDALIZE_LAUNCHER", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     p = subprocess.run(["make", "--no-print-directory", "-n", "-f", "qmlp_vivado.mk", "qmlp-vivado"], cwd=wd,
                        capture_output=True,
@@ -145,7 +145,7 @@ def test_tcl_files_are_complete_tcl():
     assert p.returncode == 0, p.stdout + p.stderr
 
 
-@pytest.mark.skipif(shutil.which("vivado", path=fusesoc_env()["PATH"]) is not None,
+@pytest.mark.skipif(shutil.which("vivado", path=tool_env()["PATH"]) is not None,
                     reason="vivado is installed: the build would really run it")
 @pytest.mark.parametrize("core", [c[0] for c in IP_CORES])
 def test_build_without_vivado_fails_clearly(core):

@@ -6,7 +6,7 @@
 #   kind      i8 | f32i8 | f32   (top function qmlp_matmul_<kind>, file <src dir>/matmul_<kind>.cpp)
 #   src dir   cores/hls/src
 #   project   project folder to create (relative to the current folder); the solution is
-#             <project>/solution1, which `python3 -m qmlp.hls package` and the qmlp:hls
+#             <project>/solution1, which `qmlp hls package` and the qmlp:hls
 #             generator read (QMLP_HLS_SOLUTION=<project>/solution1)
 #   part      default xc7z020clg400-1 (PYNQ-Z2)
 #   clock     target period in ns, default 10 (100 MHz)

@@ -14,7 +14,7 @@ QMLP_NAME := $(patsubst %.eda.yml,%,$(firstword $(wildcard *.eda.yml)))
 
 qmlp-vivado: $(QMLP_NAME).xpr qmlp_vivado_impl.tcl
 	$(EDALIZE_LAUNCHER) vivado -notrace -mode batch -source qmlp_vivado_impl.tcl $(QMLP_NAME).xpr
-	python3 -m qmlp.vivado resources utilization.rpt timing.rpt
+	qmlp hook vivado-resources utilization.rpt timing.rpt
 
 .PHONY: qmlp-vivado
 

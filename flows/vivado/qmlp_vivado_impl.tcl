@@ -5,7 +5,7 @@
 # run by qmlp_vivado.mk in the FuseSoC work root, with the project that <name>.tcl created open.
 # It stops after route_design: edalize's own goal goes on to write_bitstream, which a block
 # implemented out of context (no pins) cannot have. The reports go to the work root, where
-# `python3 -m qmlp.vivado resources utilization.rpt timing.rpt` reads them (qmlp_vivado.mk).
+# `qmlp hook vivado-resources utilization.rpt timing.rpt` reads them (qmlp_vivado.mk).
 
 set root [pwd]
 

@@ -7,7 +7,7 @@ load_plugins
 yosys -import
 
 # top module and project name from the EDAM file FuseSoC wrote next to us
-lassign [exec python3 -m qmlp.synth edam-info] top name
+lassign [exec qmlp hook edam-info] top name
 
 verilog_defaults -push
 verilog_defaults -add -defer
@@ -25,4 +25,4 @@ tee -q -o qmlp_stat.json stat -json
 # and prints its RESOURCES line instead of silently doing nothing.
 write_edif -pvector bra ${name}_yosys.edif
 # prints the RESOURCES line and writes resources.json; a failure stops the flow
-puts [exec python3 -m qmlp.synth resources qmlp_stat.json]
+puts [exec qmlp hook resources qmlp_stat.json]

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from .config import Paths, TrainConfig
-from .data import DEFAULT_DATA
-from .errors import QmlpError
+from qmlp.config import Paths, TrainConfig
+from qmlp.nn.data import DEFAULT_DATA
+from qmlp.errors import QmlpError
 
 
 def _int_list(s: str) -> list[int]:
@@ -46,8 +46,8 @@ def _pct(v: float) -> str:
 
 def _model_and_data(args, paths: Paths):
     """The float model and the data set with the validation split it was trained with."""
-    from . import model as mdl
-    from .data import dataset_of
+    from qmlp.nn import model as mdl
+    from qmlp.nn.data import dataset_of
 
     mpath = Path(args.model) if args.model else paths.model_npz
     m = mdl.load(mpath)
@@ -55,9 +55,9 @@ def _model_and_data(args, paths: Paths):
 
 
 def cmd_train(args) -> str:
-    from . import model as mdl
-    from .data import load_dataset
-    from .train import train
+    from qmlp.nn import model as mdl
+    from qmlp.nn.data import load_dataset
+    from qmlp.nn.train import train
 
     paths = _paths(args)
     if args.limit is not None and args.limit < 1:
@@ -78,7 +78,7 @@ def cmd_train(args) -> str:
 
 
 def cmd_sweep(args) -> str:
-    from . import sweep
+    from qmlp.nn import sweep
 
     paths = _paths(args)
     m, ds, _ = _model_and_data(args, paths)
@@ -101,7 +101,7 @@ def cmd_sweep(args) -> str:
 
 
 def _quant_for_infer(args, paths: Paths, m):
-    from . import quant, sweep
+    from qmlp.nn import quant, sweep
 
     if args.quant:
         return quant.load(args.quant)
@@ -120,7 +120,7 @@ def _quant_for_infer(args, paths: Paths, m):
 
 
 def cmd_infer(args) -> str:
-    from .infer import I8Config, test_accuracy
+    from qmlp.nn.infer import I8Config, test_accuracy
 
     paths = _paths(args)
     m, ds, _ = _model_and_data(args, paths)
@@ -139,21 +139,38 @@ def cmd_infer(args) -> str:
 
 
 def cmd_roms(args) -> str:
-    from . import roms
-    from .intnet import IntFormats
+    from qmlp.config import DEFAULT_DATA as DATA
+    from qmlp.hashing import file_sha256
+    from qmlp.hw import roms
+    from qmlp.nn import cache, quant
+    from qmlp.nn.model import load as load_model
+    from qmlp.numerics.intnet import IntFormats
 
     paths = _paths(args)
     out = Path(args.out).resolve() if args.out else paths.roms_dir
-    cfg = None
-    if args.pe is not None or args.simd is not None:
-        cfg = roms.HwConfig(tuple(args.pe or roms.DEFAULT_PE), tuple(args.simd or roms.DEFAULT_SIMD))
-    fmt = None
-    if args.idx_bits is not None or args.fl_z is not None:
-        d = IntFormats()
-        fmt = IntFormats(idx_bits=args.idx_bits if args.idx_bits is not None else d.idx_bits,
-                         fl_z=args.fl_z if args.fl_z is not None else d.fl_z)
-    man, regen = roms.ensure(paths, cfg, fmt, quant_path=args.quant, out=out, force=args.force,
-                             progress=not args.quiet)
+    old = roms.verify(out) if (out / "manifest.json").is_file() and not args.force and _verifies(out) else None
+    pe = tuple(args.pe) if args.pe else (tuple(l["pe"] for l in old["layers"]) if old else roms.DEFAULT_PE)
+    simd = tuple(args.simd) if args.simd else (tuple(l["simd"] for l in old["layers"]) if old else roms.DEFAULT_SIMD)
+    cfg = roms.HwConfig(pe, simd)
+    d = IntFormats(**old["formats"]) if old else IntFormats()
+    fmt = IntFormats(idx_bits=args.idx_bits if args.idx_bits is not None else d.idx_bits,
+                     fl_z=args.fl_z if args.fl_z is not None else d.fl_z)
+    cfg.check()
+    fmt.check()                     # bad options fail before any training or sweeping
+    if args.quant:
+        qpath = Path(args.quant).resolve()
+        q = quant.load(qpath)
+        model = Path(args.model).resolve() if args.model else paths.model_npz
+    else:
+        model = cache.float_model(paths, args.model, progress=not args.quiet)
+        q, qpath = cache.wl8_model(paths, model, progress=not args.quiet)
+    data = args.data or (load_model(model).meta.get("data") if Path(model).is_file() else None) or str(DATA)
+    source = {"model": str(model), "quant": str(qpath), "quant_sha256": file_sha256(qpath),
+              "data": str(data), "code": roms.code_hash()}
+    man = None if args.force else roms.up_to_date(out, cfg, fmt, source)
+    regen = man is None
+    if regen:
+        man = roms.make(out, q, cfg, data, fmt, source)
     layers = man["layers"]
     print(f"{'wrote' if regen else 'up to date:'} PE={[l['pe'] for l in layers]} SIMD={[l['simd'] for l in layers]}: "
           f"{man['cycles_per_image']} cycles/image, {man['macs_per_cycle']} MACs/cycle; int8 golden accuracy "
@@ -161,8 +178,56 @@ def cmd_roms(args) -> str:
     return f"ROMS dir={out} manifest={out / 'manifest.json'}"
 
 
+def _verifies(folder: Path) -> bool:
+    from qmlp.hw import roms
+
+    try:
+        roms.verify(folder)
+        return True
+    except QmlpError as e:
+        print(f"qmlp roms: regenerating: {e}", file=sys.stderr)
+        return False
+
+
+def cmd_hook(args) -> str:
+    """Internal: what FuseSoC cores and tool scripts run in a work root."""
+    from qmlp.eda import hooks
+
+    if args.what in ("check", "vectors", "accel"):
+        hooks.main(args)
+        return f"HOOK {args.what} ok"
+    if args.what == "edam-info":
+        from qmlp.eda.edam import edam_info
+
+        return " ".join(edam_info())
+    if args.what == "resources":
+        from qmlp.eda.resources import read_stat, report_resources, resources_from_cells
+
+        r = resources_from_cells(read_stat(Path(args.files[0])))
+        return report_resources(r)
+    if args.what == "vivado-check":
+        from qmlp.eda import vivado
+
+        return f"vivado: {vivado.check()}"
+    if args.what == "vivado-resources":
+        from qmlp.eda import vivado
+
+        return vivado.report(Path(args.files[0]), Path(args.files[1]))
+    raise QmlpError(f"unknown hook {args.what}")
+
+
+def cmd_hls(args) -> str:
+    from qmlp.hls import package
+
+    if args.hls_cmd == "report":
+        return package.report_line(package.read_csynth(Path(args.xml)))
+    vlnv = args.vlnv or f"qmlp:hls:matmul_{args.kind}_vitis:0.1.0"
+    core = package.package_solution(Path(args.solution), args.kind, Path(args.out).resolve(), vlnv)
+    return f"CORE {core}"
+
+
 def cmd_report(args) -> str:
-    from . import report
+    from qmlp.flow import report
 
     if args.jobs < 1:
         raise QmlpError(f"--jobs must be at least 1, got {args.jobs}")
@@ -172,7 +237,7 @@ def cmd_report(args) -> str:
 
 
 def cmd_bench(args) -> str:
-    from . import bench
+    from qmlp.flow import bench
 
     if args.images < 2:
         raise QmlpError(f"--images must be at least 2 (cycles per image need two images), got {args.images}")
@@ -229,8 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("roms", parents=[common], help="weight ROMs, tanh table and test vectors for qmlp:accel:mlp",
                        description="Write the accelerator's memory init files (.hex/.mem/.coe), its parameter "
                                    "header and test vectors from a wl=8 quantized model, with a manifest.")
-    r.add_argument("--quant", metavar="NPZ", help="wl=8 quantized model (default: the sweep's per-layer wl=8 model; "
-                                                    "made, and a model trained, when missing)")
+    r.add_argument("--model", metavar="NPZ", help="float model (default: BUILD/model/mlp.npz, trained once if missing)")
+    r.add_argument("--quant", metavar="NPZ", help="wl=8 quantized model (default: the sweep's per-layer wl=8 model "
+                                                    "of the float model; chosen now when missing)")
     r.add_argument("--pe", type=_int_list, default=None,
                    help="neurons computed in parallel per layer, e.g. 4,16,2 (default: keep the folder's, else 4,16,2)")
     r.add_argument("--simd", type=_int_list, default=None,
@@ -256,9 +322,39 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--max-synth", type=int, default=4, help="syntheses at most in the search (default 4)")
     b.set_defaults(func=cmd_bench)
 
+    h = sub.add_parser("hls", help="package a Vitis HLS solution as a core, or read its C synthesis report",
+                       description="Tools for HLS results made elsewhere (Vitis HLS is not needed to run these).")
+    hs = h.add_subparsers(dest="hls_cmd", required=True, metavar="WHAT")
+    pk = hs.add_parser("package", help="package a Vitis HLS solution folder as a FuseSoC core")
+    pk.add_argument("solution", help="<project>/<solution> folder (or a project folder with hls.app)")
+    pk.add_argument("--kind", choices=("i8", "f32i8", "f32"), required=True, help="which kernel the solution holds")
+    pk.add_argument("--out", required=True, help="folder for the RTL copy, the wrapper and the .core")
+    pk.add_argument("--vlnv", help="core name (default qmlp:hls:matmul_<kind>_vitis:0.1.0)")
+    hr = hs.add_parser("report", help="print the summary line of a csynth.xml")
+    hr.add_argument("xml")
+    h.set_defaults(func=cmd_hls)
+
+    k = sub.add_parser("hook", help="(internal) run in a FuseSoC work root by the cores and flow scripts",
+                       description="Validate a run's parameters and write what it needs into its work root, "
+                                   "or read tool reports. FuseSoC runs these; users need not.")
+    ks = k.add_subparsers(dest="what", required=True, metavar="WHAT")
+    for name, hlp in (("check", "validate the run's parameters"),
+                      ("vectors", "validate, then write the IP test vectors")):
+        kp = ks.add_parser(name, help=hlp)
+        kp.add_argument("core", choices=("i8", "f32i8", "f32") + (("accel",) if name == "check" else ()))
+    ka = ks.add_parser("accel", help="validate, then write the accelerator's ROMs and vectors")
+    ka.add_argument("--lint", action="store_true", help="no model: nominal constants only")
+    ks.add_parser("edam-info", help="print '<toplevel> <name>' of the EDAM file in the work root")
+    kr = ks.add_parser("resources", help="RESOURCES line and resources.json from a Yosys stat -json report")
+    kr.add_argument("files", nargs=1, metavar="STAT.json")
+    ks.add_parser("vivado-check", help="fail clearly when vivado is not on PATH")
+    kv = ks.add_parser("vivado-resources", help="TIMING/RESOURCES lines and resources.json from Vivado reports")
+    kv.add_argument("files", nargs=2, metavar="REPORT", help="UTILIZATION.rpt TIMING.rpt")
+    k.set_defaults(func=cmd_hook)
+
     c = sub.add_parser("csim", parents=[common], help="C simulation of an HLS kernel against the golden vectors",
                        description="Compile an HLS C++ kernel with g++ and check it on the IP test vectors.")
-    from . import csim
+    from qmlp.hls import csim
 
     csim.configure_parser(c)
     c.set_defaults(func=csim.command)

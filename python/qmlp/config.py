@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import DEFAULT_DATA
 
+
+# the embedded default data set (Debian dataset-fashion-mnist)
+DEFAULT_DATA = Path("/usr/share/datasets/fashion-mnist")
 TOPOLOGY = (784, 128, 64, 10)
 LAYERS = ("fc1", "fc2", "fc3")
 

@@ -1,0 +1,38 @@
+// qmlp_list_item(list, i): the i-th (0-based) decimal number of a comma-separated string
+// parameter such as "4,16,2", or -1 when the list has fewer items; qmlp_list_len(list): how
+// many items it has. FuseSoC passes list parameters (--PE=4,16,2) to the RTL as strings, so a
+// design point needs no generated header. Included inside a module: constant functions.
+// A Verilog string is a bit vector, last character in the lowest byte, unused bytes zero.
+localparam integer QMLP_LIST_BYTES = 64;
+
+function automatic integer qmlp_list_item(input [8*QMLP_LIST_BYTES-1:0] list, input integer idx);
+  integer i, item, value, seen;
+  reg [7:0] ch;
+  begin
+    item = 0; value = 0; seen = 0; qmlp_list_item = -1;
+    for (i = QMLP_LIST_BYTES - 1; i >= 0; i = i - 1) begin
+      ch = list[i*8 +: 8];
+      if (ch == ",") begin
+        if (item == idx) qmlp_list_item = value;
+        item = item + 1;
+        value = 0;
+      end else if (ch >= "0" && ch <= "9") begin
+        value = value * 10 + {24'd0, ch} - 48;
+        seen = 1;
+      end
+    end
+    if (seen != 0 && item == idx) qmlp_list_item = value;
+  end
+endfunction
+
+function automatic integer qmlp_list_len(input [8*QMLP_LIST_BYTES-1:0] list);
+  integer i, n, seen;
+  begin
+    n = 1; seen = 0;
+    for (i = 0; i < QMLP_LIST_BYTES; i = i + 1) begin
+      if (list[i*8 +: 8] == ",") n = n + 1;
+      if (list[i*8 +: 8] != 8'd0) seen = 1;
+    end
+    qmlp_list_len = (seen != 0) ? n : 0;
+  end
+endfunction

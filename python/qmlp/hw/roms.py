@@ -1,0 +1,253 @@
+"""Weight ROMs, tanh table and test vectors for qmlp:accel:mlp, with a manifest.
+
+A layer with K inputs, N outputs, PE neurons in parallel and SIMD inputs per cycle reads one
+ROM word per cycle: word n * (K/SIMD) + c holds the PE x SIMD weights
+W[n*PE + p][c*SIMD + s], byte (p*SIMD + s) at bits 8*(p*SIMD + s). The design point (PE,
+SIMD) reaches the RTL as FuseSoC parameters; what the model decides (the requantization
+shifts, the tanh index width) goes into qmlp_mlp_model.vh beside the ROMs. This module only
+writes: it receives a quantized model and never trains or sweeps. Files, all deterministic:
+  fc{1,2,3}.hex / .mem / .coe   $readmemh words / Xilinx memory file / Block Memory Generator
+  tanh.hex / .mem / .coe        the activation table
+  images.hex                    test images as input-stream words (K1/SIMD1 words per image)
+  expected.hex                  golden int8 model: 10 logits (int32) + class per image
+  labels.hex, vectors.txt       labels; "<images> <words per image> <word bits>"
+  qmlp_mlp_model.vh             the model's constants for the RTL (shifts, tanh index width)
+  manifest.json                 shapes, formats, bank layout, shifts, hashes
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qmlp import params
+from qmlp.config import LAYERS, TOPOLOGY
+from qmlp.errors import QmlpError
+from qmlp.hashing import file_sha256, module_closure_sha256
+from qmlp.numerics import intnet
+
+DEFAULT_PE = params.DEFAULT_PE
+DEFAULT_SIMD = params.DEFAULT_SIMD
+LAYER_FILES = LAYERS          # fc1, fc2, fc3: the ROM files are named after the layers
+MANIFEST_VERSION = 2
+MODEL_HEADER = "qmlp_mlp_model.vh"
+
+
+@dataclass(frozen=True)
+class LayerHw:
+    k: int
+    n: int
+    pe: int
+    simd: int
+
+    @property
+    def groups(self) -> int:
+        return self.n // self.pe
+
+    @property
+    def chunks(self) -> int:
+        return self.k // self.simd
+
+    @property
+    def depth(self) -> int:
+        return self.groups * self.chunks
+
+    @property
+    def width(self) -> int:
+        return self.pe * self.simd * 8
+
+    @property
+    def cycles(self) -> int:
+        """Cycles per image: one ROM word per cycle."""
+        return self.depth
+
+
+@dataclass(frozen=True)
+class HwConfig:
+    pe: tuple[int, int, int] = DEFAULT_PE
+    simd: tuple[int, int, int] = DEFAULT_SIMD
+
+    def layers(self) -> list[LayerHw]:
+        return [LayerHw(TOPOLOGY[i], TOPOLOGY[i + 1], self.pe[i], self.simd[i]) for i in range(3)]
+
+    def check(self) -> None:
+        pe = params.ACCEL[0].parse(self.pe)
+        simd = params.ACCEL[1].parse(self.simd)
+        params.check_accel(pe, simd)
+
+    @property
+    def cycles_per_image(self) -> int:
+        return max(l.cycles for l in self.layers())
+
+    @property
+    def macs(self) -> int:
+        return sum(l.pe * l.simd for l in self.layers())
+
+
+# ----------------------------------------------------------------------------- layouts
+
+def rom_bytes(w_codes: np.ndarray, l: LayerHw) -> np.ndarray:
+    """(depth, PE*SIMD) uint8: row n*chunks + c, byte p*SIMD + s = W[n*PE + p][c*SIMD + s]."""
+    w = np.asarray(w_codes, dtype=np.int8)
+    if w.shape != (l.n, l.k):
+        raise QmlpError(f"weights of shape {w.shape} do not fit a {l.k}-input, {l.n}-output layer")
+    t = w.view(np.uint8).reshape(l.groups, l.pe, l.chunks, l.simd).transpose(0, 2, 1, 3)
+    return np.ascontiguousarray(t).reshape(l.depth, l.pe * l.simd)
+
+
+def image_words(x_codes: np.ndarray, l1: LayerHw) -> np.ndarray:
+    """(images * K1/SIMD1, SIMD1) uint8: input-stream beats, byte s at bits 8*s."""
+    x = np.asarray(x_codes, dtype=np.int8).view(np.uint8)
+    return np.ascontiguousarray(x.reshape(-1, l1.chunks, l1.simd)).reshape(-1, l1.simd)
+
+
+def hex_lines(words_le: np.ndarray) -> list[str]:
+    """Each row of little-endian bytes as one hex word (most significant digit first)."""
+    return [row[::-1].tobytes().hex() for row in np.asarray(words_le, dtype=np.uint8)]
+
+
+def int32_lines(values) -> list[str]:
+    return [format(int(v) & 0xFFFFFFFF, "08x") for v in np.asarray(values).reshape(-1)]
+
+
+def _write(path: Path, text: str) -> str:
+    path.write_text(text)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write_rom(folder: Path, name: str, lines: list[str], width: int) -> dict:
+    body = "\n".join(lines) + "\n"
+    h = {
+        f"{name}.hex": _write(folder / f"{name}.hex", body),
+        f"{name}.mem": _write(folder / f"{name}.mem", "@00000000\n" + body),
+        f"{name}.coe": _write(folder / f"{name}.coe", "memory_initialization_radix=16;\nmemory_initialization_vector=\n"
+                              + ",\n".join(lines) + ";\n"),
+    }
+    return {"depth": len(lines), "width": width, "files": sorted(h), "sha256": h}
+
+
+def model_header(shifts, idx_bits: int, note: str) -> str:
+    """The Verilog include of the model's constants (localparams inside qmlp_mlp_accel)."""
+    return "\n".join([
+        f"// {note}",
+        "// The model's constants for qmlp_mlp_accel (included inside the module): the hidden",
+        "// layers' requantization shifts and the tanh table's index width. Not a design point.",
+        f"localparam integer SHIFT1 = {int(shifts[0])};",
+        f"localparam integer SHIFT2 = {int(shifts[1])};",
+        f"localparam integer IDX_BITS = {int(idx_bits)};",
+        "",
+    ])
+
+
+def nominal_header() -> str:
+    """For lint, which needs no model: the default formats' shifts for weights in Q(8, 7)."""
+    fmt = intnet.IntFormats()
+    s = fmt.fl_in + 7 - fmt.fl_z
+    return model_header([s, s], fmt.idx_bits, "Nominal values written for lint (no model): shifts for Q(8, 7) weights.")
+
+
+def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_u8: np.ndarray, test_labels: np.ndarray,
+          source: dict | None = None) -> dict:
+    """Write every file into folder and return the manifest (also written as manifest.json)."""
+    cfg.check()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    layers = cfg.layers()
+    roms = {}
+    for i, (name, w, l) in enumerate(zip(LAYER_FILES, net.w_codes, layers)):
+        roms[name] = dict(_write_rom(folder, name, hex_lines(rom_bytes(w, l)), l.width), fl=net.w_fls[i])
+    roms["tanh"] = _write_rom(folder, "tanh", [format(int(v) & 0xFF, "02x") for v in net.tanh_lut], 8)
+
+    x = intnet.pixels_to_codes(test_u8, net.fmt)
+    logits, classes = intnet.forward(net, x)
+    n_img = len(x)
+    exp = np.concatenate([logits, classes[:, None]], axis=1)
+    vec_hash = {
+        "images.hex": _write(folder / "images.hex", "\n".join(hex_lines(image_words(x, layers[0]))) + "\n"),
+        "expected.hex": _write(folder / "expected.hex", "\n".join(int32_lines(exp)) + "\n"),
+        "labels.hex": _write(folder / "labels.hex", "\n".join(f"{int(v):x}" for v in test_labels) + "\n"),
+        "vectors.txt": _write(folder / "vectors.txt", f"{n_img} {layers[0].chunks} {layers[0].simd * 8}\n"),
+    }
+    man = {
+        "version": MANIFEST_VERSION,
+        "topology": list(TOPOLOGY),
+        "formats": asdict(net.fmt),
+        "shifts": net.shifts,
+        "weights": [{"name": n, "shape": [l.n, l.k], "wl": 8, "fl": fl} for n, l, fl in zip(LAYER_FILES, layers, net.w_fls)],
+        "layers": [dict(asdict(l), groups=l.groups, chunks=l.chunks, rom_depth=l.depth, rom_width=l.width,
+                        rom=name, layout="word n*chunks+c, byte p*simd+s = W[n*pe+p][c*simd+s]")
+                   for name, l in zip(LAYER_FILES, layers)],
+        "cycles_per_image": cfg.cycles_per_image,
+        "macs_per_cycle": cfg.macs,
+        "roms": roms,
+        "vectors": {"images": n_img, "words_per_image": layers[0].chunks, "word_bits": layers[0].simd * 8,
+                    "sha256": vec_hash},
+        "golden": {"test_accuracy": float(100.0 * np.mean(classes == test_labels)), "images": n_img},
+        "source": source or {},
+    }
+    hdr = model_header(net.shifts, net.fmt.idx_bits, "Written with the ROMs from the manifest beside it.")
+    man["model_header_sha256"] = _write(folder / MODEL_HEADER, hdr)
+    (folder / "manifest.json").write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
+    return man
+
+
+def verify(folder: Path) -> dict:
+    """Re-hash every file listed in the manifest; raise QmlpError naming the first that differs."""
+    folder = Path(folder)
+    mp = folder / "manifest.json"
+    if not mp.is_file():
+        raise QmlpError(f"{mp} not found (make the ROMs with: qmlp roms, or run a qmlp:accel:mlp target)")
+    try:
+        man = json.loads(mp.read_text())
+        want = {f: h for r in man["roms"].values() for f, h in r["sha256"].items()}
+        want.update(man["vectors"]["sha256"])
+        want[MODEL_HEADER] = man["model_header_sha256"]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise QmlpError(f"{mp} is not a qmlp ROM manifest ({e.__class__.__name__}: {e})") from None
+    for f, h in sorted(want.items()):
+        p = folder / f
+        if not p.is_file():
+            raise QmlpError(f"{p} is missing (listed in {mp})")
+        if file_sha256(p) != h:
+            raise QmlpError(f"{p} does not match the hash in {mp}: regenerate with qmlp roms")
+    return man
+
+
+# ----------------------------------------------------------------------------- make them
+
+def code_hash() -> str:
+    """Hash of the code that decides the ROM contents (this module and what it imports)."""
+    return module_closure_sha256("qmlp.hw.roms")
+
+
+def make(folder: Path, q, cfg: HwConfig, data_dir, fmt: intnet.IntFormats | None = None,
+         source: dict | None = None) -> dict:
+    """Write a complete ROM set for quantized model q into folder (replaced whole, atomically)."""
+    from qmlp.files import new_folder
+    from qmlp.nn.data import load_raw
+
+    fmt = fmt or intnet.IntFormats()
+    cfg.check()
+    fmt.check()
+    net = intnet.build(q, fmt)
+    _, _, xte, yte = load_raw(data_dir)
+    with new_folder(folder) as tmp:
+        man = write(tmp, net, cfg, xte, yte, source)
+    return man
+
+
+def up_to_date(folder: Path, cfg: HwConfig, fmt: intnet.IntFormats, source: dict) -> dict | None:
+    """The manifest of folder when it holds exactly this configuration's complete ROM set."""
+    if not (Path(folder) / "manifest.json").is_file():
+        return None
+    try:
+        old = verify(folder)
+    except QmlpError:
+        return None
+    same = (old.get("source") == source and old["formats"] == asdict(fmt)
+            and [l["pe"] for l in old["layers"]] == list(cfg.pe) and [l["simd"] for l in old["layers"]] == list(cfg.simd))
+    return old if same else None

@@ -1,0 +1,50 @@
+"""The SPEC 3 summary lines: formatted here and parsed here, nowhere else.
+
+Simulations and syntheses print one of these as their last line; every qmlp command ends
+with its own. `parse(text, kind)` finds the last line of a kind in a tool's output.
+"""
+
+from __future__ import annotations
+
+import re
+
+KINDS = ("RESULT", "RESOURCES", "TIMING", "TRAINED", "SWEEP", "ACCURACY", "ROMS", "REPORT", "BENCH", "CORE", "HLS")
+_LINE = re.compile(r"^(%s) (.*)$" % "|".join(KINDS))
+
+
+def line(kind: str, **fields) -> str:
+    """`KIND k=v k=v ...` in the order given (floats as given: callers format percentages)."""
+    if kind not in KINDS:
+        raise ValueError(f"not a summary line kind: {kind}")
+    return kind + " " + " ".join(f"{k}={v}" for k, v in fields.items())
+
+
+def pct(v: float) -> str:
+    """Percentages in summary lines: 2 decimals."""
+    return f"{v:.2f}"
+
+
+def result_ip(passed: bool, vectors: int, mismatches: int, cycles) -> str:
+    return line("RESULT", **{"pass": int(bool(passed)), "vectors": vectors, "mismatches": mismatches,
+                             "cycles": cycles})
+
+
+def resources(r: dict) -> str:
+    return line("RESOURCES", lut=r["lut"], ff=r["ff"], dsp=r["dsp"], bram18=r["bram18"])
+
+
+def parse_all(text: str) -> list[tuple[str, dict]]:
+    """Every summary line of a text as (kind, {key: value}), in order."""
+    out = []
+    for raw in text.splitlines():
+        m = _LINE.match(raw.strip())
+        if m:
+            out.append((m.group(1), dict(kv.split("=", 1) for kv in m.group(2).split() if "=" in kv)))
+    return out
+
+
+def parse(text: str, kind: str | None = None) -> tuple[str | None, dict]:
+    """The last summary line (of `kind`, or of RESULT/RESOURCES when None) as (kind, fields)."""
+    want = (kind,) if kind else ("RESULT", "RESOURCES")
+    found = [x for x in parse_all(text) if x[0] in want]
+    return found[-1] if found else (None, {})

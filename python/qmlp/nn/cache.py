@@ -1,0 +1,61 @@
+"""The shared model cache: the default float model and its wl=8 quantization, made once.
+
+Hardware runs that need weights (a simulation or synthesis of qmlp:accel:mlp) take a model
+from here when the user names none (`--MODEL=`). Two runs started together must not both
+train: the first takes a lock and trains, the second waits and then finds the model. The
+quantized model is the sweep's wl=8 per-layer choice when the sweep ran on this float
+model; otherwise the same choice is made here (validation split only) and kept beside the
+model, keyed by the model's hash.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from qmlp.config import Paths
+from qmlp.errors import QmlpError
+from qmlp.files import locked
+from qmlp.hashing import file_sha256
+from qmlp.nn import model as mdl
+from qmlp.nn import quant, sweep
+
+
+def _log(msg: str) -> None:
+    print(f"qmlp: {msg}", file=sys.stderr, flush=True)
+
+
+def float_model(paths: Paths, model_path=None, progress: bool = False) -> Path:
+    """The float model archive to use: `model_path`, else the build folder's (trained when missing)."""
+    if model_path:
+        p = Path(model_path)
+        if not p.is_file():
+            raise QmlpError(f"--MODEL={model_path}: no such file (a float model .npz from qmlp train)")
+        return p.resolve()
+    with locked(paths.model_dir / ".lock"):
+        if not paths.model_npz.is_file():
+            from qmlp.nn.train import train_default
+
+            _log(f"no model in {paths.model_npz}: training the default one (10 epochs, seed 0) once for every run")
+            train_default(paths, progress)
+    return paths.model_npz
+
+
+def wl8_model(paths: Paths, model_path: Path, progress: bool = False) -> tuple[quant.QuantModel, Path]:
+    """The wl=8 per-layer quantized model of a float model, and its file."""
+    m = mdl.load(model_path)
+    cand = sweep.model_path(paths.sweep_dir, 8, "per_layer")
+    if cand.is_file():
+        q = quant.load(cand)
+        if quant.is_from(q, m):
+            return q, cand
+    own = paths.model_dir / "quantized" / f"wl8_per_layer-{file_sha256(model_path)[:16]}.npz"
+    with locked(paths.model_dir / ".lock"):
+        if not own.is_file():
+            from qmlp.nn.data import dataset_of
+
+            _log(f"no sweep result for {model_path}: choosing the wl=8 fraction lengths per layer on the "
+                 "validation split")
+            res = sweep.run(m, dataset_of(m.meta), wls=[8], progress=progress)
+            quant.save(res.models[(8, "per_layer")], own)
+    return quant.load(own), own

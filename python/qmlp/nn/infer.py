@@ -1,0 +1,97 @@
+"""The lab's Part III in numpy: the three inference modes, computed by the golden models.
+
+- f32:   every layer float32 x float32 (golden.matmul_f32),
+- f32i8: every layer float32 activations x int8 weight codes (golden.matmul_f32i8),
+- i8:    layer 1 as f32i8; its tanh outputs quantized to Q(8, fl_a); layer 2 by the int8 x int8
+         golden model (ACC_W, SHIFT) and rescaled to real values; layer 3 as f32i8.
+These are exactly the functions the hardware checks use: one source of truth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from qmlp.numerics import fixedpoint as fx
+from qmlp.numerics import golden
+from qmlp.errors import QmlpError
+from qmlp.nn.forward import tanh32
+from qmlp.nn.model import FloatModel
+from qmlp.nn.quant import QuantModel
+
+MODES = ("f32", "f32i8", "i8")
+
+
+@dataclass
+class I8Config:
+    """Formats of the int8 layer. The lab: fl_a=4, acc_w=16, shift=0."""
+
+    fl_a: int = 7          # layer-1 activations (tanh outputs in (-1, 1)) as Q(8, fl_a)
+    acc_w: int = 32        # accumulator width; 16 is the lab's int16 sum
+    shift: int | None = None  # None: fl_a + fl_w - fl_out, so that outputs land in Q(8, fl_out)
+    fl_out: int = 5        # Q(8, 5) spans [-4, 4): where tanh does its work
+
+    def resolve_shift(self, fl_w: int) -> int:
+        s = self.shift if self.shift is not None else max(self.fl_a + fl_w - self.fl_out, 0)
+        golden.check_acc(self.acc_w, s)
+        return s
+
+
+def _need_int8(q: QuantModel | None, mode: str) -> QuantModel:
+    if q is None:
+        raise QmlpError(f"mode {mode} needs a quantized model (run qmlp sweep, or pass --quant)")
+    if q.wl > 8:
+        raise QmlpError(f"mode {mode} needs int8 weights, the quantized model has wl={q.wl}")
+    return q
+
+
+def _bias_f32(b, h):
+    return golden.f32_add(h, b[None, :]) if b is not None else h
+
+
+def logits(mode: str, x: np.ndarray, fmodel: FloatModel | None = None, qmodel: QuantModel | None = None,
+           i8: I8Config | None = None) -> np.ndarray:
+    """Logits (float32, N x 10) of the network in one of MODES."""
+    if mode not in MODES:
+        raise QmlpError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != 784:
+        raise QmlpError(f"input must be N x 784, got shape {x.shape}")
+    if mode == "f32":
+        if fmodel is None:
+            raise QmlpError("mode f32 needs a float model")
+        h = x
+        bs = fmodel.biases or [None] * 3
+        for i, (w, b) in enumerate(zip(fmodel.weights, bs)):
+            h = _bias_f32(b, golden.matmul_f32(h, w.T))
+            if i < 2:
+                h = tanh32(h)
+        return h
+    q = _need_int8(qmodel, mode)
+    bs = q.biases() or [None] * 3
+    h1 = tanh32(_bias_f32(bs[0], golden.matmul_f32i8(x, q.codes[0].T, q.fls[0])))
+    if mode == "f32i8":
+        h2 = tanh32(_bias_f32(bs[1], golden.matmul_f32i8(h1, q.codes[1].T, q.fls[1])))
+    else:
+        cfg = i8 or I8Config()
+        shift = cfg.resolve_shift(q.fls[1])
+        a = fx.to_codes(h1, 8, cfg.fl_a, "layer-1 activations")
+        c = golden.matmul_i8(a, q.codes[1].T, cfg.acc_w, shift)
+        z = fx.from_codes(c, cfg.fl_a + q.fls[1] - shift, np.float32)
+        h2 = tanh32(_bias_f32(bs[1], z))
+    return _bias_f32(bs[2], golden.matmul_f32i8(h2, q.codes[2].T, q.fls[2]))
+
+
+def test_accuracy(mode: str, x: np.ndarray, y: np.ndarray, fmodel: FloatModel | None = None,
+                  qmodel: QuantModel | None = None, i8: I8Config | None = None, chunk: int = 500,
+                  progress: bool = False) -> float:
+    """Accuracy (%) of a mode over a data set, in chunks (the k loops hold N x out arrays)."""
+    from tqdm import tqdm
+
+    from qmlp.nn.forward import accuracy
+
+    parts = [slice(i, i + chunk) for i in range(0, len(x), chunk)]
+    out = [logits(mode, x[c], fmodel, qmodel, i8)
+           for c in tqdm(parts, desc=f"infer {mode}", unit="chunk", disable=not progress, leave=False)]
+    return accuracy(np.concatenate(out), y)

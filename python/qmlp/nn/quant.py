@@ -1,0 +1,107 @@
+"""Quantized models: each layer's weights as integer codes of Q(wl, fl_layer)."""
+
+from __future__ import annotations
+
+import json
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from qmlp.numerics import fixedpoint as fx
+from qmlp.config import LAYERS
+from qmlp.errors import QmlpError
+from qmlp.files import write_bytes
+from qmlp.nn.model import FloatModel, check_topology
+
+
+@dataclass
+class QuantModel:
+    wl: int
+    fls: list[int]                          # fraction length per layer
+    codes: list[np.ndarray]                 # int codes, torch layout (out x in)
+    bias_codes: list[np.ndarray] | None = None  # biases in the layer's weight format
+    meta: dict = field(default_factory=dict)
+
+    def weights(self, dtype=np.float32) -> list[np.ndarray]:
+        return [fx.from_codes(c, fl, dtype) for c, fl in zip(self.codes, self.fls)]
+
+    def biases(self, dtype=np.float32) -> list[np.ndarray] | None:
+        if self.bias_codes is None:
+            return None
+        return [fx.from_codes(c, fl, dtype) for c, fl in zip(self.bias_codes, self.fls)]
+
+
+def quantize_model(model: FloatModel, wl: int, fls, meta: dict | None = None) -> QuantModel:
+    """Quantize every layer (weights, and biases if any) to Q(wl, fls[i])."""
+    if np.ndim(fls) == 0:
+        fls = [int(fls)] * len(LAYERS)
+    fls = [int(f) for f in fls]
+    if len(fls) != len(LAYERS):
+        raise QmlpError(f"need one fl per layer ({len(LAYERS)}), got {len(fls)}")
+    for fl in fls:
+        fx.check_format(wl, fl)
+    meta = dict(meta or {}, model=model.fingerprint())   # which float model these codes come from
+    dt = np.int8 if wl <= 8 else np.int32
+    codes = [fx.to_codes(w, wl, fl, f"{n}w").astype(dt) for n, w, fl in zip(LAYERS, model.weights, fls)]
+    bcodes = None
+    if model.biases is not None:
+        bcodes = [fx.to_codes(b, wl, fl, f"{n}b").astype(dt) for n, b, fl in zip(LAYERS, model.biases, fls)]
+    return QuantModel(int(wl), fls, codes, bcodes, meta)
+
+
+def save(q: QuantModel, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"{n}w_codes": c for n, c in zip(LAYERS, q.codes)}
+    if q.bias_codes is not None:
+        arrays.update({f"{n}b_codes": c for n, c in zip(LAYERS, q.bias_codes)})
+    buf = io.BytesIO()
+    np.savez(buf, wl=np.int64(q.wl), fl=np.array(q.fls, dtype=np.int64),
+             meta=np.array(json.dumps(q.meta, sort_keys=True)), **arrays)
+    write_bytes(path, buf.getvalue())          # whole, then renamed: never a truncated archive
+
+
+def load(path) -> QuantModel:
+    path = Path(path)
+    if not path.is_file():
+        raise QmlpError(f"quantized model {path} not found (make one with: qmlp sweep)")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            keys = set(z.files)
+            need = ["wl", "fl"] + [f"{n}w_codes" for n in LAYERS]
+            missing = [k for k in need if k not in keys]
+            if missing:
+                raise QmlpError(f"{path}: not a qmlp quantized model (missing {', '.join(missing)})")
+            wl = int(z["wl"])
+            fls = [int(f) for f in z["fl"]]
+            codes = [z[f"{n}w_codes"] for n in LAYERS]
+            bcodes = [z[f"{n}b_codes"] for n in LAYERS] if f"{LAYERS[0]}b_codes" in keys else None
+            meta = json.loads(str(z["meta"])) if "meta" in keys else {}
+    except (OSError, ValueError, zipfile.BadZipFile) as e:
+        raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
+    if len(fls) != len(LAYERS):
+        raise QmlpError(f"{path}: {len(fls)} fraction lengths for {len(LAYERS)} layers")
+    for fl in fls:
+        fx.check_format(wl, fl)
+    lo, hi = fx.code_range(wl)
+    for n, c in zip(LAYERS, codes):
+        if c.size and (c.min() < lo or c.max() > hi):
+            raise QmlpError(f"{path}: {n} codes exceed the {wl}-bit range {lo}..{hi}")
+    check_topology(codes, bcodes, str(path))
+    return QuantModel(wl, fls, codes, bcodes, meta)
+
+
+def is_from(q: QuantModel, model: FloatModel) -> bool:
+    """Were q's codes quantized from this float model (and not from an older one)?"""
+    return q.meta.get("model") == model.fingerprint()
+
+
+def maxabs_fl(w: np.ndarray, wl: int) -> int:
+    """The largest fl whose Q(wl, fl) range still holds max|w| (a default when no sweep ran)."""
+    m = float(np.max(np.abs(w)))
+    if m == 0:
+        return wl - 1
+    # need (2**(wl-1) - 1) * 2**-fl >= m, approximately: 2**(wl-1-fl) > m
+    return int(np.clip(wl - 1 - int(np.ceil(np.log2(m + 1e-30))), fx.FL_MIN, fx.FL_MAX))

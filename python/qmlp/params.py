@@ -1,0 +1,208 @@
+"""The one table of hardware parameters: name, type, default, range and meaning.
+
+Every FuseSoC parameter of the matmul IPs and the accelerator is defined here once. The
+`.core` files' parameter blocks are checked against this table by a test (tests/test_params.py),
+and the golden models, the vector writer, the HLS glue, the ROM writer, the FuseSoC hooks and
+the CLI take their ranges from it. `validate()` turns raw values (from the command line, an
+EDAM file or Python) into typed ones, or raises a QmlpError that names the parameter, the
+value given and what is allowed, in the user's terms (`--LANES=3`, not a derived quantity).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qmlp.config import TOPOLOGY
+from qmlp.errors import QmlpError
+
+# int8 products are 16 bits wide: an accumulator needs at least that; the RTL keeps it <= 32
+ACC_W_RANGE = (16, 32)
+# int8 codes scaled by 2**-FL_B must stay exact float32 numbers (normal or subnormal)
+FL_B_RANGE = (-120, 149)
+# bits per weight / activation that the accelerator and the int8 IP's packed B support
+BITS = (8, 4, 2)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str                    # int | list | file | bool
+    default: object
+    meaning: str
+    lo: int | None = None        # int: inclusive range; list: range of every item
+    hi: int | None = None
+    length: int | None = None    # list: number of items (one per layer)
+    paramtype: str = "vlogparam"
+
+    @property
+    def datatype(self) -> str:
+        """The FuseSoC datatype of the parameter."""
+        return {"int": "int", "list": "str", "file": "file", "bool": "bool"}[self.kind]
+
+    def allowed(self) -> str:
+        if self.kind == "int":
+            hi = "" if self.hi is None else str(self.hi)
+            return f"an integer {self.lo}..{hi}" if self.lo is not None else "an integer"
+        if self.kind == "list":
+            return (f"{self.length} comma-separated integers {self.lo}..{self.hi if self.hi is not None else ''}"
+                    .rstrip("."))
+        if self.kind == "bool":
+            return "true or false"
+        return "a file"
+
+    def parse(self, raw):
+        """A typed value from a raw one (str from a command line or EDAM file, or a Python value)."""
+        bad = QmlpError(f"--{self.name}={_show(raw)} is not {self.allowed()}: {self.meaning}")
+        if self.kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            if str(raw).lower() in ("1", "true", "yes"):
+                return True
+            if str(raw).lower() in ("0", "false", "no"):
+                return False
+            raise bad
+        if self.kind == "file":
+            return None if raw in (None, "") else str(raw)
+        if self.kind == "int":
+            v = _int(raw)
+            if v is None or (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
+                raise bad
+            return v
+        # list: "4,16,2" or a sequence; one value for every layer is not accepted for PE/SIMD
+        items = list(raw) if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
+        vals = [_int(x) for x in items]
+        if any(v is None for v in vals) or (self.length and len(vals) != self.length) or \
+                any((self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi) for v in vals):
+            raise bad
+        return tuple(vals)
+
+
+def _int(raw):
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        return None
+
+
+def _show(raw) -> str:
+    return ",".join(map(str, raw)) if isinstance(raw, (list, tuple)) else str(raw)
+
+
+# ----------------------------------------------------------------------------- matmul IPs
+
+KINDS = ("i8", "f32i8", "f32")
+
+_SHAPE = [
+    Param("ROWS", "int", 64, "Rows of A and C", 1, 4096),
+    Param("INNER", "int", 128, "Columns of A, rows of B", 1, 4096),
+    Param("COLS", "int", 64, "Columns of B and C", 1, 4096),
+    Param("LANES", "int", 1, "MACs per cycle (B and C banks); must divide COLS", 1, 64),
+]
+_SIM = [
+    Param("VECTORS", "int", 4, "Test blocks to simulate (random, extremes, small values, sparse, ...)", 1, 1000,
+          paramtype="plusarg"),
+    Param("SEED", "int", 1, "Seed of the random test vectors", 0, 2**32 - 1, paramtype="plusarg"),
+    Param("STRICT_X", "int", 1, "1 fails the simulation on X on any output after reset (data and addresses too)",
+          0, 1, paramtype="plusarg"),
+]
+MATMUL: dict[str, list[Param]] = {
+    "i8": _SHAPE + [
+        Param("ACC_W", "int", 32, "Accumulator width 16..32, wraps (16 is the lab's int16 sum)", *ACC_W_RANGE),
+        Param("SHIFT", "int", 0, "Requantization shift, round half up (0 is the lab's behaviour)", 0, 31),
+    ] + _SIM,
+    "f32i8": _SHAPE + [
+        Param("FL_B", "int", 4, "Fraction length of B's int8 codes: b = code * 2**-FL_B", *FL_B_RANGE),
+    ] + _SIM,
+    "f32": _SHAPE + _SIM,
+}
+
+
+def matmul_params(kind: str) -> list[Param]:
+    if kind not in MATMUL:
+        raise QmlpError(f"unknown IP kind {kind!r}: one of {', '.join(KINDS)}")
+    return MATMUL[kind]
+
+
+def check_matmul(kind: str, v: dict) -> None:
+    """The constraints between a matmul IP's parameters (each already in its own range)."""
+    if v["COLS"] % v["LANES"]:
+        raise QmlpError(f"--LANES={v['LANES']} does not divide --COLS={v['COLS']}: LANES must be a divisor of COLS "
+                        f"({', '.join(str(d) for d in _divisors(v['COLS']) if d <= 64)})")
+    words = {"A": v["ROWS"] * v["INNER"], "B bank": v["INNER"] * v["COLS"] // v["LANES"],
+             "C bank": v["ROWS"] * v["COLS"] // v["LANES"]}
+    for what, n in words.items():
+        if n < 2:
+            raise QmlpError(f"--ROWS={v['ROWS']} --INNER={v['INNER']} --COLS={v['COLS']} --LANES={v['LANES']} "
+                            f"leave {what} with {n} word; every array (and bank) needs at least 2")
+    if kind == "i8" and v["SHIFT"] >= v["ACC_W"]:
+        raise QmlpError(f"--SHIFT={v['SHIFT']} must be below --ACC_W={v['ACC_W']}")
+
+
+# ----------------------------------------------------------------------------- accelerator
+
+ACCEL: list[Param] = [
+    Param("PE", "list", (4, 16, 2), "Neurons computed in parallel per layer (each divides the layer's outputs)",
+          1, 128, length=3),
+    Param("SIMD", "list", (49, 1, 1), "Inputs consumed per cycle per layer (each divides the layer's inputs)",
+          1, 784, length=3),
+    Param("MODEL", "file", None, "Float model .npz whose weights go into the ROMs (default: the build folder's, "
+          "trained once when missing)", paramtype="plusarg"),
+    Param("IMAGES", "int", 32, "Test images to stream through (0 or more than available = all)", 0, 10000,
+          paramtype="plusarg"),
+    Param("STALL", "int", 0, "Percent of cycles with input gaps and output back-pressure (handshake test)", 0, 99,
+          paramtype="plusarg"),
+]
+DEFAULT_PE = ACCEL[0].default
+DEFAULT_SIMD = ACCEL[1].default
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def check_accel(pe, simd) -> None:
+    """PE and SIMD per layer against the 784-128-64-10 topology; the message names the flag."""
+    for i in range(3):
+        k, n = TOPOLOGY[i], TOPOLOGY[i + 1]
+        if n % pe[i]:
+            raise QmlpError(f"--PE={_show(pe)}: layer {i + 1} has {n} outputs, and PE={pe[i]} does not divide them "
+                            f"(divisors: {', '.join(map(str, _divisors(n)))})")
+        if k % simd[i]:
+            raise QmlpError(f"--SIMD={_show(simd)}: layer {i + 1} has {k} inputs, and SIMD={simd[i]} does not divide "
+                            f"them (divisors: {', '.join(map(str, _divisors(k)))})")
+        if (n // pe[i]) * (k // simd[i]) < 2:
+            raise QmlpError(f"--PE={_show(pe)} --SIMD={_show(simd)}: layer {i + 1} would take 1 cycle per image "
+                            "(a ROM of depth 1); keep (outputs/PE) x (inputs/SIMD) >= 2")
+
+
+# ----------------------------------------------------------------------------- validation
+
+def table(core: str) -> list[Param]:
+    """The parameters of a core by kind: 'i8', 'f32i8', 'f32' (matmul IPs) or 'accel'."""
+    return ACCEL if core == "accel" else matmul_params(core)
+
+
+def validate(core: str, raw: dict, strict: bool = False) -> dict:
+    """{name: typed value} for every parameter of `core`, defaults filled in, constraints checked.
+
+    raw: {name: value} as given (strings from an EDAM file or a command line are fine).
+    strict: unknown names are an error (the CLI); hooks ignore parameters of other cores.
+    """
+    params = table(core)
+    names = {p.name for p in params}
+    if strict:
+        extra = sorted(set(raw) - names)
+        if extra:
+            raise QmlpError(f"unknown parameter {extra[0]}: this core takes {', '.join(sorted(names))}")
+    out = {p.name: p.parse(raw[p.name]) if raw.get(p.name) is not None else p.default for p in params}
+    if core == "accel":
+        check_accel(out["PE"], out["SIMD"])
+    else:
+        check_matmul(core, out)
+    return out
