@@ -1,30 +1,30 @@
-"""qmlp:accel:mlp in Icarus and Verilator, bit for bit against the int8 golden model."""
+"""qmlp:accel:mlp in Icarus and Verilator, bit for bit against the int8 golden model.
+
+Every run has its own build root (qmlp's runner makes one per parameter set under
+$QMLP_BUILD, a temporary folder for the test session): tests run side by side under xdist.
+"""
 
 import json
 import subprocess
-from pathlib import Path
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from qmlp.config import Paths
-from qmlp.eda.runner import tool_env, run_fusesoc
+from qmlp.eda.runner import run_fusesoc, tool_env
 
-REPO = Path(__file__).resolve().parents[1]
 CORE = "qmlp:accel:mlp"
+FAST = {"PE": "8,16,2", "SIMD": "49,2,1"}      # 320 cycles per image: another design point
 
 
-def workdir(target):
-    return REPO / "build" / "qmlp_accel_mlp_0.1.0" / target
+def manifest(res):
+    return json.loads((res.work_root / "qmlp_roms" / "manifest.json").read_text())
 
 
-def manifest():
-    return json.loads((Paths().roms_dir / "manifest.json").read_text())
-
-
-def golden_accuracy(n):
+def golden_accuracy(res, n):
     """Accuracy of the golden model's classes (expected.hex) on the first n images."""
-    d = Paths().roms_dir
+    d = res.work_root / "qmlp_roms"
     exp = np.array([int(v, 16) for v in (d / "expected.hex").read_text().split()]).reshape(-1, 11)
     lab = np.array([int(v, 16) for v in (d / "labels.hex").read_text().split()])
     return 100.0 * np.mean(exp[:n, 10] == lab[:n])
@@ -37,45 +37,51 @@ def passed(res):
 
 
 def test_icarus_default_run():
-    res = run_fusesoc(CORE, "sim")          # makes the ROMs (and a model) where they are missing
+    res = run_fusesoc(CORE, "sim")          # writes its ROMs (and the shared model, once) itself
     f = passed(res)
     n = int(f["images"])
     assert n == 32
-    assert f["accuracy"] == f"{golden_accuracy(n):.2f}"
-    assert int(f["cycles_per_image"]) == manifest()["cycles_per_image"]
+    assert f["accuracy"] == f"{golden_accuracy(res, n):.2f}"
+    assert int(f["cycles_per_image"]) == manifest(res)["cycles_per_image"] == 512
     assert "latency=" in res.output
 
 
-def test_verilator_all_test_images():
-    res = run_fusesoc(CORE, "sim_verilator")
-    f = passed(res)
-    man = manifest()
-    assert int(f["images"]) == man["golden"]["images"] == 10000
-    # the accuracy printed comes from the hardware's own class outputs
-    assert f["accuracy"] == f"{man['golden']['test_accuracy']:.2f}"
-    assert int(f["cycles_per_image"]) == man["cycles_per_image"] <= 1000
-    # ... and the int8 network stays within 0.5 points of the float model
+def test_two_design_points_at_once_over_all_test_images(build_dir):
+    """The default and another design point, started together, each with its own cycles."""
+    with ThreadPoolExecutor(2) as ex:
+        runs = list(ex.map(lambda p: run_fusesoc(CORE, "sim_verilator", p), [{}, FAST]))
     from qmlp.nn import model as mdl
-    float_acc = mdl.load(Paths().model_npz).meta["test_accuracy"]
-    assert abs(man["golden"]["test_accuracy"] - float_acc) <= 0.5
-    print(f"accel: {f}, float {float_acc:.2f} %, {res.seconds:.1f} s wall")
+
+    float_acc = mdl.load(build_dir / "model" / "mlp.npz").meta["test_accuracy"]
+    for res, cycles in zip(runs, (512, 320)):
+        f = passed(res)
+        man = manifest(res)
+        assert int(f["images"]) == man["golden"]["images"] == 10000
+        # the accuracy printed comes from the hardware's own class outputs
+        assert f["accuracy"] == f"{man['golden']['test_accuracy']:.2f}"
+        assert int(f["cycles_per_image"]) == man["cycles_per_image"] == cycles
+        # ... and the int8 network stays within 0.5 points of the float model
+        assert abs(man["golden"]["test_accuracy"] - float_acc) <= 0.5
+        print(f"accel {man['layers'][0]['pe']}..: {f}, float {float_acc:.2f} %, {res.seconds:.1f} s wall")
+    assert runs[0].work_root != runs[1].work_root
 
 
-def test_handshake_under_back_pressure():
-    f = passed(run_fusesoc(CORE, "sim", {"IMAGES": 12, "STALL": 40}))
-    assert int(f["images"]) == 12
+def test_handshake_under_back_pressure_at_another_design_point():
+    f = passed(run_fusesoc(CORE, "sim", {"IMAGES": 12, "STALL": 40, "PE": "2,8,1", "SIMD": "16,4,2"}))
+    # layer 1 takes 64 x 49 cycles; stalls shift single images by a few cycles
+    assert int(f["images"]) == 12 and abs(int(f["cycles_per_image"]) - 3136) <= 31
 
 
-def _rerun(target, *plusargs):
-    wd = workdir(target)
-    if target == "sim":
+def _rerun(res, *plusargs):
+    wd = res.work_root
+    if res.target == "sim":
         cmd = ["vvp", "-n", "-M.", "-N", "qmlp_accel_mlp_0.1.0", *plusargs]
     else:
-        cmd = [str(wd / "Vtb_mlp_accel"), *plusargs]
+        cmd = [str(wd / "Vqmlp_tb_mlp_accel"), *plusargs]
     return subprocess.run(cmd, cwd=wd, capture_output=True, text=True, env=tool_env(), timeout=600)
 
 
-def _edit_line(path: Path, index: int, fn):
+def _edit_line(path, index: int, fn):
     lines = path.read_text().splitlines()
     lines[index] = fn(lines[index])
     path.write_text("\n".join(lines) + "\n")
@@ -87,51 +93,96 @@ def _flip_lsb(word: str) -> str:
 
 @pytest.mark.parametrize("target", ["sim", "sim_verilator"])
 def test_corrupted_rom_or_expected_word_is_caught(target):
-    passed(run_fusesoc(CORE, target, {"IMAGES": 6}))
-    roms = workdir(target) / "qmlp_roms"
+    res = run_fusesoc(CORE, target, {"IMAGES": 6})
+    passed(res)
+    roms = res.work_root / "qmlp_roms"
     saved = {f: (roms / f).read_text() for f in ("fc2.mem", "expected.hex", "fc1.mem", "tanh.mem")}
-    try:
-        _edit_line(roms / "expected.hex", 11 + 4, _flip_lsb)     # image 1, logit 4
-        p = _rerun(target, "+IMAGES=6")
-        assert p.returncode != 0 and "MISMATCH image 1 logit 4" in p.stdout
-        assert p.stdout.strip().splitlines()[-1].startswith("RESULT pass=0 images=6 mismatches=1 ")
-        (roms / "expected.hex").write_text(saved["expected.hex"])
+    _edit_line(roms / "expected.hex", 11 + 4, _flip_lsb)     # image 1, logit 4
+    p = _rerun(res, "+IMAGES=6")
+    assert p.returncode != 0 and "MISMATCH image 1 logit 4" in p.stdout
+    assert p.stdout.strip().splitlines()[-1].startswith("RESULT pass=0 images=6 mismatches=1 ")
+    (roms / "expected.hex").write_text(saved["expected.hex"])
 
-        _edit_line(roms / "fc2.mem", 1, lambda w: format(int(w, 16) ^ (0x40 << 8), f"0{len(w)}x"))  # one weight
-        p = _rerun(target, "+IMAGES=6")
-        assert p.returncode != 0 and "MISMATCH image" in p.stdout and "RESULT pass=0" in p.stdout
-        (roms / "fc2.mem").write_text(saved["fc2.mem"])
+    _edit_line(roms / "fc2.mem", 1, lambda w: format(int(w, 16) ^ (0x40 << 8), f"0{len(w)}x"))  # one weight
+    p = _rerun(res, "+IMAGES=6")
+    assert p.returncode != 0 and "MISMATCH image" in p.stdout and "RESULT pass=0" in p.stdout
+    (roms / "fc2.mem").write_text(saved["fc2.mem"])
 
-        _edit_line(roms / "fc1.mem", 3, lambda w: w + "0")        # one word too wide
-        p = _rerun(target, "+IMAGES=6")
-        assert p.returncode != 0
-        w = manifest()["layers"][0]["rom_width"]
-        assert f"qmlp_roms/fc1.mem line 4 has {w // 4 + 1} hex digits; the hardware's ROM is {w} bits wide" in p.stdout
-        (roms / "fc1.mem").write_text(saved["fc1.mem"])
+    _edit_line(roms / "fc1.mem", 3, lambda w: w + "0")        # one word too wide
+    p = _rerun(res, "+IMAGES=6")
+    assert p.returncode != 0
+    w = manifest(res)["layers"][0]["rom_width"]
+    assert f"qmlp_roms/fc1.mem line 4 has {w // 4 + 1} hex digits; the hardware's ROM is {w} bits wide" in p.stdout
+    (roms / "fc1.mem").write_text(saved["fc1.mem"])
 
-        (roms / "tanh.mem").write_text("\n".join(saved["tanh.mem"].splitlines()[:-1]) + "\n")   # one word short
-        p = _rerun(target, "+IMAGES=6")
-        assert p.returncode != 0 and "qmlp_roms/tanh.mem holds 255 words; the hardware's ROM is 256 deep" in p.stdout
-        (roms / "tanh.mem").write_text(saved["tanh.mem"])
+    (roms / "tanh.mem").write_text("\n".join(saved["tanh.mem"].splitlines()[:-1]) + "\n")   # one word short
+    p = _rerun(res, "+IMAGES=6")
+    assert p.returncode != 0 and "qmlp_roms/tanh.mem holds 255 words; the hardware's ROM is 256 deep" in p.stdout
+    (roms / "tanh.mem").write_text(saved["tanh.mem"])
 
-        p = _rerun(target, "+IMAGES=6")                            # restored: passes again
-        assert p.returncode == 0 and "RESULT pass=1" in p.stdout
-    finally:
-        for f, text in saved.items():
-            (roms / f).write_text(text)
+    p = _rerun(res, "+IMAGES=6")                            # restored: passes again
+    assert p.returncode == 0 and "RESULT pass=1" in p.stdout
 
 
-def test_lint_clean():
-    res = run_fusesoc(CORE, "lint")
+@pytest.mark.parametrize("prm", [{}, FAST, {"PE": "1,1,1", "SIMD": "1,1,1"}])
+def test_lint_clean_at_any_design_point_without_a_model(tmp_path, prm):
+    empty = tmp_path / "no-model"
+    res = run_fusesoc(CORE, "lint", prm, build_root=tmp_path / "work", env={"QMLP_BUILD": str(empty)})
     assert res.returncode == 0, res.output[-2000:]
     assert "%Warning" not in res.output
+    assert not (empty / "model").exists()          # lint trained nothing
+
+
+BAD = [
+    ({"PE": "3,16,2"}, "--PE=3,16,2: layer 1 has 128 outputs, and PE=3 does not divide them"),
+    ({"SIMD": "49,1"}, "--SIMD=49,1 is not 3 comma-separated integers"),
+    ({"PE": "0,16,2"}, "--PE=0,16,2 is not 3 comma-separated integers 1..128"),
+    ({"SIMD": "50,1,1"}, "--SIMD=50,1,1: layer 1 has 784 inputs, and SIMD=50 does not divide them"),
+    ({"MODEL": "/nonexistent/model.npz"}, "--MODEL=/nonexistent/model.npz: no such file"),
+]
+
+
+@pytest.mark.parametrize("target", ["lint", "synth", "sim"])
+@pytest.mark.parametrize("prm,msg", BAD, ids=[next(iter(p)) + "-" + str(i) for i, (p, _) in enumerate(BAD)])
+def test_bad_parameters_stop_every_target(tmp_path, target, prm, msg):
+    if target == "lint" and "MODEL" in prm:
+        pytest.skip("lint takes no model")
+    res = run_fusesoc(CORE, target, prm, build_root=tmp_path, timeout=300)
+    assert res.returncode != 0 and msg in res.output, res.output[-2000:]
+    assert res.kind is None                 # nothing was simulated or synthesized
+
+
+def test_model_cache_trains_once_for_runs_started_together(tmp_path):
+    """Two processes ask for the default model at once: one trains (here a stand-in that takes
+    a second), the other waits for the lock and then uses the same file."""
+    script = f"""
+import time
+from pathlib import Path
+from qmlp.config import Paths
+from qmlp.nn import cache, train
+def fake(paths, progress=True):
+    with open({str(tmp_path / 'trained.log')!r}, 'a') as f:
+        f.write('trained\\n')
+    time.sleep(1.0)
+    paths.model_npz.parent.mkdir(parents=True, exist_ok=True)
+    paths.model_npz.write_bytes(b'model')
+train.train_default = fake
+print(cache.float_model(Paths(Path({str(tmp_path / 'build')!r}))))
+"""
+    procs = [subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert (tmp_path / "trained.log").read_text() == "trained\n"
+    assert {o[0].strip() for o in outs} == {str(tmp_path / "build" / "model" / "mlp.npz")}
 
 
 def test_synth_fits_xc7z020():
     res = run_fusesoc(CORE, "synth", timeout=1200)
     assert res.returncode == 0 and res.kind == "RESOURCES", res.output[-2000:]
     r = {k: int(v) for k, v in res.fields.items()}
-    man = manifest()
-    assert r["dsp"] == man["macs_per_cycle"]        # one MAC per DSP48E1
+    js = json.loads((res.work_root / "resources.json").read_text())
+    assert {k: js[k] for k in r} == r
+    assert r["dsp"] == manifest(res)["macs_per_cycle"] == 214     # one MAC per DSP48E1
     assert r["dsp"] <= 220 and r["bram18"] <= 280 and r["lut"] <= 53200 and r["ff"] <= 106400
     print(f"accel RESOURCES {r} in {res.seconds:.0f} s")

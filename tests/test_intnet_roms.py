@@ -95,8 +95,10 @@ def test_rom_layout_and_determinism(qmodel, dataset, tmp_path):
     assert mem[0] == "@00000000" and mem[1:] == lines
     coe = (tmp_path / "a" / "fc1.coe").read_text()
     assert coe.startswith("memory_initialization_radix=16;") and coe.rstrip().endswith(lines[-1] + ";")
-    hdr = (tmp_path / "a" / "qmlp_mlp_params.vh").read_text()
-    assert "`define QMLP_MLP_PE1 4" in hdr and "`define QMLP_MLP_SIMD1 49" in hdr
+    # the model's constants for the RTL: the shifts of the hidden layers, no design point
+    hdr = (tmp_path / "a" / "qmlp_mlp_model.vh").read_text()
+    assert f"localparam integer SHIFT1 = {net.shifts[0]};" in hdr and "localparam integer IDX_BITS = 8;" in hdr
+    assert "PE" not in hdr and "SIMD" not in hdr
     man = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert man["layers"][0]["rom_depth"] == 512 and man["layers"][0]["rom_width"] == 1568
     assert man["cycles_per_image"] == 512 and man["macs_per_cycle"] == 214
@@ -119,10 +121,11 @@ def test_verify_catches_edits(qmodel, dataset, tmp_path):
 
 
 @pytest.mark.parametrize("pe,simd,msg", [
-    ((3, 16, 2), (49, 1, 1), "layer 1: PE=3 must divide its 128 outputs"),
-    ((4, 16, 2), (50, 1, 1), "layer 1: SIMD=50 must divide its 784 inputs"),
-    ((4, 16, 10), (49, 1, 64), "layer 3: PE=10 x SIMD=64 leaves a ROM of depth 1"),
-    ((4, 16), (49, 1, 1), "need 3 PE and 3 SIMD values"),
+    ((3, 16, 2), (49, 1, 1), "--PE=3,16,2: layer 1 has 128 outputs, and PE=3 does not divide them"),
+    ((4, 16, 2), (50, 1, 1), "--SIMD=50,1,1: layer 1 has 784 inputs, and SIMD=50 does not divide them"),
+    ((4, 16, 10), (49, 1, 64), "--PE=4,16,10 --SIMD=49,1,64: layer 3 would take 1 cycle per image"),
+    ((4, 16), (49, 1, 1), "--PE=4,16 is not 3 comma-separated integers"),
+    ((4, 0, 2), (49, 1, 1), "--PE=4,0,2 is not 3 comma-separated integers 1..128"),
 ])
 def test_bad_configs(pe, simd, msg):
     with pytest.raises(QmlpError, match=msg.replace("(", r"\(").replace(")", r"\)")):
@@ -170,4 +173,5 @@ def test_roms_cli_nan_model_and_bad_config(small_model, tmp_path):
     assert p.returncode == 2 and "fc2w holds NaN or inf" in p.stderr, p.stderr
     mdl.save(small_model, tmp_path / "model" / "mlp.npz")
     p = _roms_cli("--build", str(tmp_path), "--pe", "3,16,2")
-    assert p.returncode == 2 and "layer 1: PE=3 must divide its 128 outputs" in p.stderr, p.stderr
+    assert p.returncode == 2 and "--PE=3,16,2: layer 1 has 128 outputs, and PE=3 does not divide them" in p.stderr, \
+        p.stderr
