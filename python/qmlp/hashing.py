@@ -54,7 +54,7 @@ def imports_of(name: str) -> frozenset[str]:
     if f is None:
         return frozenset()
     found = set()
-    for node in ast.walk(ast.parse(f.read_text(), str(f))):
+    for node in _runtime_nodes(ast.parse(f.read_text(), str(f))):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("qmlp"))
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("qmlp") and not node.level:
@@ -62,6 +62,19 @@ def imports_of(name: str) -> frozenset[str]:
             # `from qmlp.nn import quant`: quant is a module too
             found.update(f"{node.module}.{a.name}" for a in node.names if module_file(f"{node.module}.{a.name}"))
     return frozenset(m for m in found if module_file(m) is not None)
+
+
+def _runtime_nodes(tree):
+    """Every node except those under `if TYPE_CHECKING:` (imports for annotations only)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and isinstance(child.test, ast.Name) and child.test.id == "TYPE_CHECKING":
+                todo.extend(child.orelse)
+                continue
+            todo.append(child)
 
 
 def module_closure(*names: str) -> list[str]:

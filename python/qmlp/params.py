@@ -151,7 +151,7 @@ ACCEL: list[Param] = [
           1, 128, length=3),
     Param("SIMD", "list", (49, 1, 1), "Inputs consumed per cycle per layer (each divides the layer's inputs)",
           1, 784, length=3),
-    Param("MODEL", "file", None, "Float model .npz whose weights go into the ROMs (default: the build folder's, "
+    Param("MODEL", "file", None, "Float model .npz whose weights go into the ROMs (default the build folder's, "
           "trained once when missing)", paramtype="vlogdefine"),
     Param("IMAGES", "int", 32, "Test images to stream through (0 or more than available = all)", 0, 10000,
           paramtype="plusarg"),
