@@ -34,8 +34,9 @@ run: setup
 bench: setup
 	qmlp bench
 
+# pytest-xdist: one worker per core; tests use private build folders, so they run side by side
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(shell nproc 2>/dev/null || echo 2)
 
 clean:
 	rm -rf build

@@ -4,7 +4,7 @@ import json
 
 from qmlp.flow import bench
 from qmlp.hw import roms
-from qmlp.flow.report import Cache, Step
+from qmlp.flow.pipeline import Cache, Step
 
 
 def test_layer_options_are_cheapest_per_interval():
@@ -32,11 +32,50 @@ def test_candidates_around_the_dsp_budget():
 def test_cache_hits_misses_and_survives_a_broken_file(tmp_path):
     cache = Cache(tmp_path)
     out = tmp_path / "out.txt"
-    step = Step("s", "key1", lambda: {}, outputs=(out,))
-    cache.put(step, {"x": 1})
-    assert cache.get(step) is None                  # its output file is missing
+    step = Step("s", lambda: {}, outputs=(out,))
+    cache.put(step, "key1", {"x": 1})
+    assert cache.get(step, "key1") is None          # its output file is missing
     out.write_text("here")
-    assert cache.get(step) == {"x": 1}
-    assert cache.get(Step("s", "key2", lambda: {}, outputs=(out,))) is None   # inputs changed
+    assert cache.get(step, "key1") == {"x": 1}
+    assert cache.get(step, "key2") is None          # inputs changed
     (tmp_path / "cache" / "s.json").write_text("{not json")
-    assert cache.get(step) is None                  # a broken file is a miss, not a traceback
+    assert cache.get(step, "key1") is None          # a broken file is a miss, not a traceback
+
+
+def test_keys_follow_the_declared_inputs(tmp_path, monkeypatch):
+    """A step's key changes with its input files, parameters, upstream results and the code it
+    runs (including modules that code imports), and with nothing else."""
+    from qmlp import hashing
+
+    f = tmp_path / "in.txt"
+    f.write_text("a")
+    s = Step("s", lambda: {}, code=("qmlp.nn.sweep",), files=(f,), params={"p": 1}, after=("up",))
+    k = s.key({"up": {"x": 1, "seconds": 3}})
+    assert k == s.key({"up": {"x": 1, "seconds": 9}})                 # timings are not inputs
+    assert k != s.key({"up": {"x": 2}})
+    f.write_text("b")
+    assert k != s.key({"up": {"x": 1}})
+    f.write_text("a")
+    assert k == s.key({"up": {"x": 1}})
+    assert k != Step("s", lambda: {}, code=("qmlp.nn.sweep",), files=(f,), params={"p": 2},
+                     after=("up",)).key({"up": {"x": 1}})
+    # the sweep's closure holds the fixed-point module it imports through qmlp.nn.quant
+    assert "qmlp.numerics.fixedpoint" in hashing.module_closure("qmlp.nn.sweep")
+    real = hashing.module_file
+
+    def edited(name):
+        p = real(name)
+        if name == "qmlp.numerics.fixedpoint":
+            q = tmp_path / "fixedpoint.py"
+            q.write_text(p.read_text() + "\n# edited\n")
+            return q
+        return p
+    monkeypatch.setattr(hashing, "module_file", edited)
+    assert k != s.key({"up": {"x": 1}})
+
+
+def test_hardware_keys_cover_every_core_file():
+    from qmlp.eda.cores import core_files
+
+    names = {p.name for p in core_files("qmlp:accel:mlp")}
+    assert {"qmlp_mlp_layer.v", "qmlp_mlp_list.vh", "qmlp_tb_mlp_accel.v", "qmlp_yosys.tcl", "mlp.core"} <= names

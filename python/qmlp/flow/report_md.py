@@ -1,0 +1,138 @@
+"""report.md: typed figures from the report's results, rendered by a jinja2 template.
+
+`view(results)` turns the steps' results into a ReportView (numbers formatted once, here);
+templates/report.md.j2 lays the prose and the tables out; `table()` is the one markdown table
+writer the template calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from qmlp import reference as ref
+
+IP_KINDS = ("i8", "f32i8", "f32")
+
+
+def table(headers: list[str], rows: list[list], align: str = "") -> str:
+    """A markdown table; align is one letter per column (l or r, default l)."""
+    align = (align or "").ljust(len(headers), "l")
+    if any(len(r) != len(headers) for r in rows):
+        raise ValueError(f"table rows must have {len(headers)} cells")
+    sep = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(sep) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _ests(cycles: int, blocks: int, mhz: float = 100.0) -> float:
+    return cycles * blocks / (mhz * 1e6)
+
+
+@dataclass
+class ReportView:
+    data_name: str
+    data_path: str
+    images: str
+    host: dict
+    compute_s: float
+    wall_s: float
+    headline: list
+    val_size: object
+    wl_rows: list
+    float_acc: str
+    lab_float: str
+    sweep_s: object
+    train_s: object
+    epochs: object
+    infer_rows: list
+    lab_w_and_act: str
+    ip_rows: list
+    blocks: int
+    time_rows: list
+    layers_text: str
+    cycles_per_image: int
+    bound_text: str
+    pe: str
+    simd: str
+    accel_rows: list
+    run_rows: list
+
+
+def view(r: dict) -> ReportView:
+    s = r["steps"]
+    model, rows, infer = s["model"], s["sweep"]["rows"], s["infer"]
+    fr = next(x for x in rows if x["mode"] == "float")
+    g = {x["wl"]: x for x in rows if x["mode"] == "global"}
+    p = {x["wl"]: x for x in rows if x["mode"] == "per_layer"}
+    acc, man, sa = s["sim_accel"], r["manifest"], s["synth_accel"]
+    n = infer["case0"]["images"]
+    blocks = -(-n // 64)
+    def c(k, lanes):
+        return int(s[f"sim_{k}_L{lanes}"]["cycles"])
+
+    headline = [
+        ["float32 test accuracy", f"{fr['test_accuracy']:.2f} %", f"{ref.LAB_FLOAT_ACCURACY:.2f} % (MNIST)"],
+        ["wl=8 weights, test accuracy (one fl / fl per layer)",
+         f"{g[8]['test_accuracy']:.2f} / {p[8]['test_accuracy']:.2f} %", f"{ref.LAB_WL_ACCURACY[8]:.2f} %"],
+        ["int8 x int8 matmul, 64x128x64 block", f"{c('i8', 1):,} cycles (LANES=1), {c('i8', 4):,} (LANES=4)",
+         f"{ref.LAB_IP['i8']['latency']:,} cycles (HLS)"],
+        ["float32 x float32 matmul, same block", f"{c('f32', 1):,} cycles", f"{ref.LAB_IP['f32']['latency']:,} cycles (HLS)"],
+        ["whole network in hardware (int8)", f"{acc['accuracy']} % on {int(acc['images']):,} images, "
+         f"{acc['cycles_per_image']} cycles/image", "layer 2 only"],
+    ]
+    wl_rows = [[wl, g[wl]["fl"], f"{g[wl]['test_accuracy']:.2f}", ",".join(map(str, p[wl]["fl"])),
+                f"{p[wl]['test_accuracy']:.2f}", f"{ref.LAB_WL_ACCURACY.get(wl, float('nan')):.2f}"] for wl in sorted(g)]
+    infer_rows = [[infer[k]["label"], f"{infer[k]['accuracy']:.2f} %", f"{infer[k]['seconds']:.2f} s"]
+                  for k in sorted(k for k in infer if k.startswith("case"))]
+    infer_rows += [["whole network, int8 golden model (intnet)", f"{man['golden']['test_accuracy']:.2f} %", "-"],
+                   ["whole network, int8 **hardware** (qmlp:accel:mlp, Verilator)", f"{acc['accuracy']} %", "-"]]
+    ip_rows = []
+    for k in IP_KINDS:
+        lab, syn, cs = ref.LAB_IP[k], s[f"synth_{k}"], s[f"csim_{k}"]
+        labr = f"{lab['lut']:,} / {lab['ff']:,} / {lab['dsp'] if lab['dsp'] is not None else '-'} / {lab['bram18']}"
+        ip_rows.append([f"{k} (handwritten)", f"{c(k, 1):,}", f"{c(k, 4):,}", f"{lab['latency']:,}",
+                        f"{int(syn['lut']):,}", f"{int(syn['ff']):,}", syn["dsp"], syn["bram18"],
+                        labr + (" (approx.)" if lab.get("approx") else ""), f"pass={cs['pass']} vectors={cs['vectors']}"])
+    hs, hsy = s["sim_hls_i8"], s["synth_hls_i8"]
+    ip_rows.append(["i8 (HLS: Google XLS)", f"{int(hs['cycles']):,}", "-", f"{ref.LAB_IP['i8']['latency']:,}",
+                    f"{int(hsy['lut']):,}", f"{int(hsy['ff']):,}", hsy["dsp"], hsy["bram18"], "-", "-"])
+    time_rows = [[k, f"{ref.LAB_IP[k]['board_s']:.2f} s",
+                  f"{_ests(c(k, 1), blocks):.3f} s (LANES=1), {_ests(c(k, 4), blocks):.3f} s (LANES=4)",
+                  f"{infer[case]['seconds']:.2f} s"]
+                 for k, case in (("f32", "case0"), ("f32i8", "case1"), ("i8", "case2"))]
+    time_rows.append(["whole network (qmlp:accel:mlp)", "-",
+                      f"{_ests(int(acc['cycles_per_image']), n):.4f} s for all three layers (est.)", "-"])
+    lay = man["layers"]
+    accel_rows = [
+        ["cycles per image (steady state, simulated)", acc["cycles_per_image"], ""],
+        ["latency, first input beat to class out", f"{acc.get('latency', '?')} cycles", ""],
+        ["images / s at 100 MHz (est.)", f"{1e8 / int(acc['cycles_per_image']):,.0f}", ""],
+    ]
+    accel_rows += [[f"{k.upper()} (Yosys estimate)", f"{int(sa[k]):,}", f"{ref.XC7Z020[k]:,}"]
+                   for k in ("lut", "ff", "dsp", "bram18")]
+    accel_rows += [["accuracy: float / int8 golden / hardware",
+                    f"{fr['test_accuracy']:.2f} / {man['golden']['test_accuracy']:.2f} / {acc['accuracy']} %", ""],
+                   [f"Verilator wall time, {int(acc['images']):,} images", f"{acc['wall_s']} s", ""]]
+    return ReportView(
+        data_name=Path(str(model.get("data", "?"))).name, data_path=str(model.get("data")), images=f"{n:,}",
+        host=r["host"], compute_s=r["compute_s"], wall_s=r["wall_s"], headline=headline,
+        val_size=model.get("val_size"), wl_rows=wl_rows, float_acc=f"{fr['test_accuracy']:.2f}",
+        lab_float=f"{ref.LAB_FLOAT_ACCURACY:.2f}", sweep_s=s["sweep"].get("sweep_s", "?"),
+        train_s=model.get("train_seconds", "?"), epochs=model.get("epochs"), infer_rows=infer_rows,
+        lab_w_and_act=f"{ref.LAB_W_AND_ACT_ACCURACY:.2f}", ip_rows=ip_rows, blocks=blocks, time_rows=time_rows,
+        layers_text=", ".join(f"layer {i + 1}: {l['pe']} x {l['simd']} = {l['pe'] * l['simd']} MACs, "
+                              f"{l['rom_depth']} cycles" for i, l in enumerate(lay)),
+        cycles_per_image=man["cycles_per_image"], bound_text=f"{ref.MLP_MACS:,} MACs / 220 DSP = 496",
+        pe=",".join(str(l["pe"]) for l in lay), simd=",".join(str(l["simd"]) for l in lay),
+        accel_rows=accel_rows, run_rows=[[k, v["seconds"]] for k, v in s.items() if "seconds" in v])
+
+
+def render(results: dict) -> str:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("qmlp.flow", "templates"), autoescape=False,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.globals["table"] = table
+    return env.get_template("report.md.j2").render(v=view(results))
