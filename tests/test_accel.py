@@ -186,3 +186,22 @@ def test_synth_fits_xc7z020():
     assert r["dsp"] == manifest(res)["macs_per_cycle"] == 214     # one MAC per DSP48E1
     assert r["dsp"] <= 220 and r["bram18"] <= 280 and r["lut"] <= 53200 and r["ff"] <= 106400
     print(f"accel RESOURCES {r} in {res.seconds:.0f} s")
+
+
+def test_runs_sharing_one_work_root_never_report_the_other_design(tmp_path):
+    """FuseSoC puts every run of a target in one work root whatever its parameters: two runs
+    started together in it must each either pass with their own design point or stop with a
+    message; never pass with the other's (the hooks compare the EDAM file with the command line)."""
+    import time
+
+    def go(prm, delay):
+        time.sleep(delay)
+        return run_fusesoc(CORE, "sim", dict(prm, IMAGES=4), build_root=tmp_path, timeout=600)
+
+    with ThreadPoolExecutor(2) as ex:
+        runs = list(ex.map(lambda a: go(*a), [({}, 0.0), (FAST, 0.5)]))
+    for res, cycles in zip(runs, (512, 320)):
+        if res.returncode == 0:
+            assert passed(res)["cycles_per_image"] == str(cycles), res.output[-2000:]
+        else:
+            assert "give runs that go at the same time their own --build-root" in res.output, res.output[-2000:]

@@ -79,3 +79,42 @@ def test_hardware_keys_cover_every_core_file():
 
     names = {p.name for p in core_files("qmlp:accel:mlp")}
     assert {"qmlp_mlp_layer.v", "qmlp_mlp_list.vh", "qmlp_tb_mlp_accel.v", "qmlp_yosys.tcl", "mlp.core"} <= names
+
+
+def _fake_results():
+    ip = {"cycles": "524292", "pass": "1", "vectors": "4", "mismatches": "0"}
+    syn = {"lut": "100", "ff": "50", "dsp": "1", "bram18": "0"}
+    steps = {"model": {"data": "/usr/share/datasets/fashion-mnist", "val_size": 5000, "train_seconds": 9.9,
+                       "epochs": 10, "seconds": 1.0},
+             "sweep": {"rows": [{"mode": "float", "wl": None, "fl": None, "val_accuracy": 88.0, "test_accuracy": 88.0}]
+                       + [{"mode": "global", "wl": w, "fl": 5, "val_accuracy": 80.0, "test_accuracy": 80.0 + w}
+                          for w in range(1, 9)]
+                       + [{"mode": "per_layer", "wl": w, "fl": [5, 6, 5], "val_accuracy": 80.0,
+                           "test_accuracy": 81.0 + w} for w in range(1, 9)], "sweep_s": 3.0, "seconds": 3.1},
+             "infer": {f"case{i}": {"mode": "f32", "label": f"mode {i}", "accuracy": 88.0, "images": 10000,
+                                    "seconds": 0.5} for i in range(4)},
+             "sim_accel": {"pass": "1", "images": "10000", "mismatches": "0", "accuracy": "88.24",
+                           "cycles_per_image": "512", "latency": 1394, "wall_s": 40.0, "seconds": 41.0},
+             "synth_accel": dict(syn, dsp="214"), "sim_hls_i8": ip, "synth_hls_i8": syn}
+    for k in ("i8", "f32i8", "f32"):
+        steps[f"sim_{k}_L1"] = ip
+        steps[f"sim_{k}_L4"] = dict(ip, cycles="131076")
+        steps[f"synth_{k}"] = syn
+        steps[f"csim_{k}"] = dict(ip, cycles="na")
+    man = {"layers": [{"pe": 4, "simd": 49, "rom_depth": 512}, {"pe": 16, "simd": 1, "rom_depth": 512},
+                      {"pe": 2, "simd": 1, "rom_depth": 320}], "cycles_per_image": 512,
+           "golden": {"test_accuracy": 88.24, "images": 10000}}
+    host = {"cpus": 2, "date": "2026-12-01", "iverilog": "iv", "verilator": "vl", "yosys": "ys", "python": "3",
+            "numpy": "2"}
+    return {"steps": steps, "manifest": man, "compute_s": 100.0, "wall_s": 60.0, "host": host}
+
+
+def test_report_markdown_renders_every_table():
+    from qmlp.flow.report_md import render, table
+
+    md = render(_fake_results())
+    assert md.count("\n|---") == 7                 # headline, wl, infer, IPs, time, accelerator, run
+    assert "| 8 | 5 | 88.00 | 5,6,5 | 89.00 |" in md
+    assert "--PE=4,16,2 --SIMD=49,1,1" in md and "{{" not in md
+    with __import__("pytest").raises(ValueError):
+        table(["a", "b"], [[1]])

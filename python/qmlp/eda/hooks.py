@@ -15,6 +15,7 @@ before the run: a stamp skips the second write when nothing changed.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -30,6 +31,63 @@ ROM_DIR = "qmlp_roms"
 
 def _say(msg: str) -> None:
     print(f"qmlp: {msg}", flush=True)
+
+
+def _fusesoc_ancestor() -> tuple[int, list[str]] | None:
+    """(pid, argv) of the `fusesoc run` process this hook runs under (Linux /proc), or None."""
+    pid = os.getppid()
+    for _ in range(12):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        if any(Path(a).name == "fusesoc" for a in argv[:2]) and "run" in argv:
+            return pid, [a for a in argv if a]
+        pid = int(stat.rsplit(")", 1)[1].split()[1])      # field 4: the parent's pid
+        if pid <= 1:
+            return None
+    return None
+
+
+def guard_work_root(core: str, raw: dict, work_root: Path = Path(".")) -> None:
+    """Stop when another fusesoc run shares this work root.
+
+    FuseSoC's work root is build/<core>/<target> whatever the parameters, so two runs of one
+    target started together rewrite each other's EDAM file and Makefile. Caught two ways: the
+    parameters in the EDAM differ from the ones on this run's own command line, or the work
+    root is claimed by another live fusesoc process. (qmlp's runner avoids this by giving
+    every parameter set its own --build-root.)
+    """
+    anc = _fusesoc_ancestor()
+    if anc is None:
+        return
+    pid, argv = anc
+    given = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+    for p in params.table(core):
+        if p.paramtype != "vlogparam" or p.name not in raw:
+            continue          # design parameters only: plusargs have per-target defaults
+        want = p.parse(given[p.name]) if p.name in given else p.default
+        have = p.parse(raw[p.name]) if raw[p.name] is not None else p.default
+        if want != have:
+            raise QmlpError(f"this run was started with --{p.name}={_fmt(want)}, but the work root "
+                            f"{Path(work_root).resolve()} now holds a setup for --{p.name}={_fmt(have)}: another "
+                            "fusesoc run of the same target rewrote it. Give runs that go at the same time their "
+                            "own --build-root")
+    owner = Path(work_root) / ".qmlp_owner"
+    try:
+        other = int(owner.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        other = None
+    if other not in (None, pid) and Path(f"/proc/{other}").is_dir():
+        try:
+            cmd = Path(f"/proc/{other}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            cmd = ""
+        if "fusesoc" in cmd:
+            raise QmlpError(f"the work root {Path(work_root).resolve()} is in use by another fusesoc run (pid {other}); "
+                            "give runs that go at the same time their own --build-root")
+    write_text(owner, f"{pid}\n")
 
 
 def check(core: str, work_root: Path = Path(".")) -> dict:
@@ -48,7 +106,9 @@ def _fmt(x) -> str:
 def vectors(kind: str, work_root: Path = Path(".")) -> None:
     from qmlp.hw.vectors import MatmulParams, write
 
-    v = params.validate(kind, edam_parameters(work_root))
+    raw = edam_parameters(work_root)
+    v = params.validate(kind, raw)
+    guard_work_root(kind, raw, work_root)
     p = MatmulParams(kind=kind, rows=v["ROWS"], inner=v["INNER"], cols=v["COLS"], lanes=v["LANES"],
                      acc_w=v.get("ACC_W", 32), shift=v.get("SHIFT", 0), fl_b=v.get("FL_B", 4),
                      vectors=v["VECTORS"], seed=v["SEED"])
@@ -86,7 +146,9 @@ def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
     """ROMs, tanh table, model constants and vectors for this run's PE/SIMD and model."""
     from qmlp.hw import roms
 
-    v = params.validate("accel", edam_parameters(work_root))
+    raw = edam_parameters(work_root)
+    v = params.validate("accel", raw)
+    guard_work_root("accel", raw, work_root)
     out = Path(work_root) / ROM_DIR
     if lint:
         # lint needs no model: nominal constants let the RTL elaborate, no weights are read
