@@ -61,7 +61,9 @@ def test_sweep_and_infer_lines(trained):
     (["train", "--data", "/nonexistent"], "data folder /nonexistent does not exist"),
     (["sweep", "--model", "/nonexistent.npz"], "model file /nonexistent.npz not found"),
     (["infer", "--mode", "i8", "--model", "/x.npz"], "not found"),
-    (["train", "--epochs", "0", "--limit", "10"], "must be positive"),
+    (["train", "--epochs", "0", "--limit", "10"], "argument --epochs: '0' is not an integer 1..10000"),
+    (["train", "--seed", "-1"], "argument --seed: '-1' is not an integer 0..4294967295"),
+    (["train", "--out", "/etc/hostname/x.npz"], "/etc/hostname is a file, not a folder"),
 ])
 def test_errors_are_one_line(args, msg, tmp_path):
     need_default_data()
@@ -73,7 +75,8 @@ def test_errors_are_one_line(args, msg, tmp_path):
 def test_infer_bad_shift(trained):
     build, _ = trained
     p = qmlp("infer", "--build", str(build), "--mode", "i8", "--shift", "40", "--images", "5", check=False)
-    assert p.returncode == 2 and "SHIFT=40 out of range" in p.stderr and "Traceback" not in p.stderr
+    assert p.returncode == 2 and "argument --shift: '40' is not an integer 0..31" in p.stderr and \
+        "Traceback" not in p.stderr
 
 
 def test_help():
@@ -113,4 +116,4 @@ def test_train_out_must_be_npz(tmp_path):
     p = qmlp("train", "--build", str(tmp_path), "--limit", "100", "--out", str(tmp_path / "m.pth"), check=False)
     assert p.returncode == 2 and "must end in .npz" in p.stderr
     p = qmlp("train", "--build", str(tmp_path), "--limit", "0", check=False)
-    assert p.returncode == 2 and "--limit must be at least 1" in p.stderr
+    assert p.returncode == 2 and "argument --limit: '0' is not an integer 1..10000000" in p.stderr

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from qmlp import params
 from qmlp.config import Paths, TrainConfig
 from qmlp.nn.data import DEFAULT_DATA
 from qmlp.errors import QmlpError
@@ -34,6 +35,9 @@ def _int_list(s: str) -> list[int]:
 
 def _paths(args) -> Paths:
     if args.build:
+        from qmlp.files import check_output_folder
+
+        check_output_folder(Path(args.build), "--build")
         # FuseSoC hooks and generators run in other processes: they find the folder here
         os.environ["QMLP_BUILD"] = str(Path(args.build).resolve())
         return Paths(Path(args.build).resolve())
@@ -65,6 +69,10 @@ def cmd_train(args) -> str:
     npz = Path(args.out).resolve() if args.out else paths.model_npz
     if npz.suffix != ".npz":
         raise QmlpError(f"--out {args.out}: the model archive must end in .npz (the .pth goes beside it)")
+    from qmlp.files import check_output_file
+
+    check_output_file(npz, "--out")                 # before training, not after
+    check_output_file(npz.with_suffix(".pth"), "--out")
     cfg = TrainConfig(data=Path(args.data or DEFAULT_DATA).resolve(), seed=args.seed, epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, val_size=args.val_size, bias=args.bias,
                       limit=args.limit)
@@ -80,7 +88,10 @@ def cmd_train(args) -> str:
 def cmd_sweep(args) -> str:
     from qmlp.nn import sweep
 
+    from qmlp.files import check_output_folder
+
     paths = _paths(args)
+    check_output_folder(Path(args.out).resolve() if args.out else paths.sweep_dir, "--out", "sweep.json")
     m, ds, _ = _model_and_data(args, paths)
     wls = sorted(set(args.wl))
     if 8 not in wls:
@@ -146,8 +157,10 @@ def cmd_roms(args) -> str:
     from qmlp.nn.model import load as load_model
     from qmlp.numerics.intnet import IntFormats
 
+    from qmlp.files import check_output_folder
+
     paths = _paths(args)
-    out = Path(args.out).resolve() if args.out else paths.roms_dir
+    out = check_output_folder(Path(args.out).resolve() if args.out else paths.roms_dir, "--out", "manifest.json")
     old = roms.verify(out) if (out / "manifest.json").is_file() and not args.force and _verifies(out) else None
     pe = tuple(args.pe) if args.pe else (tuple(l["pe"] for l in old["layers"]) if old else roms.DEFAULT_PE)
     simd = tuple(args.simd) if args.simd else (tuple(l["simd"] for l in old["layers"]) if old else roms.DEFAULT_SIMD)
@@ -259,13 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", parents=[common], help="train the float32 MLP",
                        description="Train the 784-128-64-10 tanh MLP with PyTorch (deterministic for a seed).")
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--val-size", type=int, default=5000, help="validation images carved from the training set")
+    t.add_argument("--epochs", type=params.option("epochs"), default=10)
+    t.add_argument("--batch-size", type=params.option("batch-size"), default=64)
+    t.add_argument("--lr", type=params.option("lr"), default=1e-3, help="Adam learning rate")
+    t.add_argument("--seed", type=params.option("seed"), default=0)
+    t.add_argument("--val-size", type=params.option("val-size"), default=5000, help="validation images carved from the training set")
     t.add_argument("--bias", action="store_true", help="add biases (the lab's network has none)")
-    t.add_argument("--limit", type=int, default=None, help="train on the first N training images only (N >= 1)")
+    t.add_argument("--limit", type=params.option("limit"), default=None, help="train on the first N training images only (N >= 1)")
     t.add_argument("--out", metavar="NPZ", help="model archive (default: BUILD/model/mlp.npz, .pth beside it)")
     t.set_defaults(func=cmd_train)
 
@@ -275,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--wl", type=_int_list, default=list(range(1, 9)), help="word lengths, e.g. 1-8 (default)")
     s.add_argument("--fl", type=_int_list, default=list(range(-2, 17)),
                    help="fraction lengths to search, e.g. --fl=-2:16 (the default) or --fl 0:10")
-    s.add_argument("--rounds", type=int, default=2, help="coordinate-search rounds of the per-layer mode")
+    s.add_argument("--rounds", type=params.option("rounds"), default=2, help="coordinate-search rounds of the per-layer mode")
     s.add_argument("--out", metavar="DIR", help="output folder (default: BUILD/sweep)")
     s.set_defaults(func=cmd_sweep)
 
@@ -284,11 +297,11 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--mode", choices=("f32", "f32i8", "i8"), required=True)
     i.add_argument("--model", metavar="FILE", help="float model (default: BUILD/model/mlp.npz)")
     i.add_argument("--quant", metavar="NPZ", help="quantized model (default: the sweep's wl=8 per-layer model)")
-    i.add_argument("--images", type=int, default=None, help="first N test images (default: all)")
-    i.add_argument("--fl-a", type=int, default=7, help="i8: layer-1 activations in Q(8, FL_A) (lab: 4)")
-    i.add_argument("--acc-w", type=int, default=32, help="i8: accumulator width (lab: 16)")
-    i.add_argument("--shift", type=int, default=None, help="i8: requantization shift (lab: 0; default: auto)")
-    i.add_argument("--fl-out", type=int, default=5, help="i8: layer-2 output format Q(8, FL_OUT) for auto shift")
+    i.add_argument("--images", type=params.option("images"), default=None, help="first N test images (default: all)")
+    i.add_argument("--fl-a", type=params.option("fl-a"), default=7, help="i8: layer-1 activations in Q(8, FL_A) (lab: 4)")
+    i.add_argument("--acc-w", type=params.option("acc-w"), default=32, help="i8: accumulator width (lab: 16)")
+    i.add_argument("--shift", type=params.option("shift"), default=None, help="i8: requantization shift (lab: 0; default: auto)")
+    i.add_argument("--fl-out", type=params.option("fl-out"), default=5, help="i8: layer-2 output format Q(8, FL_OUT) for auto shift")
     i.set_defaults(func=cmd_infer)
 
     r = sub.add_parser("roms", parents=[common], help="weight ROMs, tanh table and test vectors for qmlp:accel:mlp",
@@ -301,8 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="neurons computed in parallel per layer, e.g. 4,16,2 (default: keep the folder's, else 4,16,2)")
     r.add_argument("--simd", type=_int_list, default=None,
                    help="inputs per cycle per layer, e.g. 49,1,1 (default: keep the folder's, else 49,1,1)")
-    r.add_argument("--idx-bits", type=int, default=None, help="tanh table index width T (default 8)")
-    r.add_argument("--fl-z", type=int, default=None, help="tanh input format Q(T, FL_Z) (default 5: [-4, 4))")
+    r.add_argument("--idx-bits", type=params.option("idx-bits"), default=None, help="tanh table index width T (default 8)")
+    r.add_argument("--fl-z", type=params.option("fl-z"), default=None, help="tanh input format Q(T, FL_Z) (default 5: [-4, 4))")
     r.add_argument("--out", metavar="DIR", help="output folder (default: BUILD/roms, what qmlp:accel:mlp uses)")
     r.add_argument("--force", action="store_true", help="rewrite even when up to date")
     r.set_defaults(func=cmd_roms)
@@ -311,15 +324,15 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train (or reuse) the model, sweep, infer, make the ROMs, simulate the IPs and "
                                     "the accelerator, run the synthesis estimates and write report.md with charts. "
                                     "Steps whose inputs did not change are reused.")
-    rp.add_argument("--jobs", type=int, default=2, help="simulations/syntheses run side by side (default 2)")
+    rp.add_argument("--jobs", type=params.option("jobs"), default=2, help="simulations/syntheses run side by side (default 2)")
     rp.set_defaults(func=cmd_report)
 
     b = sub.add_parser("bench", parents=[common], help="accelerator speed, and the fastest configuration that fits",
                        description="Simulate the accelerator at the default parallelism, then search PE x SIMD "
                                    "configurations for the smallest cycles per image that fits the xc7z020 "
                                    "(Yosys estimate). Takes several minutes (one synthesis per candidate).")
-    b.add_argument("--images", type=int, default=200, help="images per Verilator run (default 200)")
-    b.add_argument("--max-synth", type=int, default=4, help="syntheses at most in the search (default 4)")
+    b.add_argument("--images", type=params.option("bench-images"), default=200, help="images per Verilator run (default 200)")
+    b.add_argument("--max-synth", type=params.option("max-synth"), default=4, help="syntheses at most in the search (default 4)")
     b.set_defaults(func=cmd_bench)
 
     h = sub.add_parser("hls", help="package a Vitis HLS solution as a core, or read its C synthesis report",

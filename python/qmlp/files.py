@@ -70,3 +70,37 @@ def locked(path):
             yield
         finally:
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+def check_output_file(path, flag: str) -> Path:
+    """A file qmlp will write: not a folder, and its folder not a file. Checked before work starts."""
+    from qmlp.errors import QmlpError
+
+    path = Path(path)
+    if path.is_dir():
+        raise QmlpError(f"{flag} {path} is a folder; give a file name")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise QmlpError(f"{flag} {path}: {parent} is a file, not a folder")
+            break
+    return path
+
+
+def check_output_folder(path, flag: str, marker: str | None = None) -> Path:
+    """A folder qmlp will replace whole: not a file; if it exists and holds files, it must be one
+    that qmlp wrote (it has `marker`), so that replacing it loses nothing of the user's."""
+    from qmlp.errors import QmlpError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise QmlpError(f"{flag} {path} is a file, not a folder")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise QmlpError(f"{flag} {path}: {parent} is a file, not a folder")
+            break
+    if marker and path.is_dir() and any(path.iterdir()) and not (path / marker).exists():
+        raise QmlpError(f"{flag} {path} holds other files (no {marker}): qmlp replaces its output folder whole, "
+                        "so give an empty folder or one it wrote before")
+    return path

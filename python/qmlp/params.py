@@ -26,7 +26,7 @@ BITS = (8, 4, 2)
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str                    # int | list | file | bool
+    kind: str                    # int | float | list | file | bool
     default: object
     meaning: str
     lo: int | None = None        # int: inclusive range; list: range of every item
@@ -37,7 +37,7 @@ class Param:
     @property
     def datatype(self) -> str:
         """The FuseSoC datatype of the parameter."""
-        return {"int": "int", "list": "str", "file": "file", "bool": "bool"}[self.kind]
+        return {"int": "int", "list": "str", "file": "file", "bool": "bool", "float": "real"}[self.kind]
 
     def allowed(self) -> str:
         if self.kind == "int":
@@ -48,6 +48,8 @@ class Param:
                     .rstrip("."))
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "float":
+            return f"a finite number {self.lo}..{self.hi}"
         return "a file"
 
     def parse(self, raw):
@@ -63,6 +65,15 @@ class Param:
             raise bad
         if self.kind == "file":
             return None if raw in (None, "") else str(raw)
+        if self.kind == "float":
+            try:
+                v = float(raw)
+            except (TypeError, ValueError):
+                raise bad from None
+            if v != v or v in (float("inf"), float("-inf")) or (self.lo is not None and v < self.lo) or \
+                    (self.hi is not None and v > self.hi):
+                raise bad
+            return v
         if self.kind == "int":
             v = _int(raw)
             if v is None or (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
@@ -206,3 +217,42 @@ def validate(core: str, raw: dict, strict: bool = False) -> dict:
     else:
         check_matmul(core, out)
     return out
+
+
+# ----------------------------------------------------------------------------- CLI options
+
+_OPTS = [
+    Param("epochs", "int", 10, "training epochs", 1, 10000),
+    Param("batch-size", "int", 64, "training batch size", 1, 60000),
+    Param("lr", "float", 1e-3, "Adam learning rate", 1e-9, 10.0),
+    Param("seed", "int", 0, "seed of the weights, the shuffling and the validation split", 0, 2**32 - 1),
+    Param("val-size", "int", 5000, "validation images carved from the training set", 1, 10**7),
+    Param("limit", "int", None, "train on the first N training images only", 1, 10**7),
+    Param("rounds", "int", 2, "coordinate-search rounds of the per-layer mode", 0, 20),
+    Param("images", "int", None, "first N test images", 1, 10**7),
+    Param("fl-a", "int", 7, "layer-1 activations in Q(8, FL_A)", -64, 64),
+    Param("acc-w", "int", 32, "accumulator width", *ACC_W_RANGE),
+    Param("shift", "int", None, "requantization shift", 0, 31),
+    Param("fl-out", "int", 5, "layer-2 output format Q(8, FL_OUT)", -64, 64),
+    Param("idx-bits", "int", None, "tanh table index width T", 4, 12),
+    Param("fl-z", "int", None, "tanh input format Q(T, FL_Z)", -64, 64),
+    Param("jobs", "int", 2, "simulations/syntheses run side by side", 1, 64),
+    Param("bench-images", "int", 200, "images per Verilator run", 2, 10000),
+    Param("max-synth", "int", 4, "syntheses at most in the search", 1, 1000),
+]
+OPTIONS = {p.name: p for p in _OPTS}
+
+
+def option(name: str):
+    """An argparse `type=` for CLI option `name`: the value, or ArgumentTypeError naming the range."""
+    import argparse
+
+    p = OPTIONS[name]
+
+    def conv(raw: str):
+        try:
+            return p.parse(raw)
+        except QmlpError:
+            raise argparse.ArgumentTypeError(f"{raw!r} is not {p.allowed()} ({p.meaning})") from None
+    conv.__name__ = name
+    return conv

@@ -78,6 +78,11 @@ def load_raw(data_dir=DEFAULT_DATA):
     for xi, yi, a, b in ((xtr, ytr, "train_images", "train_labels"), (xte, yte, "test_images", "test_labels")):
         if len(xi) != len(yi):
             raise QmlpError(f"{f[a]} has {len(xi)} images but {f[b]} has {len(yi)} labels")
+        if len(xi) == 0:
+            raise QmlpError(f"{f[a]} holds no images: training and accuracy need at least one")
+        if yi.min() < 0 or yi.max() > 9:
+            raise QmlpError(f"{f[b]} holds label {int(yi.max() if yi.max() > 9 else yi.min())}; the MLP has 10 "
+                            "classes (labels 0..9)")
     return xtr, ytr, xte, yte
 
 

@@ -87,11 +87,16 @@ def test_accuracy(mode: str, x: np.ndarray, y: np.ndarray, fmodel: FloatModel | 
                   qmodel: QuantModel | None = None, i8: I8Config | None = None, chunk: int = 500,
                   progress: bool = False) -> float:
     """Accuracy (%) of a mode over a data set, in chunks (the k loops hold N x out arrays)."""
-    from tqdm import tqdm
-
     from qmlp.nn.forward import accuracy
+    from qmlp.progress import bar
 
+    if len(x) == 0:
+        raise QmlpError("no test images: an accuracy over zero images is undefined")
     parts = [slice(i, i + chunk) for i in range(0, len(x), chunk)]
-    out = [logits(mode, x[c], fmodel, qmodel, i8)
-           for c in tqdm(parts, desc=f"infer {mode}", unit="chunk", disable=not progress, leave=False)]
+    out = []
+    b = bar(len(parts), f"infer {mode}", "chunk", progress)
+    for c in parts:
+        out.append(logits(mode, x[c], fmodel, qmodel, i8))
+        b.update(1)
+    b.close()
     return accuracy(np.concatenate(out), y)

@@ -139,6 +139,31 @@ def _read_npz(path: Path):
             ws = [z[f"{n}w"].astype(np.float32) for n in LAYERS]
             bs = [z[f"{n}b"].astype(np.float32) for n in LAYERS] if f"{LAYERS[0]}b" in keys else None
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
+    check_meta(meta, path, META_TYPES)
     return ws, bs, meta
+
+
+# what `qmlp train` writes, and what later stages read back from a model's metadata
+META_TYPES = {"data": str, "seed": int, "epochs": int, "batch_size": int, "lr": (int, float), "bias": bool,
+              "val_size": int, "train_images": int, "train_seconds": (int, float), "torch": str,
+              "val_accuracy": (int, float), "test_accuracy": (int, float)}
+
+
+def check_meta(meta, path, types: dict) -> None:
+    """A model archive's metadata: a JSON object whose known keys have their types."""
+    if not isinstance(meta, dict):
+        raise QmlpError(f"{path}: its metadata is a {type(meta).__name__}, not a JSON object "
+                        "(re-save it with qmlp train or qmlp sweep)")
+    for k, t in types.items():
+        v = meta.get(k)
+        if v is None:
+            continue
+        ok = isinstance(v, t) and not (t is int and isinstance(v, bool)) and \
+            not (t == (int, float) and isinstance(v, bool))
+        if not ok:
+            names = " or ".join(x.__name__ for x in (t if isinstance(t, tuple) else (t,)))
+            raise QmlpError(f"{path}: metadata {k}={v!r} should be {names}")
+    if meta.get("val_size") is not None and meta["val_size"] < 0:
+        raise QmlpError(f"{path}: metadata val_size={meta['val_size']} is negative")

@@ -14,7 +14,7 @@ from qmlp.numerics import fixedpoint as fx
 from qmlp.config import LAYERS
 from qmlp.errors import QmlpError
 from qmlp.files import write_bytes
-from qmlp.nn.model import FloatModel, check_topology
+from qmlp.nn.model import FloatModel, check_meta, check_topology
 
 
 @dataclass
@@ -76,10 +76,12 @@ def load(path) -> QuantModel:
                 raise QmlpError(f"{path}: not a qmlp quantized model (missing {', '.join(missing)})")
             wl = int(z["wl"])
             fls = [int(f) for f in z["fl"]]
-            codes = [z[f"{n}w_codes"] for n in LAYERS]
-            bcodes = [z[f"{n}b_codes"] for n in LAYERS] if f"{LAYERS[0]}b_codes" in keys else None
+            codes = [_int_codes(z[f"{n}w_codes"], f"{n}w_codes", path) for n in LAYERS]
+            bcodes = [_int_codes(z[f"{n}b_codes"], f"{n}b_codes", path) for n in LAYERS] \
+                if f"{LAYERS[0]}b_codes" in keys else None
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
-    except (OSError, ValueError, zipfile.BadZipFile) as e:
+            check_meta(meta, path, {"mode": str, "model": str, "val_accuracy": (int, float)})
+    except (OSError, ValueError, TypeError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
     if len(fls) != len(LAYERS):
         raise QmlpError(f"{path}: {len(fls)} fraction lengths for {len(LAYERS)} layers")
@@ -91,6 +93,22 @@ def load(path) -> QuantModel:
             raise QmlpError(f"{path}: {n} codes exceed the {wl}-bit range {lo}..{hi}")
     check_topology(codes, bcodes, str(path))
     return QuantModel(wl, fls, codes, bcodes, meta)
+
+
+def _int_codes(a: np.ndarray, name: str, path: Path) -> np.ndarray:
+    """Integer codes as int64: an integer array, or a float array whose values are all integers.
+    A code of 3.5 is no code at all: truncating it would put a different model into the ROMs."""
+    if np.issubdtype(a.dtype, np.integer):
+        return a
+    if np.issubdtype(a.dtype, np.floating):
+        if not np.all(np.isfinite(a)):
+            raise QmlpError(f"{path}: {name} holds NaN or inf; integer codes expected")
+        if np.any(a != np.round(a)):
+            bad = a[a != np.round(a)].reshape(-1)[0]
+            raise QmlpError(f"{path}: {name} holds non-integer codes (e.g. {bad}); a quantized model stores "
+                            "integer codes (re-quantize with qmlp sweep)")
+        return a.astype(np.int64)
+    raise QmlpError(f"{path}: {name} has dtype {a.dtype}; integer codes expected")
 
 
 def is_from(q: QuantModel, model: FloatModel) -> bool:

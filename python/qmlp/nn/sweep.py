@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from qmlp.nn import quant
+from qmlp.progress import bar as progress_bar
 from qmlp.config import LAYERS
 from qmlp.nn.data import Dataset
 from qmlp.numerics.fixedpoint import quantize
@@ -74,7 +74,7 @@ def run(model: FloatModel, ds: Dataset, wls=DEFAULT_WLS, fls=DEFAULT_FLS, rounds
     models = {}
     n = len(LAYERS)
     total = len(wls) * len(fls) * (1 + rounds * n)
-    bar = tqdm(total=total, desc="sweep", unit="eval", disable=not progress, leave=False)
+    bar = progress_bar(total, "sweep", "eval", progress)
     for wl in wls:
         val.cache.clear()           # layer prefixes are per wl: free the last one's
         test.cache.clear()
@@ -102,7 +102,7 @@ def run(model: FloatModel, ds: Dataset, wls=DEFAULT_WLS, fls=DEFAULT_FLS, rounds
                         cur, cur_acc = cand, a
         rows.append(_row("per_layer", wl, list(cur), cur_acc, test(wl, cur)))
         models[(wl, "per_layer")] = quant.quantize_model(model, wl, cur, {"mode": "per_layer", "val_accuracy": cur_acc})
-        bar.set_postfix(wl=wl, glob=f"{rows[-2]['test_accuracy']:.2f}", per_layer=f"{rows[-1]['test_accuracy']:.2f}")
+        bar.set_postfix_str(f"wl={wl} global={rows[-2]['test_accuracy']:.2f} per_layer={rows[-1]['test_accuracy']:.2f}")
     bar.close()
     return SweepResult(rows, models)
 
@@ -116,21 +116,24 @@ def model_path(sweep_dir: Path, wl: int, mode: str) -> Path:
 
 
 def write(result: SweepResult, out: Path, data_name: str = "") -> dict[str, Path]:
-    """sweep.json (SPEC 3 table), sweep.md, accuracy.png and the quantized models."""
-    from qmlp.nn import plots
-    from qmlp import reference
+    """sweep.json (SPEC 3 table), sweep.md, accuracy.png and the quantized models.
 
-    out.mkdir(parents=True, exist_ok=True)
-    for (wl, mode), qm in result.models.items():
-        quant.save(qm, model_path(out, wl, mode))
-    js = out / "sweep.json"
-    js.write_text(json.dumps(result.rows, indent=1) + "\n")
-    md = out / "sweep.md"
-    md.write_text(markdown(result.rows, data_name))
-    png = out / "accuracy.png"
-    plots.accuracy_vs_wl(result.rows, png, lab=reference.LAB_WL_ACCURACY, lab_float=reference.LAB_FLOAT_ACCURACY,
-                         data_name=data_name)
-    return {"json": js, "md": md, "png": png}
+    The folder is built beside `out` and swapped in whole (qmlp.files.new_folder): an
+    interrupted write leaves the previous sweep as it was, never new models beside an old table.
+    """
+    from qmlp import reference
+    from qmlp.files import check_output_folder, new_folder
+    from qmlp.nn import plots
+
+    out = check_output_folder(Path(out), "sweep output", "sweep.json")
+    with new_folder(out) as tmp:
+        for (wl, mode), qm in result.models.items():
+            quant.save(qm, model_path(tmp, wl, mode))
+        (tmp / "sweep.md").write_text(markdown(result.rows, data_name))
+        plots.accuracy_vs_wl(result.rows, tmp / "accuracy.png", lab=reference.LAB_WL_ACCURACY,
+                             lab_float=reference.LAB_FLOAT_ACCURACY, data_name=data_name)
+        (tmp / "sweep.json").write_text(json.dumps(result.rows, indent=1) + "\n")
+    return {"json": out / "sweep.json", "md": out / "sweep.md", "png": out / "accuracy.png"}
 
 
 def markdown(rows: list[dict], data_name: str = "") -> str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from tqdm import tqdm
 
 from qmlp.nn import model as mdl
 from qmlp.config import TrainConfig
 from qmlp.nn.data import Dataset
 from qmlp.errors import QmlpError
 from qmlp.nn.forward import accuracy_float
+from qmlp.progress import bar as progress_bar
 
 
 def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatModel:
@@ -36,7 +36,7 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatMode
     n = len(x)
     steps = (n + cfg.batch_size - 1) // cfg.batch_size
     t0 = time.perf_counter()
-    bar = tqdm(total=cfg.epochs * steps, desc="train", unit="batch", disable=not progress, leave=False)
+    bar = progress_bar(cfg.epochs * steps, "train", "batch", progress)
     for epoch in range(cfg.epochs):
         perm = torch.randperm(n, generator=gen)
         running = 0.0
@@ -48,7 +48,7 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatMode
             opt.step()
             running += loss.item()
             bar.update(1)
-        bar.set_postfix(epoch=epoch + 1, loss=f"{running / steps:.4f}")
+        bar.set_postfix_str(f"epoch={epoch + 1} loss={running / steps:.4f}")
     bar.close()
     seconds = time.perf_counter() - t0
     m = mdl.from_torch(net)
