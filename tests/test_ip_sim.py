@@ -1,14 +1,21 @@
 """The three handwritten matmul IPs in Icarus and Verilator, bit for bit against golden.py.
 
 Icarus runs small blocks (it catches X that Verilator hides); Verilator runs the default
-64x128x64 block. Cycle counts are exact figures of the schedule, not timings.
+64x128x64 block. Cycle counts are exact figures of the schedule, not timings. Every run has a
+build root of its own (the test's tmp_path), so tests that edit a work root's files share it
+with no other test and everything runs under pytest-xdist; nothing goes into the repository's
+build/ (tests/fusesoc_conf.py keeps FuseSoC's cache out of it too).
 """
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
+from fusesoc_conf import private_fusesoc  # noqa: F401  (autouse: FuseSoC cache in a temp folder)
+from qmlp.eda.edam import edam_info
 from qmlp.eda.runner import tool_env, run_fusesoc
 
 REPO = Path(__file__).resolve().parents[1]
@@ -20,8 +27,9 @@ def core(kind):
     return f"qmlp:ip:matmul_{kind}"
 
 
-def workdir(kind, target):
-    return REPO / "build" / f"qmlp_ip_matmul_{kind}_0.1.0" / target
+def run(kind, target, params, tmp_path, **kw):
+    """run_fusesoc with the test's own build root (the run's work root is res.work_root)."""
+    return run_fusesoc(core(kind), target, params, build_root=tmp_path / "build", **kw)
 
 
 def expected_cycles(kind, rows, inner, cols, lanes):
@@ -60,15 +68,18 @@ SMALL = [
 
 
 @pytest.mark.parametrize("kind,params", SMALL, ids=[f"{k}-{'-'.join(f'{a}{b}' for a, b in p.items())}" for k, p in SMALL])
-def test_icarus_small(kind, params):
-    cyc = check(run_fusesoc(core(kind), "sim", params))
+def test_icarus_small(kind, params, tmp_path):
+    cyc = check(run(kind, "sim", params, tmp_path))
     assert cyc == expected_cycles(kind, params["ROWS"], params["INNER"], params["COLS"], params["LANES"])
 
 
 @pytest.mark.parametrize("lanes", [1, 4])
 @pytest.mark.parametrize("kind", KINDS)
-def test_verilator_default_block(kind, lanes):
-    res = run_fusesoc(core(kind), "sim_verilator", {"LANES": lanes})
+def test_verilator_default_block(kind, lanes, tmp_path):
+    # the float kinds have five classes of test block (random, specials, tiny, huge, integer
+    # ties): run all five, whatever the core's default VECTORS
+    params = {"LANES": lanes} if kind == "i8" else {"LANES": lanes, "VECTORS": 5}
+    res = run(kind, "sim_verilator", params, tmp_path)
     cyc = check(res, vectors=4 if kind == "i8" else 5)
     assert cyc == expected_cycles(kind, 64, 128, 64, lanes)
     budget = 530_000 if kind == "i8" else 540_000      # the issue's bounds at LANES=1
@@ -118,27 +129,29 @@ def _input_word_that_matters(kind, vec: Path, vector: int) -> int:
     raise AssertionError("no A word of this vector changes C")
 
 
-def _rerun(kind, target):
-    """Run the built simulator again on the (edited) vectors, without the vector hook."""
-    wd = workdir(kind, target)
-    name = f"qmlp_ip_matmul_{kind}_0.1.0"
-    if target == "sim":
+def _rerun(res):
+    """Run the simulator a run built, again, in its work root on the (edited) vectors, without
+    the vector hook (the simulator's name and top come from the run's EDAM file)."""
+    wd = res.work_root
+    top, name = edam_info(wd)
+    if res.target == "sim":
         cmd = ["vvp", "-n", "-M.", "-N", name, "+STRICT_X=1"]
     else:
-        cmd = [str(wd / f"Vtb_matmul_{kind}")]
+        cmd = [str(wd / f"V{top}"), "+STRICT_X=1"]
     return subprocess.run(cmd, cwd=wd, capture_output=True, text=True, env=tool_env(), timeout=600)
 
 
 @pytest.mark.parametrize("target", ["sim", "sim_verilator"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_corrupted_word_is_caught(kind, target):
+def test_corrupted_word_is_caught(kind, target, tmp_path):
     params = dict(ROWS=4, INNER=8, COLS=8, LANES=2, VECTORS=2)
-    check(run_fusesoc(core(kind), target, params))
-    vec = workdir(kind, target) / "qmlp_vectors"
+    res = run(kind, target, params, tmp_path)
+    check(res)
+    vec = res.work_root / "qmlp_vectors"
     backup = {f: (vec / f).read_text() for f in ("A.hex", "C.hex")}
     try:
         _flip_word(vec / "C.hex", 21)              # one expected output word: vector 0, C[2][5]
-        p = _rerun(kind, target)
+        p = _rerun(res)
         assert p.returncode != 0
         last = [l for l in p.stdout.splitlines() if l.startswith("RESULT")][-1]
         assert last == "RESULT pass=0 vectors=2 mismatches=1 cycles=%d" % expected_cycles(kind, 4, 8, 8, 2)
@@ -146,11 +159,11 @@ def test_corrupted_word_is_caught(kind, target):
         (vec / "C.hex").write_text(backup["C.hex"])
         idx = _input_word_that_matters(kind, vec, vector=1)
         _flip_word(vec / "A.hex", idx)             # one input word of vector 1
-        p = _rerun(kind, target)
+        p = _rerun(res)
         assert p.returncode != 0 and "RESULT pass=0" in p.stdout
         assert "MISMATCH vector 1" in p.stdout
         (vec / "A.hex").write_text(backup["A.hex"])
-        p = _rerun(kind, target)                   # and the restored files pass again
+        p = _rerun(res)                   # and the restored files pass again
         assert p.returncode == 0 and "RESULT pass=1" in p.stdout
     finally:
         for f, text in backup.items():
@@ -167,14 +180,14 @@ def test_corrupted_word_is_caught(kind, target):
     (lambda t: "\n".join(l if i != 7 else "1ff" for i, l in enumerate(t.splitlines())) + "\n",
      "C.hex word 7 of vector 0 (1ff) is wider than 8 bits"),
 ])
-def test_bad_vector_file(edit, msg):
-    kind, target = "i8", "sim"
-    check(run_fusesoc(core(kind), target, dict(ROWS=4, INNER=8, COLS=8, VECTORS=2)))
-    c = workdir(kind, target) / "qmlp_vectors" / "C.hex"
+def test_bad_vector_file(edit, msg, tmp_path):
+    res = run("i8", "sim", dict(ROWS=4, INNER=8, COLS=8, VECTORS=2), tmp_path)
+    check(res)
+    c = res.work_root / "qmlp_vectors" / "C.hex"
     orig = c.read_text()
     try:
         c.write_text(edit(orig))
-        p = _rerun(kind, target)
+        p = _rerun(res)
         assert p.returncode != 0
         assert msg in p.stdout, p.stdout
         assert p.stdout.strip().splitlines()[-1].startswith("RESULT pass=0")
@@ -182,50 +195,131 @@ def test_bad_vector_file(edit, msg):
         c.write_text(orig)
 
 
-def test_vectors_for_other_parameters():
-    kind, target = "i8", "sim"
-    check(run_fusesoc(core(kind), target, dict(ROWS=4, INNER=8, COLS=8, VECTORS=1)))
-    meta = workdir(kind, target) / "qmlp_vectors" / "meta.txt"
+def test_vectors_for_other_parameters(tmp_path):
+    res = run("i8", "sim", dict(ROWS=4, INNER=8, COLS=8, VECTORS=1), tmp_path)
+    check(res)
+    meta = res.work_root / "qmlp_vectors" / "meta.txt"
     orig = meta.read_text()
     try:
         meta.write_text(orig.replace("1 4 8 8", "1 4 16 8"))
-        p = _rerun(kind, target)
+        p = _rerun(res)
         assert p.returncode != 0
         assert "vectors are for ROWS=4 INNER=16 COLS=8" in p.stdout and "the simulation has ROWS=4 INNER=8" in p.stdout
     finally:
         meta.write_text(orig)
 
 
-@pytest.mark.parametrize("kind,params,msg", [
-    ("i8", {"LANES": 3}, "LANES=3 does not divide COLS=64"),
-    ("i8", {"ACC_W": 8}, "ACC_W=8 out of range 16..32"),
-    ("i8", {"SHIFT": 40}, "SHIFT=40 out of range"),
-    ("f32i8", {"FL_B": 200}, "FL_B=200 out of range -120..149"),
-    ("f32", {"COLS": 10, "LANES": 4}, "LANES=4 does not divide COLS=10"),
-])
-def test_parameters_that_do_not_fit(kind, params, msg):
-    res = run_fusesoc(core(kind), "sim", params)
-    assert res.returncode != 0
-    assert msg in res.output
-    assert res.fields.get("pass") == "0"
+# Every target validates its parameters against qmlp.params before it builds (the sim targets
+# in `qmlp hook vectors`, the others in `qmlp hook check`): the run stops with a message that
+# names the parameter as the user wrote it, and nothing is simulated or synthesized.
+BAD = [
+    ("i8", {"LANES": 3}, "--LANES=3 does not divide --COLS=64"),
+    ("i8", {"LANES": 0}, "--LANES=0 is not an integer 1..64"),
+    ("i8", {"ACC_W": 8}, "--ACC_W=8 is not an integer 16..32"),
+    ("i8", {"SHIFT": 40}, "--SHIFT=40 is not an integer 0..31"),
+    ("i8", {"ACC_W": 16, "SHIFT": 16}, "--SHIFT=16 must be below --ACC_W=16"),
+    ("f32i8", {"FL_B": 200}, "--FL_B=200 is not an integer -120..149"),
+    ("f32", {"COLS": 10, "LANES": 4}, "--LANES=4 does not divide --COLS=10"),
+    ("f32", {"ROWS": 1, "INNER": 1}, "leave A with 1 word"),
+]
 
 
-def test_lint_clean():
+def _refused(res, msg):
+    assert res.returncode != 0, res.output[-2000:]
+    assert msg in res.output, res.output[-2000:]
+    assert "qmlp hook: error:" in res.output and "Traceback" not in res.output
+    # stopped before the tool: no simulation result, no synthesis report
+    assert res.kind is None and "RESOURCES" not in res.output and "RESULT pass=1" not in res.output
+
+
+@pytest.mark.parametrize("kind,params,msg", BAD, ids=[f"{k}-{m.split()[0]}" for k, _, m in BAD])
+def test_sim_refuses_bad_parameters(kind, params, msg, tmp_path):
+    _refused(run(kind, "sim", params, tmp_path), msg)
+
+
+@pytest.mark.parametrize("target", ["lint", "synth"])
+@pytest.mark.parametrize("params,msg", [({"LANES": 3}, "--LANES=3 does not divide --COLS=64"),
+                                        ({"LANES": 0}, "--LANES=0 is not an integer 1..64"),
+                                        ({"ACC_W": 8}, "--ACC_W=8 is not an integer 16..32")],
+                         ids=["LANES3", "LANES0", "ACC_W8"])
+def test_lint_and_synth_refuse_bad_parameters(target, params, msg, tmp_path):
+    _refused(run("i8", target, params, tmp_path), msg)
+
+
+@pytest.mark.parametrize("kind,params,msg", [("f32i8", {"FL_B": -121}, "--FL_B=-121 is not an integer -120..149"),
+                                             ("f32", {"LANES": 3}, "--LANES=3 does not divide --COLS=64")])
+def test_float_synth_refuses_bad_parameters(kind, params, msg, tmp_path):
+    _refused(run(kind, "synth", params, tmp_path), msg)
+
+
+def test_synth_vivado_checks_parameters_before_vivado(tmp_path):
+    """With a stand-in `vivado` on PATH (found, never run), the parameter check is what stops."""
+    stub = tmp_path / "bin" / "vivado"
+    stub.parent.mkdir()
+    stub.write_text("#!/bin/sh\necho QMLP-TEST-STUB-VIVADO-RAN\nexit 1\n")
+    stub.chmod(0o755)
+    path = f"{stub.parent}:{tool_env()['PATH']}"
+    res = run("i8", "synth_vivado", {"LANES": 3}, tmp_path, env={"PATH": path}, timeout=300)
+    _refused(res, "--LANES=3 does not divide --COLS=64")
+    assert "QMLP-TEST-STUB-VIVADO-RAN" not in res.output
+
+
+# ------------------------------------------------------------------ core files
+
+HOOKS = {"sim": ["vectors"], "sim_verilator": ["vectors"], "lint": ["check"], "synth": ["check"],
+         "synth_vivado": ["check"]}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_core_hooks_are_per_target(kind):
+    """No hooks in `default`: FuseSoC would append them to every target that merges it."""
+    c = yaml.safe_load((REPO / "cores" / "ip" / f"matmul_{kind}" / f"matmul_{kind}.core").read_text())
+    assert "hooks" not in c["targets"]["default"]
+    assert {t: v.get("hooks", {}).get("pre_build") for t, v in c["targets"].items() if t != "default"} == HOOKS
+    assert c["scripts"] == {"check": {"cmd": ["qmlp", "hook", "check", kind]},
+                            "vectors": {"cmd": ["qmlp", "hook", "vectors", kind]}}
+
+
+@pytest.mark.parametrize("target,hook", [("sim", "vectors"), ("synth", "check")])
+def test_each_target_runs_only_its_own_hook(target, hook, tmp_path):
+    """What FuseSoC really merges: the EDAM file of a set-up run lists exactly one hook of the core."""
+    res = run("i8", target, None, tmp_path, stages=["--setup"])
+    assert res.returncode == 0, res.output[-2000:]
+    edam = yaml.safe_load(next(res.work_root.glob("*.eda.yml")).read_text())
+    mine = [h for h in edam.get("hooks", {}).get("pre_build", []) if h["name"].startswith("qmlp_ip_matmul_i8")]
+    assert [h["cmd"] for h in mine] == [["qmlp", "hook", hook, "i8"]], edam.get("hooks")
+    assert edam["toplevel"] == ("qmlp_tb_matmul" if target == "sim" else "qmlp_matmul_i8")
+
+
+def test_every_core_parses():
+    """A typo in a .core only logs a warning and the core vanishes (NOTES): all must be listed."""
+    cores = [f for d in ("ip", "tb", "hls") for f in sorted((REPO / "cores" / d).rglob("*.core"))]
+    names = [yaml.safe_load(f.read_text())["name"] for f in cores]
+    assert "qmlp:tb:matmul:0.1.0" in names and "qmlp:ip:matmul_issue:0.1.0" in names
+    p = subprocess.run([str(Path(tool_env()["PATH"].split(":")[0]) / "fusesoc"), "core", "list"], cwd=REPO,
+                       capture_output=True, text=True, env=tool_env(), timeout=120)
+    assert p.returncode == 0, p.stderr
+    listed = {line.split()[0] for line in p.stdout.splitlines() if line.startswith("qmlp:")}
+    assert set(names) <= listed, set(names) - listed
+    assert "Parse error" not in p.stdout + p.stderr
+
+
+def test_lint_clean(tmp_path):
     for kind in KINDS:
         for params in ({}, {"LANES": 4}):
-            res = run_fusesoc(core(kind), "lint", params)
+            res = run(kind, "lint", params, tmp_path / f"{kind}{len(params)}")
             assert res.returncode == 0, res.output[-2000:]
             assert "%Warning" not in res.output and "%Error" not in res.output
+            assert f"parameters of this {kind} run are valid" in res.output   # the check hook ran
 
 
-def test_synth_prints_resources():
-    for kind in KINDS:
-        res = run_fusesoc(core(kind), "synth")
-        assert res.returncode == 0, res.output[-2000:]
-        assert res.kind == "RESOURCES", res.output[-2000:]
-        r = {k: int(v) for k, v in res.fields.items()}
-        assert set(r) == {"lut", "ff", "dsp", "bram18"}
-        assert r["lut"] > 20 and r["ff"] > 20 and r["dsp"] >= 1
-        import json
-        js = json.loads((REPO / "build" / f"qmlp_ip_matmul_{kind}_0.1.0" / "synth" / "resources.json").read_text())
-        assert {k: js[k] for k in r} == r
+@pytest.mark.parametrize("kind", KINDS)
+def test_synth_prints_resources(kind, tmp_path):
+    res = run(kind, "synth", None, tmp_path)
+    assert res.returncode == 0, res.output[-2000:]
+    assert res.kind == "RESOURCES", res.output[-2000:]
+    r = {k: int(v) for k, v in res.fields.items()}
+    assert set(r) == {"lut", "ff", "dsp", "bram18"}
+    assert r["lut"] > 20 and r["ff"] > 20 and r["dsp"] >= 1
+    js = json.loads((res.work_root / "resources.json").read_text())
+    assert {k: js[k] for k in r} == r

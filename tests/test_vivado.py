@@ -4,7 +4,8 @@ There is no Vivado on these machines, and nothing here pretends to run it. Teste
 parsers (on tests/vivado_fixtures/*.rpt, hand-written in the format of Vivado 2022.2, not the
 output of a Vivado run), the files `fusesoc run --setup --target synth_vivado` writes (project
 Tcl, constraints, out-of-context setting, report step, make goal), and the clear failure of the
-build step when `vivado` is not on PATH.
+build step when `vivado` is not on PATH. Every run has its own build root in the test's tmp_path
+(the work root is res.work_root): nothing goes into the repository's build/.
 """
 
 from __future__ import annotations
@@ -20,23 +21,27 @@ from pathlib import Path
 import pytest
 import yaml
 
+from fusesoc_conf import private_fusesoc  # noqa: F401  (autouse: FuseSoC cache in a temp folder)
+from qmlp import lines
 from qmlp.errors import QmlpError
-from qmlp.eda.runner import tool_env, parse_summary, run_fusesoc
+from qmlp.eda.runner import tool_env, run_fusesoc
 from qmlp.eda.vivado import check, parse_timing, parse_utilization, resources, timing_line
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "vivado_fixtures"
 PART = "xc7z020clg400-1"
 IP_CORES = [  # core, top, its own sources (file names) that the project must read
-    ("qmlp:ip:matmul_i8", "matmul_i8", ["matmul_i8.v"]),
-    ("qmlp:ip:matmul_f32", "matmul_f32", ["matmul_f32.v", "qmlp_matmul_fp.v", "qmlp_fp32_add.v"]),
-    ("qmlp:ip:matmul_f32i8", "matmul_f32i8", ["matmul_f32i8.v", "qmlp_matmul_fp.v", "qmlp_fp32_from_int8.v"]),
+    ("qmlp:ip:matmul_i8", "qmlp_matmul_i8", ["qmlp_matmul_i8.v", "qmlp_matmul_issue.v"]),
+    ("qmlp:ip:matmul_f32", "qmlp_matmul_f32",
+     ["qmlp_matmul_f32.v", "qmlp_matmul_fp.v", "qmlp_matmul_issue.v", "qmlp_fp32_add.v"]),
+    ("qmlp:ip:matmul_f32i8", "qmlp_matmul_f32i8",
+     ["qmlp_matmul_f32i8.v", "qmlp_matmul_fp.v", "qmlp_matmul_issue.v", "qmlp_fp32_from_int8.v"]),
 ]
 
 
 # ---------------------------------------------------------------------------------------------
 # Reusable check of a synth_vivado target's generated files (the accelerator core reuses it with
-# its ROM files: check_vivado_setup("qmlp:accel:mlp", "<top>", [...], mems=["w1.mem", ...]))
+# its ROM script and hook: check_vivado_setup("qmlp:accel:mlp", "<top>", [...], tcl=[...], hooks=[...]))
 # ---------------------------------------------------------------------------------------------
 
 def _tcl_line(tcl: str, pattern: str, what: str) -> re.Match:
@@ -45,18 +50,18 @@ def _tcl_line(tcl: str, pattern: str, what: str) -> re.Match:
     return m
 
 
-def check_vivado_setup(core: str, top: str, sources: list[str] = (), mems: list[str] = (),
-                       params: dict | None = None) -> Path:
+def check_vivado_setup(core: str, top: str, sources: list[str] = (), tcl: list[str] = (),
+                       hooks: list[str] = (), params: dict | None = None, root: Path | None = None) -> Path:
     """Run `fusesoc run --setup --target synth_vivado <core>` and check what it wrote.
 
-    sources / mems: file names (no folders) that must be read with read_verilog / read_mem.
+    sources: file names (no folders) that must be read with read_verilog; tcl: file names that
+    the project Tcl must source; hooks: the core's own pre-build commands, in order (they run
+    after the Vivado check and before the project is created). root: the build root.
     Returns the work root.
     """
-    res = run_fusesoc(core, "synth_vivado", params, stages=["--setup"], timeout=120)
+    res = run_fusesoc(core, "synth_vivado", params, stages=["--setup"], timeout=120, build_root=root)
     assert res.returncode == 0, res.output[-3000:]
-    roots = sorted((REPO / "build").glob(core.replace(":", "_") + "_*/synth_vivado"))
-    assert len(roots) == 1, roots
-    wd = roots[0]
+    wd = res.work_root
     edam_file = next(wd.glob("*.eda.yml"))
     name = edam_file.name[: -len(".eda.yml")]
     edam = yaml.safe_load(edam_file.read_text())
@@ -66,19 +71,19 @@ def check_vivado_setup(core: str, top: str, sources: list[str] = (), mems: list[
     assert fo["flow_make_options"] == ["-f", "qmlp_vivado.mk", "qmlp-vivado"], fo
 
     # the project Tcl edalize writes: project, part, constraints, OOC hook, sources, top
-    tcl = (wd / f"{name}.tcl").read_text()
-    create = _tcl_line(tcl, rf"^create_project {re.escape(name)} -force$", "create_project")
-    part = _tcl_line(tcl, rf"^set_property part {PART} \[current_project\]$", "the part")
-    _tcl_line(tcl, rf"^set_property top {top} \[current_fileset\]$", "the top")
-    xdc = _tcl_line(tcl, r"^read_xdc \{(.*/pynq_z2\.xdc)\}$", "read_xdc of constraints/pynq_z2.xdc")
-    ooc = _tcl_line(tcl, r"^source \{(.*/qmlp_vivado_ooc\.tcl)\}$", "the out-of-context Tcl")
+    proj = (wd / f"{name}.tcl").read_text()
+    create = _tcl_line(proj, rf"^create_project {re.escape(name)} -force$", "create_project")
+    part = _tcl_line(proj, rf"^set_property part {PART} \[current_project\]$", "the part")
+    _tcl_line(proj, rf"^set_property top {top} \[current_fileset\]$", "the top")
+    xdc = _tcl_line(proj, r"^read_xdc \{(.*/pynq_z2\.xdc)\}$", "read_xdc of constraints/pynq_z2.xdc")
+    ooc = _tcl_line(proj, r"^source \{(.*/qmlp_vivado_ooc\.tcl)\}$", "the out-of-context Tcl")
     assert create.start() < part.start() < ooc.start(), "the OOC Tcl must run after create_project"
     for f in sources:
-        _tcl_line(tcl, rf"^read_verilog (-sv )?\{{(.*/)?{re.escape(f)}\}}$", f"read_verilog of {f}")
-    for f in mems:
-        _tcl_line(tcl, rf"^read_mem \{{(.*/)?{re.escape(f)}\}}$", f"read_mem of {f}")
+        _tcl_line(proj, rf"^read_verilog (-sv )?\{{(.*/)?{re.escape(f)}\}}$", f"read_verilog of {f}")
+    for f in tcl:
+        _tcl_line(proj, rf"^source \{{(.*/)?{re.escape(f)}\}}$", f"source of {f}")
     if params:
-        generic = _tcl_line(tcl, r"^set_property generic \{(.*)\} \[get_filesets sources_1\]$", "generics").group(1)
+        generic = _tcl_line(proj, r"^set_property generic \{(.*)\} \[get_filesets sources_1\]$", "generics").group(1)
         for k, v in params.items():
             assert f"{k}={v}" in generic.split(), generic
 
@@ -108,29 +113,37 @@ def check_vivado_setup(core: str, top: str, sources: list[str] = (), mems: list[
                        text=True, env=env, timeout=60)
     assert p.returncode == 0, p.stdout + p.stderr
     steps = [line.strip() for line in p.stdout.splitlines() if line.strip()]
+    # the Vivado check first (qmlp:flow:vivado), then the core's own hooks, then Vivado
     assert steps == [
-        "python3 -m qmlp.vivado check",
+        "qmlp hook vivado-check",
+        *hooks,
         f"vivado -notrace -mode batch -source {name}.tcl",
         f"vivado -notrace -mode batch -source qmlp_vivado_impl.tcl {name}.xpr",
-        "python3 -m qmlp.vivado resources utilization.rpt timing.rpt",
+        "qmlp hook vivado-resources utilization.rpt timing.rpt",
     ], p.stdout
     return wd
 
 
+def _kind(core: str) -> str:
+    return core.rsplit("_", 1)[1]
+
+
 @pytest.mark.parametrize("core,top,sources", IP_CORES, ids=[c[0] for c in IP_CORES])
-def test_setup_writes_vivado_project(core, top, sources):
-    check_vivado_setup(core, top, sources)
+def test_setup_writes_vivado_project(core, top, sources, tmp_path):
+    # the parameter check runs before Vivado is started
+    check_vivado_setup(core, top, sources, hooks=[f"qmlp hook check {_kind(core)}"], root=tmp_path)
 
 
-def test_setup_passes_parameters():
-    check_vivado_setup("qmlp:ip:matmul_i8", "matmul_i8", ["matmul_i8.v"], params={"ROWS": 8, "LANES": 4})
+def test_setup_passes_parameters(tmp_path):
+    check_vivado_setup("qmlp:ip:matmul_i8", "qmlp_matmul_i8", ["qmlp_matmul_i8.v"], hooks=["qmlp hook check i8"],
+                       params={"ROWS": 8, "LANES": 4}, root=tmp_path)
 
 
-def test_yosys_flow_does_not_see_vivado_files():
+def test_yosys_flow_does_not_see_vivado_files(tmp_path):
     """NOTES: a Vivado-only Tcl in the Yosys synth target's filesets breaks it."""
-    res = run_fusesoc("qmlp:ip:matmul_i8", "synth", stages=["--setup"], timeout=120)
+    res = run_fusesoc("qmlp:ip:matmul_i8", "synth", stages=["--setup"], timeout=120, build_root=tmp_path)
     assert res.returncode == 0, res.output[-2000:]
-    edam = next((REPO / "build" / "qmlp_ip_matmul_i8_0.1.0" / "synth").glob("*.eda.yml")).read_text()
+    edam = next(res.work_root.glob("*.eda.yml")).read_text()
     assert "qmlp_vivado" not in edam and "pynq_z2.xdc" not in edam
 
 
@@ -148,16 +161,16 @@ def test_tcl_files_are_complete_tcl():
 @pytest.mark.skipif(shutil.which("vivado", path=tool_env()["PATH"]) is not None,
                     reason="vivado is installed: the build would really run it")
 @pytest.mark.parametrize("core", [c[0] for c in IP_CORES])
-def test_build_without_vivado_fails_clearly(core):
-    res = run_fusesoc(core, "synth_vivado", timeout=120)
+def test_build_without_vivado_fails_clearly(core, tmp_path):
+    res = run_fusesoc(core, "synth_vivado", timeout=120, build_root=tmp_path)
     assert res.returncode != 0, res.output[-2000:]
-    assert "ERROR: vivado not found on PATH" in res.output, res.output[-2000:]
+    assert "qmlp hook: error: vivado not found on PATH" in res.output, res.output[-2000:]
     assert "--target synth" in res.output
     assert "Traceback" not in res.output and res.kind is None
 
 
 # ---------------------------------------------------------------------------------------------
-# `python3 -m qmlp.vivado check`
+# `qmlp hook vivado-check`
 # ---------------------------------------------------------------------------------------------
 
 def test_check_without_vivado(tmp_path, monkeypatch):
@@ -264,20 +277,20 @@ def test_timing_rejects_other_text():
 
 
 # ---------------------------------------------------------------------------------------------
-# `python3 -m qmlp.vivado resources` (what the make goal runs after implementation)
+# `qmlp hook vivado-resources` (what the make goal runs after implementation)
 # ---------------------------------------------------------------------------------------------
 
-def _module(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "qmlp.vivado", *args], cwd=cwd, capture_output=True, text=True,
+def _hook(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "qmlp.cli", "hook", *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO / "python")}, timeout=60)
 
 
 def test_resources_command(tmp_path):
-    p = _module("resources", str(FIXTURES / "utilization.rpt"), str(FIXTURES / "timing.rpt"), cwd=tmp_path)
+    p = _hook("vivado-resources", str(FIXTURES / "utilization.rpt"), str(FIXTURES / "timing.rpt"), cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    lines = p.stdout.strip().splitlines()
-    assert lines[-2:] == ["TIMING wns=1.742 fmax=121.09 period=10.000", "RESOURCES lut=2874 ff=1512 dsp=5 bram18=21"]
-    kind, fields = parse_summary(p.stdout)  # what qmlp.sim reads from a fusesoc run
+    out = p.stdout.strip().splitlines()
+    assert out[-2:] == ["TIMING wns=1.742 fmax=121.09 period=10.000", "RESOURCES lut=2874 ff=1512 dsp=5 bram18=21"]
+    kind, fields = lines.parse(p.stdout)  # what the runner reads from a fusesoc run
     assert kind == "RESOURCES" and fields == {"lut": "2874", "ff": "1512", "dsp": "5", "bram18": "21"}
     js = json.loads((tmp_path / "resources.json").read_text())
     assert {k: js[k] for k in ("lut", "ff", "dsp", "bram18")} == {"lut": 2874, "ff": 1512, "dsp": 5, "bram18": 21}
@@ -287,18 +300,18 @@ def test_resources_command(tmp_path):
 
 def test_resources_command_warns_on_failed_timing(tmp_path):
     (tmp_path / "t.rpt").write_text(TIMING.replace("      1.742        0.000", "     -0.512      -37.908"))
-    p = _module("resources", str(FIXTURES / "utilization.rpt"), "t.rpt", cwd=tmp_path)
+    p = _hook("vivado-resources", str(FIXTURES / "utilization.rpt"), "t.rpt", cwd=tmp_path)
     assert p.returncode == 0 and "timing not met at 10.000 ns" in p.stderr
     assert "TIMING wns=-0.512 fmax=95.13" in p.stdout
 
 
 def test_resources_command_errors(tmp_path):
-    p = _module("resources", "missing.rpt", str(FIXTURES / "timing.rpt"), cwd=tmp_path)
-    assert p.returncode == 1 and p.stderr.startswith("ERROR: missing.rpt: cannot read the utilization report")
-    p = _module("resources", str(FIXTURES / "timing.rpt"), str(FIXTURES / "timing.rpt"), cwd=tmp_path)
-    assert p.returncode == 1 and "not a Vivado report_utilization" in p.stderr
+    p = _hook("vivado-resources", "missing.rpt", str(FIXTURES / "timing.rpt"), cwd=tmp_path)
+    assert p.returncode == 2 and p.stderr.startswith("qmlp hook: error: missing.rpt: cannot read the utilization report")
+    p = _hook("vivado-resources", str(FIXTURES / "timing.rpt"), str(FIXTURES / "timing.rpt"), cwd=tmp_path)
+    assert p.returncode == 2 and "not a Vivado report_utilization" in p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "resources.json").exists()
-    assert _module("bogus", cwd=tmp_path).returncode == 2
+    assert _hook("bogus", cwd=tmp_path).returncode == 2
 
 
 def test_resources_function_matches_fixture_files():
@@ -306,12 +319,13 @@ def test_resources_function_matches_fixture_files():
     assert r["tool"] == "vivado" and r["bram18"] == 21 and r["period_ns"] == 10.0
 
 
-def test_accelerator_vivado_setup():
-    """The accelerator's Vivado project reads its ROMs (read_mem) and refers to them by name."""
-    wd = check_vivado_setup("qmlp:accel:mlp", "mlp_accel",
-                            sources=["mlp_accel.v", "qmlp_mlp_layer.v", "qmlp_mlp_buf.v"],
-                            mems=["fc1.mem", "fc2.mem", "fc3.mem", "tanh.mem"])
-    tcl = (wd / "qmlp_accel_mlp_0.1.0.tcl").read_text()
-    assert re.search(r"^set_property verilog_define \{QMLP_ROMS_BY_NAME=1 \} \[get_filesets sources_1\]$", tcl, re.M)
-    for f in ("fc1.mem", "tanh.mem"):
-        assert (wd / "qmlp_roms" / f).is_file()
+def test_accelerator_vivado_setup(tmp_path):
+    """The accelerator's Vivado project: its ROMs are written by the `qmlp hook accel` pre-build hook
+    (before the project is created) and read by vivado_roms.tcl, the RTL refers to them by name."""
+    wd = check_vivado_setup("qmlp:accel:mlp", "qmlp_mlp_accel",
+                            sources=["qmlp_mlp_accel.v", "qmlp_mlp_layer.v", "qmlp_mlp_buf.v"],
+                            tcl=["vivado_roms.tcl"], hooks=["qmlp hook accel"], root=tmp_path)
+    proj = (wd / "qmlp_accel_mlp_0.1.0.tcl").read_text()
+    assert re.search(r"^set_property verilog_define \{QMLP_ROMS_BY_NAME=1 \} \[get_filesets sources_1\]$", proj, re.M)
+    roms = next(wd.glob("src/qmlp_accel_mlp_*/vivado_roms.tcl")).read_text()
+    assert "read_mem $f" in roms and "qmlp_roms/*.mem" in roms

@@ -31,19 +31,19 @@ typedef int8_t a_t;
 typedef int8_t b_t;
 typedef int8_t c_t;
 static const char *KIND = "i8";
-static void kernel(a_t *A, b_t *B, c_t *C) { qmlp_matmul_i8(A, B, C); }
+static void kernel(a_t *A, b_t *B, c_t *C) { qmlp_hls_matmul_i8(A, B, C); }
 #elif defined(QMLP_KERNEL_F32I8)
 typedef float a_t;
 typedef int8_t b_t;
 typedef float c_t;
 static const char *KIND = "f32i8";
-static void kernel(a_t *A, b_t *B, c_t *C) { qmlp_matmul_f32i8(A, B, C); }
+static void kernel(a_t *A, b_t *B, c_t *C) { qmlp_hls_matmul_f32i8(A, B, C); }
 #elif defined(QMLP_KERNEL_F32)
 typedef float a_t;
 typedef float b_t;
 typedef float c_t;
 static const char *KIND = "f32";
-static void kernel(a_t *A, b_t *B, c_t *C) { qmlp_matmul_f32(A, B, C); }
+static void kernel(a_t *A, b_t *B, c_t *C) { qmlp_hls_matmul_f32(A, B, C); }
 #else
 #error "define one of QMLP_KERNEL_I8, QMLP_KERNEL_F32I8, QMLP_KERNEL_F32"
 #endif

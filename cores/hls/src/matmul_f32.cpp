@@ -13,7 +13,7 @@
 // so the result is bit-identical to the plain triple loop.
 #include "qmlp_hls.h"
 
-void qmlp_matmul_f32(float A[ROWS * INNER], float B[INNER * COLS], float C[ROWS * COLS]) {
+void qmlp_hls_matmul_f32(float A[ROWS * INNER], float B[INNER * COLS], float C[ROWS * COLS]) {
 #pragma HLS INTERFACE mode=ap_ctrl_hs port=return
 #pragma HLS INTERFACE mode=ap_memory port=A
 #pragma HLS INTERFACE mode=ap_memory port=B

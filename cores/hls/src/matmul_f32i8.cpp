@@ -11,7 +11,7 @@
 // so that the multi-cycle float adder does not limit the pipeline to II > 1.
 #include "qmlp_hls.h"
 
-void qmlp_matmul_f32i8(float A[ROWS * INNER], int8_t B[INNER * COLS], float C[ROWS * COLS]) {
+void qmlp_hls_matmul_f32i8(float A[ROWS * INNER], int8_t B[INNER * COLS], float C[ROWS * COLS]) {
 #pragma HLS INTERFACE mode=ap_ctrl_hs port=return
 #pragma HLS INTERFACE mode=ap_memory port=A
 #pragma HLS INTERFACE mode=ap_memory port=B

@@ -12,7 +12,7 @@
 // An integer add closes its loop-carried dependency in one cycle, so II = 1 holds.
 #include "qmlp_hls.h"
 
-void qmlp_matmul_i8(int8_t A[ROWS * INNER], int8_t B[INNER * COLS], int8_t C[ROWS * COLS]) {
+void qmlp_hls_matmul_i8(int8_t A[ROWS * INNER], int8_t B[INNER * COLS], int8_t C[ROWS * COLS]) {
 #pragma HLS INTERFACE mode=ap_ctrl_hs port=return
 #pragma HLS INTERFACE mode=ap_memory port=A
 #pragma HLS INTERFACE mode=ap_memory port=B

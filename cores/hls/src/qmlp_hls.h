@@ -99,11 +99,12 @@ static constexpr int qmlp_tile(int groups) {
 #endif
 
 // ------------------------------------------------------------------------------ top functions
-// SPEC 5: ap_ctrl_hs + ap_memory, row-major arrays. The `qmlp_` prefix keeps the HLS module
-// names apart from the packaged wrapper modules (matmul_i8, ...) that carry the parameters.
+// SPEC 5: ap_ctrl_hs + ap_memory, row-major arrays. Vitis names the RTL after the top function:
+// the `qmlp_hls_` prefix keeps those modules apart from the packaged wrappers (qmlp_matmul_i8,
+// ...), which carry the handwritten IP's name and parameters (python/qmlp/hls/core.py).
 
-void qmlp_matmul_i8(int8_t A[ROWS * INNER], int8_t B[INNER * COLS], int8_t C[ROWS * COLS]);
-void qmlp_matmul_f32i8(float A[ROWS * INNER], int8_t B[INNER * COLS], float C[ROWS * COLS]);
-void qmlp_matmul_f32(float A[ROWS * INNER], float B[INNER * COLS], float C[ROWS * COLS]);
+void qmlp_hls_matmul_i8(int8_t A[ROWS * INNER], int8_t B[INNER * COLS], int8_t C[ROWS * COLS]);
+void qmlp_hls_matmul_f32i8(float A[ROWS * INNER], int8_t B[INNER * COLS], float C[ROWS * COLS]);
+void qmlp_hls_matmul_f32(float A[ROWS * INNER], float B[INNER * COLS], float C[ROWS * COLS]);
 
 #endif

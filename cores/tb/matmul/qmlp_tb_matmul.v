@@ -1,11 +1,15 @@
 `default_nettype none
-// Self-checking harness for every matmul IP, handwritten or HLS-generated.
+// Testbench top of every matmul IP, handwritten (qmlp:ip:matmul_<kind>) or HLS-generated
+// (qmlp:hls:matmul_<kind>): KIND picks the DUT, qmlp_matmul_<KIND>. Both kinds of core
+// provide a module of that name with the same parameters and ports, so that this one
+// self-checking bench drives them all.
 //
 // It plays the role of the HLS caller: ap_ctrl_hs block protocol, ap_memory arrays with one
 // cycle of read latency, B and C cyclically partitioned into LANES banks (bank l holds the
 // elements whose column j has j % LANES == l, at address (row * COLS + j) / LANES).
 //
-// Vectors come from Python (qmlp.vectors) in qmlp_vectors/ of the working directory:
+// Vectors come from Python (qmlp.hw.vectors, written by the cores' `qmlp hook vectors <kind>`
+// pre-build hook) in qmlp_vectors/ of the working directory:
 //   meta.txt   "<vectors> <ROWS> <INNER> <COLS> <A_W> <B_W> <C_W>"
 //   A.hex, B.hex, C.hex   one hex word per line, vector after vector, row-major;
 //                         C.hex holds the golden model's expected outputs.
@@ -13,34 +17,24 @@
 // Every C word is compared bit for bit; X on a control output, an X written to C, an
 // out-of-range address or a timeout fail the run. The last line is the SPEC 3 RESULT line,
 // and a failing run exits non-zero (Verilator: exit(1); Icarus: $stop under `vvp -N`).
-// Address checks compare port values with integer bounds on purpose.
+// Address checks compare port values with integer bounds, and KIND is compared with strings
+// of other lengths, on purpose: hence no WIDTH warnings here.
 /* verilator lint_off WIDTH */
 module qmlp_tb_matmul #(
+  parameter        KIND  = "i8",  // i8 | f32i8 | f32: the DUT is qmlp_matmul_<KIND>
   parameter integer ROWS  = 64,
   parameter integer INNER = 128,
   parameter integer COLS  = 64,
   parameter integer LANES = 1,
-  parameter integer A_W   = 8,
-  parameter integer B_W   = 8,
-  parameter integer C_W   = 8
-) (
-  output reg                                   clk,
-  output reg                                   rst,
-  output reg                                   start,
-  input  wire                                  done,
-  input  wire                                  idle,
-  input  wire                                  ready,
-  input  wire [$clog2(ROWS*INNER)-1:0]         A_address0,
-  input  wire                                  A_ce0,
-  output reg  [A_W-1:0]                        A_q0,
-  input  wire [LANES*$clog2(INNER*COLS/LANES)-1:0] B_address0,
-  input  wire [LANES-1:0]                      B_ce0,
-  output wire [LANES*B_W-1:0]                  B_q0,
-  input  wire [LANES*$clog2(ROWS*COLS/LANES)-1:0]  C_address0,
-  input  wire [LANES-1:0]                      C_ce0,
-  input  wire [LANES-1:0]                      C_we0,
-  input  wire [LANES*C_W-1:0]                  C_d0
+  parameter integer ACC_W = 32,   // i8 only
+  parameter integer SHIFT = 0,    // i8 only
+  parameter integer FL_B  = 4     // f32i8 only
 );
+  // word widths of A, B and C for the kind (SPEC 5: int8 or float32 arrays)
+  localparam integer A_W = (KIND == "i8") ? 8 : 32;
+  localparam integer B_W = (KIND == "f32") ? 32 : 8;
+  localparam integer C_W = (KIND == "i8") ? 8 : 32;
+  localparam integer A_AW = $clog2(ROWS * INNER);
   localparam integer A_N  = ROWS * INNER;
   localparam integer B_N  = INNER * COLS;
   localparam integer C_N  = ROWS * COLS;
@@ -48,6 +42,59 @@ module qmlp_tb_matmul #(
   localparam integer C_AW = $clog2(ROWS * COLS / LANES);
   localparam integer MAX_REPORT = 10;
 
+  // ---- the DUT and its ports
+  reg                      clk, rst, start;
+  wire                     done, idle, ready;
+  wire [A_AW-1:0]          A_address0;
+  wire                     A_ce0;
+  reg  [A_W-1:0]           A_q0;
+  wire [LANES*B_AW-1:0]    B_address0;
+  wire [LANES-1:0]         B_ce0;
+  wire [LANES*B_W-1:0]     B_q0;
+  wire [LANES*C_AW-1:0]    C_address0;
+  wire [LANES-1:0]         C_ce0, C_we0;
+  wire [LANES*C_W-1:0]     C_d0;
+
+  generate
+    if (KIND == "i8") begin : g_i8
+      qmlp_matmul_i8 #(
+        .ROWS(ROWS), .INNER(INNER), .COLS(COLS), .LANES(LANES), .ACC_W(ACC_W), .SHIFT(SHIFT)
+      ) u_dut (
+        .ap_clk(clk), .ap_rst(rst), .ap_start(start), .ap_done(done), .ap_idle(idle), .ap_ready(ready),
+        .A_address0(A_address0), .A_ce0(A_ce0), .A_q0(A_q0),
+        .B_address0(B_address0), .B_ce0(B_ce0), .B_q0(B_q0),
+        .C_address0(C_address0), .C_ce0(C_ce0), .C_we0(C_we0), .C_d0(C_d0)
+      );
+    end else if (KIND == "f32i8") begin : g_f32i8
+      qmlp_matmul_f32i8 #(
+        .ROWS(ROWS), .INNER(INNER), .COLS(COLS), .LANES(LANES), .FL_B(FL_B)
+      ) u_dut (
+        .ap_clk(clk), .ap_rst(rst), .ap_start(start), .ap_done(done), .ap_idle(idle), .ap_ready(ready),
+        .A_address0(A_address0), .A_ce0(A_ce0), .A_q0(A_q0),
+        .B_address0(B_address0), .B_ce0(B_ce0), .B_q0(B_q0),
+        .C_address0(C_address0), .C_ce0(C_ce0), .C_we0(C_we0), .C_d0(C_d0)
+      );
+    end else if (KIND == "f32") begin : g_f32
+      qmlp_matmul_f32 #(
+        .ROWS(ROWS), .INNER(INNER), .COLS(COLS), .LANES(LANES)
+      ) u_dut (
+        .ap_clk(clk), .ap_rst(rst), .ap_start(start), .ap_done(done), .ap_idle(idle), .ap_ready(ready),
+        .A_address0(A_address0), .A_ce0(A_ce0), .A_q0(A_q0),
+        .B_address0(B_address0), .B_ce0(B_ce0), .B_q0(B_q0),
+        .C_address0(C_address0), .C_ce0(C_ce0), .C_we0(C_we0), .C_d0(C_d0)
+      );
+    end else begin : g_unknown_kind
+      assign {done, idle, ready, A_ce0, B_ce0, C_ce0, C_we0} = {(4 + 3 * LANES){1'b0}};
+      assign {A_address0, B_address0, C_address0, C_d0} = {(A_AW + LANES * (B_AW + C_AW + C_W)){1'b0}};
+      initial begin
+        $display("ERROR: qmlp_tb_matmul: KIND=%0s is not one of i8, f32i8, f32", KIND);
+        $display("RESULT pass=0 vectors=0 mismatches=0 cycles=0");
+        finish_fail;
+      end
+    end
+  endgenerate
+
+  // ---- memories
   reg [A_W-1:0] a_mem [0:A_N-1];
   reg [B_W-1:0] b_mem [0:B_N-1];
   reg [C_W-1:0] c_mem [0:C_N-1];
@@ -147,7 +194,7 @@ module qmlp_tb_matmul #(
     begin
       fd = $fopen(name, "r");
       if (fd == 0) begin
-        $display("ERROR: cannot open %0s (vectors are written by `python3 -m qmlp.hooks vectors` before the build)", name);
+        $display("ERROR: cannot open %0s (the `qmlp hook vectors <kind>` pre-build hook writes the vectors)", name);
         fail_now;
       end
     end

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qmlp.errors import QmlpError
-from qmlp.hls.core import HLS_TOP, check_ports, core_text, parse_ports, waivers, wrapper
+from qmlp.hls.core import HLS_TOP, IP_TOP, check_ports, core_text, parse_ports, waivers, wrapper
 from qmlp.hw.vectors import KINDS, MatmulParams
 
 # the defaults of cores/hls/src/qmlp_hls.h (tests check that they agree)
@@ -204,7 +204,7 @@ def overrides(p: MatmulParams) -> str:
 def package(rtl: list[Path], p: MatmulParams, out: Path, vlnv: str, source: str,
             data: list[Path] = (), ip_tcl: list[Path] = (), report: dict | None = None,
             waive_rtl: bool = False) -> Path:
-    """Copy RTL into out, write the wrapper matmul_<kind>.v and a .core named vlnv; returns the core.
+    """Copy RTL into out, write the wrapper qmlp_matmul_<kind>.v and a .core named vlnv; returns the core.
 
     waive_rtl: waive Verilator warnings in the copied RTL (vendor output; XLS's is clean).
     """
@@ -222,7 +222,7 @@ def package(rtl: list[Path], p: MatmulParams, out: Path, vlnv: str, source: str,
         if Path(f).resolve() != (out / Path(f).name).resolve():
             shutil.copyfile(f, out / Path(f).name)
         names.append(Path(f).name)
-    wrap = f"matmul_{p.kind}.v"
+    wrap = f"{IP_TOP[p.kind]}.v"
     hint = MISMATCH_HINT.replace("those values", f"those values ({overrides(p)})")
     (out / wrap).write_text(wrapper(p, banks, source, hint))
     rtl_names = [Path(f).name for f in rtl] + [wrap]

@@ -1,4 +1,4 @@
-<AutoPilot:project xmlns:AutoPilot="com.autoesl.autopilot.project" projectType="C/C++" name="qmlp_i8_prj" top="qmlp_matmul_i8">
+<AutoPilot:project xmlns:AutoPilot="com.autoesl.autopilot.project" projectType="C/C++" name="qmlp_i8_prj" top="qmlp_hls_matmul_i8">
     <!-- qmlp test fixture, written by hand in the format of a Vitis HLS project file (see ../README.md) -->
     <includePaths/>
     <libraryFlag/>

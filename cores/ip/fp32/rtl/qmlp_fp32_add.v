@@ -129,7 +129,7 @@ module qmlp_fp32_add (
   wire [27:0] nrm;
   wire [4:0]  cnt;
 
-  qmlp_fp32_norm #(.W(28), .CW(5)) u_norm (
+  qmlp_fp32_norm #(.W(28)) u_norm (
     .d_i   (s2_sum_q),
     .lim_i (lim),
     .d_o   (nrm),

@@ -58,7 +58,7 @@ module qmlp_fp32_from_int8 #(
       wire [7:0] nrm;
       wire [2:0] cnt;
 
-      qmlp_fp32_norm #(.W(8), .CW(3)) u_norm (
+      qmlp_fp32_norm #(.W(8)) u_norm (
         .d_i   (mag),
         .lim_i (LIM3),
         .d_o   (nrm),

@@ -72,14 +72,14 @@ module qmlp_fp32_mul (
   wire [4:0]  a_lz;
   wire [4:0]  b_lz;
 
-  qmlp_fp32_norm #(.W(24), .CW(5)) u_norm_a (
+  qmlp_fp32_norm #(.W(24)) u_norm_a (
     .d_i   (a_sig),
     .lim_i (5'd31),
     .d_o   (a_sig_n),
     .cnt_o (a_lz)
   );
 
-  qmlp_fp32_norm #(.W(24), .CW(5)) u_norm_b (
+  qmlp_fp32_norm #(.W(24)) u_norm_b (
     .d_i   (b_sig),
     .lim_i (5'd31),
     .d_o   (b_sig_n),

@@ -18,14 +18,16 @@
 // operands separately.
 
 module qmlp_fp32_norm #(
-  parameter integer W  = 24,  // data width
-  parameter integer CW = 5    // count width; 2**(CW-1) must be <= W
+  parameter integer W = 24    // data width
 ) (
-  input  wire [W-1:0]  d_i,
-  input  wire [CW-1:0] lim_i,
-  output wire [W-1:0]  d_o,
-  output wire [CW-1:0] cnt_o
+  input  wire [W-1:0]         d_i,
+  input  wire [$clog2(W)-1:0] lim_i,
+  output wire [W-1:0]         d_o,
+  output wire [$clog2(W)-1:0] cnt_o
 );
+  // Count width: a non-zero d_i has at most W-1 leading zeros, which fit $clog2(W) bits, and
+  // the largest stage shifts by 2**(CW-1) < W.
+  localparam integer CW = $clog2(W);
 
   // Written as one combinational block (not a chain of generate stages through
   // a flat vector), so Verilator sees no false combinational loop (UNOPTFLAT).

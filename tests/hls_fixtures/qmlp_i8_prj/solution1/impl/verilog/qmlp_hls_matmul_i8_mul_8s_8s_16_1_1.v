@@ -6,7 +6,7 @@
 `timescale 1 ns / 1 ps
 
 // A combinational signed 8 x 8 -> 16 multiplier, in the form of Vitis HLS's operator modules.
-module qmlp_matmul_i8_mul_8s_8s_16_1_1(din0, din1, dout);
+module qmlp_hls_matmul_i8_mul_8s_8s_16_1_1(din0, din1, dout);
 
 parameter ID = 1;
 parameter NUM_STAGE = 1;

@@ -11,7 +11,7 @@
 // ==============================================================
 `timescale 1 ns / 1 ps
 
-module qmlp_matmul_i8 (
+module qmlp_hls_matmul_i8 (
         ap_clk,
         ap_rst,
         ap_start,
@@ -84,7 +84,7 @@ initial begin
 #0 ap_CS_fsm = 4'd1;
 end
 
-qmlp_matmul_i8_mul_8s_8s_16_1_1 #(
+qmlp_hls_matmul_i8_mul_8s_8s_16_1_1 #(
     .ID( 1 ),
     .NUM_STAGE( 1 ),
     .din0_WIDTH( 8 ),
@@ -96,7 +96,7 @@ mul_8s_8s_16_1_1_U1(
     .dout(prod_0)
 );
 
-qmlp_matmul_i8_mul_8s_8s_16_1_1 #(
+qmlp_hls_matmul_i8_mul_8s_8s_16_1_1 #(
     .ID( 2 ),
     .NUM_STAGE( 1 ),
     .din0_WIDTH( 8 ),
@@ -177,4 +177,4 @@ assign ap_done = ap_done_reg;
 assign ap_ready = ap_done_reg;
 assign ap_idle = (ap_CS_fsm == ap_ST_fsm_state1) & ~ap_done_reg;
 
-endmodule //qmlp_matmul_i8
+endmodule //qmlp_hls_matmul_i8

@@ -1,21 +1,22 @@
 `default_nettype none
 // int8 x int8 matrix multiply: C = sat8(requant(wrap_ACC_W(A . B)))   (SPEC 4)
 //
-// The interface is what Vitis HLS emits for
-//   void matmul_i8(int8_t A[ROWS*INNER], int8_t B[INNER*COLS], int8_t C[ROWS*COLS])
-// (ap_ctrl_hs + ap_memory, one cycle of read latency), so that this module and an
-// HLS-generated one are drop-in replacements for each other. With LANES > 1, B and C are
+// The interface is what Vitis HLS emits for (cores/hls/src/matmul_i8.cpp)
+//   void qmlp_hls_matmul_i8(int8_t A[ROWS*INNER], int8_t B[INNER*COLS], int8_t C[ROWS*COLS])
+// (ap_ctrl_hs + ap_memory, one cycle of read latency), so that this module and the
+// HLS-generated one (behind a qmlp_matmul_i8 wrapper, qmlp.hls) are drop-in replacements
+// for each other. With LANES > 1, B and C are
 // cyclically partitioned into LANES banks packed side by side (bank l in bits
 // [l*W +: W]); LANES = 1 gives exactly the HLS port list.
 //
-// Schedule: for each row i, each group of LANES adjacent columns, k = 0..INNER-1 — one
-// A read (shared by the lanes) and one B read per lane every cycle, one MAC per lane per
-// cycle, no bubble between outputs. Pipeline:
+// Schedule (qmlp_matmul_issue with one slot): for each row i, each group of LANES adjacent
+// columns, k = 0..INNER-1 — one A read (shared by the lanes) and one B read per lane every
+// cycle, one MAC per lane per cycle, no bubble between outputs. Pipeline:
 //   s0 issue addresses -> s1 memory data -> s2 product -> s3 accumulator -> C write.
 // The accumulator wraps at ACC_W bits (wrapping is associative: order does not matter) and
 // is requantized and saturated only on the way out, so the MAC fits one DSP48.
 // Only control is reset (synchronously): datapath registers can live inside DSP48s.
-module matmul_i8 #(
+module qmlp_matmul_i8 #(
   parameter integer ROWS  = 64,   // rows of A and C
   parameter integer INNER = 128,  // columns of A, rows of B
   parameter integer COLS  = 64,   // columns of B and C
@@ -41,52 +42,30 @@ module matmul_i8 #(
   output wire [LANES*8-1:0]                            C_d0
 );
   localparam integer GROUPS = COLS / LANES;
-  localparam integer A_AW   = $clog2(ROWS * INNER);
-  localparam integer B_AW   = $clog2(INNER * GROUPS);
   localparam integer C_AW   = $clog2(ROWS * GROUPS);
-  // counter widths (at least one bit, so that a dimension of 1 still works)
-  localparam integer KW = (INNER  > 1) ? $clog2(INNER)  : 1;
-  localparam integer GW = (GROUPS > 1) ? $clog2(GROUPS) : 1;
-  localparam integer IW = (ROWS   > 1) ? $clog2(ROWS)   : 1;
 
 `ifndef SYNTHESIS
   initial begin
     if (LANES < 1 || COLS % LANES != 0) begin
-      $display("ERROR: matmul_i8: LANES=%0d must divide COLS=%0d", LANES, COLS);
+      $display("ERROR: qmlp_matmul_i8: LANES=%0d must divide COLS=%0d", LANES, COLS);
       $finish;
     end
     if (ACC_W < 16 || ACC_W > 32) begin
-      $display("ERROR: matmul_i8: ACC_W=%0d out of range 16..32 (an int8 product needs 16 bits)", ACC_W);
+      $display("ERROR: qmlp_matmul_i8: ACC_W=%0d out of range 16..32 (an int8 product needs 16 bits)", ACC_W);
       $finish;
     end
     if (SHIFT < 0 || SHIFT >= ACC_W) begin
-      $display("ERROR: matmul_i8: SHIFT=%0d out of range 0..%0d", SHIFT, ACC_W - 1);
+      $display("ERROR: qmlp_matmul_i8: SHIFT=%0d out of range 0..%0d", SHIFT, ACC_W - 1);
       $finish;
     end
   end
 `endif
 
   // ------------------------------------------------------------------ s0: issue
-  reg            run_q;        // issuing reads
-  reg [KW-1:0]   k_q;
-  reg [GW-1:0]   g_q;
-  reg [IW-1:0]   i_q;
-  reg [A_AW-1:0] a_row_q;      // i * INNER
-  reg [B_AW-1:0] b_k_q;        // k * GROUPS
-  reg [C_AW-1:0] c_idx_q;      // i * GROUPS + g: the output word of every lane's bank
-
-  // sized constants (slices of 32-bit integers keep Verilator -Wall quiet about widths)
-  localparam integer K_MAX_I = INNER - 1;
-  localparam integer G_MAX_I = GROUPS - 1;
-  localparam integer I_MAX_I = ROWS - 1;
-  localparam [KW-1:0]   K_MAX  = K_MAX_I[KW-1:0];
-  localparam [GW-1:0]   G_MAX  = G_MAX_I[GW-1:0];
-  localparam [IW-1:0]   I_MAX  = I_MAX_I[IW-1:0];
-  localparam [B_AW-1:0] B_STEP = GROUPS[B_AW-1:0];
-  localparam [A_AW-1:0] A_STEP = INNER[A_AW-1:0];
-  wire k_last = (k_q == K_MAX);
-  wire g_last = (g_q == G_MAX);
-  wire i_last = (i_q == I_MAX);
+  // one output after the other (no interleaving: the accumulator takes a product every cycle)
+  wire            run, issue, first, last, blk_end;
+  wire [C_AW-1:0] c_idx;            // i * GROUPS + g: the output word of every lane's bank
+  wire [$clog2(INNER*GROUPS)-1:0] b_addr;
 
   // pipeline flags: valid, first k, last k, last output of the block; output address
   reg            v1_q, v2_q, v3_q;
@@ -96,44 +75,19 @@ module matmul_i8 #(
   reg [C_AW-1:0] c1_q, c2_q, c3_q;
   reg            done_q;
 
-  wire busy = run_q | v1_q | v2_q | v3_q | done_q;
+  wire busy = run | v1_q | v2_q | v3_q | done_q;
   wire go   = ap_start & ~busy;
 
-  always @(posedge ap_clk) begin
-    if (ap_rst || go) begin
-      run_q   <= ~ap_rst;             // reset stops, go starts a block from (0, 0, 0)
-      k_q     <= {KW{1'b0}};
-      g_q     <= {GW{1'b0}};
-      i_q     <= {IW{1'b0}};
-      a_row_q <= {A_AW{1'b0}};
-      b_k_q   <= {B_AW{1'b0}};
-      c_idx_q <= {C_AW{1'b0}};
-    end else if (run_q) begin
-      if (!k_last) begin
-        k_q   <= k_q + 1'b1;
-        b_k_q <= b_k_q + B_STEP;
-      end else begin
-        k_q     <= {KW{1'b0}};
-        b_k_q   <= {B_AW{1'b0}};
-        c_idx_q <= c_idx_q + 1'b1;
-        if (!g_last) begin
-          g_q <= g_q + 1'b1;
-        end else begin
-          g_q     <= {GW{1'b0}};
-          i_q     <= i_q + 1'b1;
-          a_row_q <= a_row_q + A_STEP;
-          if (i_last) run_q <= 1'b0;
-        end
-      end
-    end
-  end
-
-  wire [A_AW-1:0] a_addr = a_row_q + {{(A_AW > KW ? A_AW - KW : 0){1'b0}}, k_q};
-  wire [B_AW-1:0] b_addr = b_k_q + {{(B_AW > GW ? B_AW - GW : 0){1'b0}}, g_q};
-  assign A_address0 = a_addr;
-  assign A_ce0      = run_q;
+  qmlp_matmul_issue #(
+    .ROWS(ROWS), .INNER(INNER), .GROUPS(GROUPS), .SLOTS(1)
+  ) u_issue (
+    .clk_i(ap_clk), .rst_i(ap_rst), .start_i(go),
+    .run_o(run), .issue_o(issue), .first_o(first), .last_o(last), .end_o(blk_end),
+    .a_addr_o(A_address0), .b_addr_o(b_addr), .c_addr_o(c_idx)
+  );
+  assign A_ce0      = issue;
   assign B_address0 = {LANES{b_addr}};
-  assign B_ce0      = {LANES{run_q}};
+  assign B_ce0      = {LANES{issue}};
 
   // ------------------------------------------------------------------ s1..s3 flags
   // valid bits and done are control (reset); the rest only matter while valid
@@ -143,15 +97,15 @@ module matmul_i8 #(
       l1_q <= 1'b0; l2_q <= 1'b0; l3_q <= 1'b0;
       c1_q <= {C_AW{1'b0}}; c2_q <= {C_AW{1'b0}}; c3_q <= {C_AW{1'b0}};
     end else begin
-      v1_q <= run_q;      v2_q <= v1_q;       v3_q <= v2_q;
-      l1_q <= run_q & k_last; l2_q <= l1_q;   l3_q <= l2_q;
-      c1_q <= c_idx_q;    c2_q <= c1_q;       c3_q <= c2_q;
+      v1_q <= issue;        v2_q <= v1_q;   v3_q <= v2_q;
+      l1_q <= issue & last; l2_q <= l1_q;   l3_q <= l2_q;
+      c1_q <= c_idx;        c2_q <= c1_q;   c3_q <= c2_q;
       done_q <= v3_q & l3_q & e3_q;
     end
   end
   always @(posedge ap_clk) begin
-    f1_q <= (k_q == {KW{1'b0}}); f2_q <= f1_q;
-    e1_q <= k_last & g_last & i_last; e2_q <= e1_q; e3_q <= e2_q;
+    f1_q <= first;   f2_q <= f1_q;
+    e1_q <= blk_end; e2_q <= e1_q; e3_q <= e2_q;
   end
 
   // ------------------------------------------------------------------ s2, s3: MAC lanes
