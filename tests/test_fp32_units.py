@@ -8,8 +8,9 @@ Expected values come from numpy float32 and from Berkeley SoftFloat
 (softfloatpy, RNE); the test asserts that the two agree and that the RTL matches
 both bit for bit. Negative tests show the checker fails when it should.
 
-Build artefacts go to build/tests/fp32 (override with QMLP_FP32_BUILD_DIR).
-Run from the repo root:  .venv/bin/python -m pytest tests/test_fp32_units.py
+Build artefacts go to a temporary folder of the session (QMLP_FP32_BUILD_DIR=<folder> keeps
+them there instead, one subfolder per pytest-xdist worker); nothing is written into the
+repository. Run from the repo root:  .venv/bin/python -m pytest tests/test_fp32_units.py
 """
 
 from __future__ import annotations
@@ -29,12 +30,10 @@ import softfloatpy as sf
 REPO = Path(__file__).resolve().parent.parent
 TB_DIR = REPO / "tests" / "fp32"
 RTL_DIR = REPO / "cores" / "ip" / "fp32" / "rtl"
-BUILD = Path(os.environ.get("QMLP_FP32_BUILD_DIR", REPO / "build" / "tests" / "fp32"))
-if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers must not share outputs
-    BUILD = BUILD / os.environ["PYTEST_XDIST_WORKER"]
 
 sys.path.insert(0, str(TB_DIR))
 import fp32_vectors as fv  # noqa: E402
+from fusesoc_conf import private_fusesoc  # noqa: E402,F401  (autouse: FuseSoC cache in a temp folder)
 
 RTL_FILES = [RTL_DIR / f"qmlp_fp32_{m}.v" for m in ("norm", "mul", "add", "from_int8")]
 LAT_VH = RTL_DIR / "qmlp_fp32_lat.vh"
@@ -87,12 +86,21 @@ def check_equal(what, a, b, got, exp, groups=None):
 # ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def sim():
+def fp32_build(tmp_path_factory) -> Path:
+    """The simulators' build folder: per session (and so per xdist worker), or QMLP_FP32_BUILD_DIR."""
+    keep = os.environ.get("QMLP_FP32_BUILD_DIR")
+    if not keep:
+        return tmp_path_factory.mktemp("fp32")
+    return Path(keep) / os.environ.get("PYTEST_XDIST_WORKER", "main")  # workers must not share outputs
+
+
+@pytest.fixture(scope="session")
+def sim(fp32_build):
     for tool in ("verilator", "iverilog", "vvp"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} not on PATH")
-    vl_dir = BUILD / "verilator"
-    ic_dir = BUILD / "icarus"
+    vl_dir = fp32_build / "verilator"
+    ic_dir = fp32_build / "icarus"
     vl_dir.mkdir(parents=True, exist_ok=True)
     ic_dir.mkdir(parents=True, exist_ok=True)
     for d in (vl_dir, ic_dir):
