@@ -39,8 +39,9 @@ def write_bytes(path, data: bytes) -> Path:
 def new_folder(final):
     """Yield a fresh temporary folder beside `final`; on success it replaces `final` whole.
 
-    The old folder is renamed away first and removed after the new one is in place, so at
-    every moment `final` is absent, old and complete, or new and complete - never mixed.
+    The two folders are exchanged in one system call where Linux offers it (renameat2), so a
+    reader sees the old complete folder or the new one; elsewhere the old folder is renamed away
+    first, so `final` is at worst briefly absent, never mixed.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -51,12 +52,40 @@ def new_folder(final):
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = None
-    if final.exists():
-        old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".old"))
-        os.replace(final, old / final.name)
-    os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        if final.is_dir() and _exchange(tmp, final):
+            shutil.rmtree(tmp, ignore_errors=True)        # tmp now holds the old folder
+            return
+        if final.exists():
+            old = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}.", suffix=".old"))
+            os.replace(final, old / final.name)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        # interrupted before the swap: the old folder stays (put back if it was moved away)
+        if old is not None and not final.exists() and (old / final.name).exists():
+            os.rename(old / final.name, final)
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE): a reader of b sees the old
+    folder or the new one, never none. False where the system cannot (then a two-step swap)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd, rename_exchange = -100, 2
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
 @contextlib.contextmanager

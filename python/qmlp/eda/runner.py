@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -138,6 +139,20 @@ def core_dir(core: str) -> str:
     return f"{name}_{parts[3] if len(parts) > 3 else '0.1.0'}"
 
 
+_REASONS = (re.compile(r"^qmlp hook: error: (.*)$"), re.compile(r"^(ERROR: .*)$"),
+            re.compile(r"^(MISMATCH .*)$"), re.compile(r"^(RESULT pass=0 .*)$"), re.compile(r"^(%Error.*)$"))
+
+
+def failure_reason(output: str) -> str | None:
+    """The first line of a failed run that qmlp or a testbench wrote to say why, if any."""
+    for pat in _REASONS:
+        for ln in output.splitlines():
+            m = pat.match(ln.strip())
+            if m and not ln.startswith("ERROR: Failed to"):
+                return m.group(1)
+    return None
+
+
 def run_checked(core: str, target: str, params: dict | None = None, what: str = "RESULT",
                 build_root: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> dict:
     """run_fusesoc that must succeed: the summary fields (plus wall_s and latency when printed),
@@ -145,7 +160,10 @@ def run_checked(core: str, target: str, params: dict | None = None, what: str = 
     res = run_fusesoc(core, target, params, timeout=timeout, build_root=build_root)
     if res.returncode != 0 or res.kind != what or (what == "RESULT" and res.fields.get("pass") != "1"):
         tail = "\n".join(res.output.strip().splitlines()[-15:])
-        raise QmlpError(f"fusesoc run --target {target} {core} failed:\n{tail}")
+        # the reason qmlp found comes last, not above make's and fusesoc's own error lines
+        reason = failure_reason(res.output)
+        raise QmlpError(f"fusesoc run --target {target} {core} failed (work root {res.work_root}):\n{tail}"
+                        + (f"\n{reason}" if reason else ""))
     r = dict(res.fields)
     r["wall_s"] = round(res.seconds, 1)
     r["work_root"] = str(res.work_root)
