@@ -69,9 +69,19 @@ module qmlp_mlp_accel (
   wire [SIMD1*8-1:0]      l1_rdata;
   wire                    l1_release, l1_release_slot;
 
-  qmlp_mlp_inbuf #(.WORDS(W1), .W(SIMD1 * 8)) u_in (
+  wire                    in_we, in_wslot, in_commit;
+  wire [$clog2(W1 > 1 ? W1 : 2)-1:0] in_waddr;
+
+  qmlp_mlp_in #(.WORDS(W1)) u_in (
     .clk_i(ap_clk), .rst_i(ap_rst),
-    .s_tdata_i(s_axis_tdata), .s_tvalid_i(s_axis_tvalid), .s_tready_o(s_axis_tready),
+    .s_tvalid_i(s_axis_tvalid), .s_tready_o(s_axis_tready), .full_i(in_full),
+    .we_o(in_we), .wslot_o(in_wslot), .waddr_o(in_waddr), .commit_o(in_commit)
+  );
+
+  qmlp_mlp_slots #(.K(K1), .WR(SIMD1), .RD(SIMD1), .NBUF(2)) u_b1 (
+    .clk_i(ap_clk), .rst_i(ap_rst),
+    .we_i(in_we), .wslot_i(in_wslot), .waddr_i(in_waddr), .wdata_i(s_axis_tdata),
+    .commit_i(in_commit), .commit_slot_i(in_wslot),
     .rslot_i(l1_rslot), .raddr_i(l1_raddr), .rdata_o(l1_rdata),
     .release_i(l1_release), .release_slot_i(l1_release_slot), .full_o(in_full)
   );
@@ -99,7 +109,7 @@ module qmlp_mlp_accel (
   wire [SIMD2*8-1:0] l2_rdata;
   wire          l2_release;
 
-  qmlp_mlp_buf #(.K(K2), .WR(PE1), .RD(SIMD2), .NBUF(NB)) u_b2 (
+  qmlp_mlp_slots #(.K(K2), .WR(PE1), .RD(SIMD2), .NBUF(NB)) u_b2 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .we_i(l1_we), .wslot_i(l1_wslot), .waddr_i(l1_waddr), .wdata_i(l1_wdata),
     .commit_i(l1_commit), .commit_slot_i(l1_commit_slot),
@@ -130,7 +140,7 @@ module qmlp_mlp_accel (
   wire [SIMD3*8-1:0] l3_rdata;
   wire          l3_release;
 
-  qmlp_mlp_buf #(.K(K3), .WR(PE2), .RD(SIMD3), .NBUF(NB)) u_b3 (
+  qmlp_mlp_slots #(.K(K3), .WR(PE2), .RD(SIMD3), .NBUF(NB)) u_b3 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .we_i(l2_we), .wslot_i(l2_wslot), .waddr_i(l2_waddr), .wdata_i(l2_wdata),
     .commit_i(l2_commit), .commit_slot_i(l2_commit_slot),

@@ -21,32 +21,30 @@ module qmlp_mlp_layer #(
   parameter integer NBUF_IN  = 3,      // slots of the input buffer (pointer wraps at NBUF_IN)
   parameter integer NBUF_OUT = 3,
   parameter         ROM_FILE = "qmlp_roms/fc1.mem",
-  parameter         LUT_FILE = "qmlp_roms/tanh.mem",
-  // derived, not meant to be set
-  parameter integer OW       = (LAST != 0) ? 32 : 8,
-  parameter integer SWI      = (NBUF_IN > 1) ? $clog2(NBUF_IN) : 1,
-  parameter integer SWO      = (NBUF_OUT > 1) ? $clog2(NBUF_OUT) : 1,
-  parameter integer CAW      = $clog2(K / SIMD > 1 ? K / SIMD : 2),
-  parameter integer GAW      = $clog2(N / PE > 1 ? N / PE : 2)
+  parameter         LUT_FILE = "qmlp_roms/tanh.mem"
 ) (
   input  wire                clk_i,
   input  wire                rst_i,
   // input buffer
   input  wire [NBUF_IN-1:0]  in_full_i,
-  output wire [SWI-1:0]      in_slot_o,
-  output wire [CAW-1:0]      in_addr_o,
+  output wire [$clog2(NBUF_IN > 1 ? NBUF_IN : 2)-1:0] in_slot_o,
+  output wire [$clog2(K / SIMD > 1 ? K / SIMD : 2)-1:0] in_addr_o,
   input  wire [SIMD*8-1:0]   in_data_i,
   output wire                in_release_o,
-  output wire [SWI-1:0]      in_release_slot_o,
+  output wire [$clog2(NBUF_IN > 1 ? NBUF_IN : 2)-1:0] in_release_slot_o,
   // output buffer
   input  wire [NBUF_OUT-1:0] out_full_i,
   output wire                out_we_o,
-  output wire [SWO-1:0]      out_slot_o,
-  output wire [GAW-1:0]      out_addr_o,
-  output wire [PE*OW-1:0]    out_data_o,
+  output wire [$clog2(NBUF_OUT > 1 ? NBUF_OUT : 2)-1:0] out_slot_o,
+  output wire [$clog2(N / PE > 1 ? N / PE : 2)-1:0] out_addr_o,
+  output wire [PE*((LAST != 0) ? 32 : 8)-1:0] out_data_o,
   output wire                out_commit_o,
-  output wire [SWO-1:0]      out_commit_slot_o
+  output wire [$clog2(NBUF_OUT > 1 ? NBUF_OUT : 2)-1:0] out_commit_slot_o
 );
+  localparam integer SWI    = $clog2(NBUF_IN > 1 ? NBUF_IN : 2);
+  localparam integer SWO    = $clog2(NBUF_OUT > 1 ? NBUF_OUT : 2);
+  localparam integer CAW    = $clog2(K / SIMD > 1 ? K / SIMD : 2);
+  localparam integer GAW    = $clog2(N / PE > 1 ? N / PE : 2);
   localparam integer CHUNKS = K / SIMD;
   localparam integer GROUPS = N / PE;
   localparam integer DEPTH  = CHUNKS * GROUPS;

@@ -5,15 +5,14 @@
 // The argmax is taken while the logits go out, so it costs one comparator.
 module qmlp_mlp_out #(
   parameter integer N   = 10,
-  parameter integer PE  = 2,
-  parameter integer GAW = $clog2(N / PE > 1 ? N / PE : 2)
+  parameter integer PE  = 2
 ) (
   input  wire             clk_i,
   input  wire             rst_i,
   // last layer
   input  wire             we_i,
   input  wire             wslot_i,
-  input  wire [GAW-1:0]   waddr_i,
+  input  wire [$clog2(N / PE > 1 ? N / PE : 2)-1:0] waddr_i,
   input  wire [PE*32-1:0] wdata_i,
   input  wire             commit_i,
   input  wire             commit_slot_i,
