@@ -322,8 +322,10 @@ def test_resources_function_matches_fixture_files():
 def test_accelerator_vivado_setup(tmp_path):
     """The accelerator's Vivado project: its ROMs are written by the `qmlp hook accel` pre-build hook
     (before the project is created) and read by vivado_roms.tcl, the RTL refers to them by name."""
-    wd = check_vivado_setup("qmlp:accel:mlp", "qmlp_mlp_accel",
-                            sources=["qmlp_mlp_accel.v", "qmlp_mlp_layer.v", "qmlp_mlp_buf.v"],
+    core = yaml.safe_load((REPO / "cores" / "accel" / "mlp" / "mlp.core").read_text())
+    rtl = [Path(next(iter(f)) if isinstance(f, dict) else f).name for f in core["filesets"]["rtl"]["files"]]
+    wd = check_vivado_setup("qmlp:accel:mlp", core["targets"]["default"]["toplevel"],
+                            sources=[f for f in rtl if f.endswith(".v")],     # every RTL file of the core
                             tcl=["vivado_roms.tcl"], hooks=["qmlp hook accel"], root=tmp_path)
     proj = (wd / "qmlp_accel_mlp_0.1.0.tcl").read_text()
     assert re.search(r"^set_property verilog_define \{QMLP_ROMS_BY_NAME=1 \} \[get_filesets sources_1\]$", proj, re.M)

@@ -19,8 +19,9 @@
 // ceil(ROWS*GROUPS / SLOTS) * SLOTS * INNER cycles). Per cycle, for the read issued now:
 //   run_o     the block is being walked (empty slots included)
 //   issue_o   a real read: the addresses are valid, it is the memories' chip enable
-//   first_o   k == 0, the output's first term      last_o  k == INNER-1, its last term
-//   end_o     the block's last cycle (when last_o is set, the engine writes the output)
+//   first_o   k == 0: the output's first term
+//   last_o    k == INNER-1: its last term (the engine writes the output once it is summed)
+//   end_o     the block's last issue cycle
 //   a_addr_o  i*INNER + k     b_addr_o  k*GROUPS + g     c_addr_o  i*GROUPS + g
 // start_i (a new block; the engine gates ap_start with its idle state) and rst_i (stop) both
 // clear the counters, synchronously. The counters are control and the only registers here.
