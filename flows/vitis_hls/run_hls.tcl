@@ -3,7 +3,7 @@
 #
 #   vitis_hls -f flows/vitis_hls/run_hls.tcl -tclargs <kind> <src dir> <project> [part] [clock ns] [cflags ...]
 #
-#   kind      i8 | f32i8 | f32   (top function qmlp_matmul_<kind>, file <src dir>/matmul_<kind>.cpp)
+#   kind      i8 | f32i8 | f32   (top function qmlp_hls_matmul_<kind>, file <src dir>/matmul_<kind>.cpp)
 #   src dir   cores/hls/src
 #   project   project folder to create (relative to the current folder); the solution is
 #             <project>/solution1, which `qmlp hls package` and the qmlp:hls
@@ -37,7 +37,7 @@ set clock [expr {[llength $argv] > 4 ? [lindex $argv 4] : 10}]
 set cflags [join [lrange $argv 5 end] " "]
 if {[lsearch -exact {i8 f32i8 f32} $kind] < 0} { usage }
 
-set top qmlp_matmul_$kind
+set top qmlp_hls_matmul_$kind
 set kernel_macro QMLP_KERNEL_[string toupper $kind]
 # -ffp-contract=off: no fused multiply-add in C simulation, so floats stay bit-exact (SPEC 4)
 set design_flags "$cflags -I$src"

@@ -115,9 +115,11 @@ _SHAPE = [
     Param("COLS", "int", 64, "Columns of B and C", 1, 4096),
     Param("LANES", "int", 1, "MACs per cycle (B and C banks); must divide COLS", 1, 64),
 ]
+_VEC_I8 = Param("VECTORS", "int", 4, "Test blocks to simulate (random, extremes, small values, sparse, ...)", 1,
+                1000, paramtype="plusarg")
+_VEC_F32 = Param("VECTORS", "int", 5, "Test blocks to simulate (random, specials, tiny, huge, integer ties, ...)", 1,
+                 1000, paramtype="plusarg")
 _SIM = [
-    Param("VECTORS", "int", 4, "Test blocks to simulate (random, extremes, small values, sparse, ...)", 1, 1000,
-          paramtype="plusarg"),
     Param("SEED", "int", 1, "Seed of the random test vectors", 0, 2**32 - 1, paramtype="plusarg"),
     Param("STRICT_X", "int", 1, "1 fails the simulation on X on any output after reset (data and addresses too)",
           0, 1, paramtype="plusarg"),
@@ -126,11 +128,11 @@ MATMUL: dict[str, list[Param]] = {
     "i8": _SHAPE + [
         Param("ACC_W", "int", 32, "Accumulator width 16..32, wraps (16 is the lab's int16 sum)", *ACC_W_RANGE),
         Param("SHIFT", "int", 0, "Requantization shift, round half up (0 is the lab's behaviour)", 0, 31),
-    ] + _SIM,
+    ] + [_VEC_I8] + _SIM,
     "f32i8": _SHAPE + [
         Param("FL_B", "int", 4, "Fraction length of B's int8 codes: b = code * 2**-FL_B", *FL_B_RANGE),
-    ] + _SIM,
-    "f32": _SHAPE + _SIM,
+    ] + [_VEC_F32] + _SIM,
+    "f32": _SHAPE + [_VEC_F32] + _SIM,
 }
 
 
@@ -169,12 +171,26 @@ ACCEL: list[Param] = [
     Param("STALL", "int", 0, "Percent of cycles with input gaps and output back-pressure (handshake test)", 0, 99,
           paramtype="plusarg"),
 ]
+ACCEL += [
+    Param("WBITS", "list", (8,), "Weight bits per layer, 8, 4 or 2 (one value = every layer)", 2, 8),
+    Param("ABITS", "list", (8,), "Activation bits per hidden layer, 8, 4 or 2 (one value = both)", 2, 8),
+]
 DEFAULT_PE = ACCEL[0].default
 DEFAULT_SIMD = ACCEL[1].default
 
 
 def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def parse_bits(name: str, raw, n: int) -> tuple[int, ...]:
+    """--WBITS / --ABITS: one value (every layer) or n values, each 8, 4 or 2."""
+    vals = raw if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
+    out = tuple(_int(v) for v in vals)
+    if len(out) not in (1, n) or any(v not in BITS for v in out):
+        raise QmlpError(f"--{name}={_show(raw)}: give one value or {n} (one per layer), each of "
+                        f"{', '.join(map(str, BITS))}")
+    return out * n if len(out) == 1 else out
 
 
 def check_accel(pe, simd) -> None:
@@ -214,6 +230,8 @@ def validate(core: str, raw: dict, strict: bool = False) -> dict:
     out = {p.name: p.parse(raw[p.name]) if raw.get(p.name) is not None else p.default for p in params}
     if core == "accel":
         check_accel(out["PE"], out["SIMD"])
+        out["WBITS"] = parse_bits("WBITS", out["WBITS"], 3)
+        out["ABITS"] = parse_bits("ABITS", out["ABITS"], 2)
     else:
         check_matmul(core, out)
     return out

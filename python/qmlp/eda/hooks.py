@@ -50,6 +50,28 @@ def _fusesoc_ancestor() -> tuple[int, list[str]] | None:
     return None
 
 
+def _core_defaults(work_root: Path = Path(".")) -> dict:
+    """Parameter defaults in the .core file of the run's own core (named in the EDAM file)."""
+    import yaml
+
+    from qmlp.eda.edam import read_edam
+
+    edam = read_edam(work_root)
+    out = {}
+    for vlnv, info in (edam.get("cores") or {}).items():
+        if vlnv.replace(":", "_") != edam.get("name") or not isinstance(info, dict):
+            continue
+        try:
+            text = (Path(work_root) / info["core_file"]).read_text()
+            data = yaml.safe_load(text.split("\n", 1)[1]) or {}
+        except (OSError, KeyError, yaml.YAMLError, IndexError):
+            return {}
+        for name, p in (data.get("parameters") or {}).items():
+            if isinstance(p, dict) and "default" in p:
+                out[name] = p["default"]
+    return out
+
+
 def guard_work_root(core: str, raw: dict, work_root: Path = Path(".")) -> None:
     """Stop when another fusesoc run shares this work root.
 
@@ -64,10 +86,16 @@ def guard_work_root(core: str, raw: dict, work_root: Path = Path(".")) -> None:
         return
     pid, argv = anc
     given = dict(a[2:].split("=", 1) for a in argv if a.startswith("--") and "=" in a)
+    defaults = _core_defaults(work_root)
     for p in params.table(core):
         if p.paramtype != "vlogparam" or p.name not in raw:
             continue          # design parameters only: plusargs have per-target defaults
-        want = p.parse(given[p.name]) if p.name in given else p.default
+        if p.name in given:
+            want = p.parse(given[p.name])
+        elif p.name in defaults:
+            want = p.parse(defaults[p.name])     # the core's own default (an HLS core's block, say)
+        else:
+            continue
         have = p.parse(raw[p.name]) if raw[p.name] is not None else p.default
         if want != have:
             raise QmlpError(f"this run was started with --{p.name}={_fmt(want)}, but the work root "
@@ -159,22 +187,37 @@ def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
     from qmlp.nn import cache
     from qmlp.nn.model import load as load_model
 
-    paths = Paths()
-    model = cache.float_model(paths, v["MODEL"])
-    q, qpath = cache.wl8_model(paths, model)
-    data = load_model(model).meta.get("data")
     from qmlp.config import DEFAULT_DATA
+    from qmlp.nn import quant
 
-    cfg = roms.HwConfig(v["PE"], v["SIMD"])
-    fmt = roms.intnet.IntFormats()
+    paths = Paths()
+    wb, ab = v["WBITS"], v["ABITS"]
+    if v["MODEL"] and quant.is_quantized_file(v["MODEL"]):
+        qpath = Path(v["MODEL"]).resolve()
+        q = quant.load(qpath)
+        model = None
+    else:
+        model = cache.float_model(paths, v["MODEL"])
+        if set(wb) == {8} and set(ab) == {8}:
+            q, qpath = cache.wl8_model(paths, model)            # post-training, as the first round
+        else:
+            q, qpath = cache.qat_model(paths, model, wb, ab)     # quantization-aware, once per model and bits
+    qa = tuple(q.abits or (8, 8))
+    if tuple(q.wls) != tuple(wb) or qa != tuple(ab):
+        raise QmlpError(f"--MODEL={qpath} is a w{''.join(map(str, q.wls))}a{''.join(map(str, qa))} model: run with "
+                        f"--WBITS={','.join(map(str, q.wls))} --ABITS={','.join(map(str, qa))} (this run asked for "
+                        f"--WBITS={_fmt(wb)} --ABITS={_fmt(ab)})")
+    data = (load_model(model).meta.get("data") if model else q.meta.get("data")) or str(DEFAULT_DATA)
+    cfg = roms.HwConfig(v["PE"], v["SIMD"], wb, ab)
+    fmt = roms.intnet.IntFormats(abits=tuple(ab))
     source = {"model": str(model), "quant": str(qpath), "quant_sha256": file_sha256(qpath),
-              "data": data or str(DEFAULT_DATA), "code": roms.code_hash()}
+              "data": data, "code": roms.code_hash()}
     man = roms.up_to_date(out, cfg, fmt, source)
     if man is not None:
         _say(f"ROMs in {out.resolve()} are up to date ({man['cycles_per_image']} cycles/image)")
         return
     man = roms.make(out, q, cfg, source["data"], fmt, source)
-    _say(f"wrote ROMs for PE={_fmt(cfg.pe)} SIMD={_fmt(cfg.simd)} ({man['cycles_per_image']} cycles/image, "
+    _say(f"wrote {cfg.name} ROMs for PE={_fmt(cfg.pe)} SIMD={_fmt(cfg.simd)} ({man['cycles_per_image']} cycles/image, "
          f"golden accuracy {man['golden']['test_accuracy']:.2f} %) from {qpath} to {out.resolve()}")
 
 

@@ -2,12 +2,14 @@
 
 A layer with K inputs, N outputs, PE neurons in parallel and SIMD inputs per cycle reads one
 ROM word per cycle: word n * (K/SIMD) + c holds the PE x SIMD weights
-W[n*PE + p][c*SIMD + s], byte (p*SIMD + s) at bits 8*(p*SIMD + s). The design point (PE,
+W[n*PE + p][c*SIMD + s], each a WB-bit two's-complement code (WB = the layer's weight bits:
+8, 4 or 2), item i = p*SIMD + s at bits [WB*i, WB*i + WB) - the one packing order of qmlp:
+item 0 in the least significant bits, so 8/WB codes share each byte, lowest code lowest. The design point (PE,
 SIMD) reaches the RTL as FuseSoC parameters; what the model decides (the requantization
 shifts, the tanh index width) goes into qmlp_mlp_model.vh beside the ROMs. This module only
 writes: it receives a quantized model and never trains or sweeps. Files, all deterministic:
   fc{1,2,3}.hex / .mem / .coe   $readmemh words / Xilinx memory file / Block Memory Generator
-  tanh.hex / .mem / .coe        the activation table
+  tanh1, tanh2 .hex / .mem / .coe   the hidden layers' activation tables (8-bit entries)
   images.hex                    test images as input-stream words (K1/SIMD1 words per image)
   expected.hex                  golden int8 model: 10 logits (int32) + class per image
   labels.hex, vectors.txt       labels; "<images> <words per image> <word bits>"
@@ -33,7 +35,7 @@ from qmlp.numerics import intnet
 DEFAULT_PE = params.DEFAULT_PE
 DEFAULT_SIMD = params.DEFAULT_SIMD
 LAYER_FILES = LAYERS          # fc1, fc2, fc3: the ROM files are named after the layers
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 MODEL_HEADER = "qmlp_mlp_model.vh"
 
 
@@ -43,6 +45,7 @@ class LayerHw:
     n: int
     pe: int
     simd: int
+    wbits: int = 8
 
     @property
     def groups(self) -> int:
@@ -58,7 +61,11 @@ class LayerHw:
 
     @property
     def width(self) -> int:
-        return self.pe * self.simd * 8
+        return self.pe * self.simd * self.wbits
+
+    @property
+    def rom_bits(self) -> int:
+        return self.width * self.depth
 
     @property
     def cycles(self) -> int:
@@ -70,14 +77,23 @@ class LayerHw:
 class HwConfig:
     pe: tuple[int, int, int] = DEFAULT_PE
     simd: tuple[int, int, int] = DEFAULT_SIMD
+    wbits: tuple[int, int, int] = (8, 8, 8)
+    abits: tuple[int, int] = (8, 8)
+
+    def __post_init__(self):
+        w, a = tuple(self.wbits), tuple(self.abits)
+        object.__setattr__(self, "wbits", w * 3 if len(w) == 1 else w)
+        object.__setattr__(self, "abits", a * 2 if len(a) == 1 else a)
 
     def layers(self) -> list[LayerHw]:
-        return [LayerHw(TOPOLOGY[i], TOPOLOGY[i + 1], self.pe[i], self.simd[i]) for i in range(3)]
+        return [LayerHw(TOPOLOGY[i], TOPOLOGY[i + 1], self.pe[i], self.simd[i], self.wbits[i]) for i in range(3)]
 
     def check(self) -> None:
         pe = params.ACCEL[0].parse(self.pe)
         simd = params.ACCEL[1].parse(self.simd)
         params.check_accel(pe, simd)
+        params.parse_bits("WBITS", self.wbits, 3)
+        params.parse_bits("ABITS", self.abits, 2)
 
     @property
     def cycles_per_image(self) -> int:
@@ -87,16 +103,56 @@ class HwConfig:
     def macs(self) -> int:
         return sum(l.pe * l.simd for l in self.layers())
 
+    @property
+    def rom_bits(self) -> int:
+        return sum(l.rom_bits for l in self.layers())
+
+    @property
+    def name(self) -> str:
+        return f"w{''.join(map(str, self.wbits))}a{''.join(map(str, self.abits))}"
+
 
 # ----------------------------------------------------------------------------- layouts
 
-def rom_bytes(w_codes: np.ndarray, l: LayerHw) -> np.ndarray:
-    """(depth, PE*SIMD) uint8: row n*chunks + c, byte p*SIMD + s = W[n*PE + p][c*SIMD + s]."""
+def rom_items(w_codes: np.ndarray, l: LayerHw) -> np.ndarray:
+    """(depth, PE*SIMD) int8 codes: row n*chunks + c, item p*SIMD + s = W[n*PE + p][c*SIMD + s]."""
     w = np.asarray(w_codes, dtype=np.int8)
     if w.shape != (l.n, l.k):
         raise QmlpError(f"weights of shape {w.shape} do not fit a {l.k}-input, {l.n}-output layer")
-    t = w.view(np.uint8).reshape(l.groups, l.pe, l.chunks, l.simd).transpose(0, 2, 1, 3)
+    t = w.reshape(l.groups, l.pe, l.chunks, l.simd).transpose(0, 2, 1, 3)
     return np.ascontiguousarray(t).reshape(l.depth, l.pe * l.simd)
+
+
+def pack(codes: np.ndarray, bits: int) -> np.ndarray:
+    """Rows of signed `bits`-bit codes -> rows of little-endian bytes: code i at bits
+    [bits*i, bits*i + bits) of the row's word (8/bits codes per byte, lowest code lowest)."""
+    if bits not in params.BITS:
+        raise QmlpError(f"cannot pack {bits}-bit codes: one of {', '.join(map(str, params.BITS))}")
+    c = np.asarray(codes, dtype=np.int64)
+    if c.ndim != 2:
+        raise QmlpError(f"pack takes rows of codes (2 dimensions), got shape {c.shape}")
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if c.size and (c.min() < lo or c.max() > hi):
+        raise QmlpError(f"codes outside the {bits}-bit range {lo}..{hi} cannot be packed")
+    per = 8 // bits
+    rows, n = c.shape
+    pad = (-n) % per
+    u = (np.concatenate([c, np.zeros((rows, pad), np.int64)], axis=1) & ((1 << bits) - 1)).reshape(rows, -1, per)
+    return (u << (bits * np.arange(per))).sum(axis=2).astype(np.uint8)
+
+
+def unpack(words: np.ndarray, bits: int, n: int) -> np.ndarray:
+    """The inverse of pack: rows of bytes -> rows of n signed codes (int64)."""
+    per = 8 // bits
+    b = np.asarray(words, dtype=np.int64)
+    u = ((b[:, :, None] >> (bits * np.arange(per))) & ((1 << bits) - 1)).reshape(len(b), -1)[:, :n]
+    return np.where(u >= (1 << (bits - 1)), u - (1 << bits), u)
+
+
+def rom_lines(w_codes: np.ndarray, l: LayerHw) -> list[str]:
+    """The layer's ROM as hex words of exactly ceil(width/4) digits."""
+    digits = (l.width + 3) // 4
+    return [h[len(h) - digits:] for h in hex_lines(pack(rom_items(w_codes, l), l.wbits))]
 
 
 def image_words(x_codes: np.ndarray, l1: LayerHw) -> np.ndarray:
@@ -157,10 +213,16 @@ def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_u8: np.ndarray, 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     layers = cfg.layers()
+    if tuple(net.w_bits) != tuple(cfg.wbits) or tuple(net.fmt.abits) != tuple(cfg.abits):
+        raise QmlpError(f"the model is w{''.join(map(str, net.w_bits))}a{''.join(map(str, net.fmt.abits))}, the "
+                        f"design {cfg.name}: build the hardware for the model's bits (--WBITS, --ABITS)")
     roms = {}
     for i, (name, w, l) in enumerate(zip(LAYER_FILES, net.w_codes, layers)):
-        roms[name] = dict(_write_rom(folder, name, hex_lines(rom_bytes(w, l)), l.width), fl=net.w_fls[i])
-    roms["tanh"] = _write_rom(folder, "tanh", [format(int(v) & 0xFF, "02x") for v in net.tanh_lut], 8)
+        roms[name] = dict(_write_rom(folder, name, rom_lines(w, l), l.width), fl=net.w_fls[i], bits=l.wbits,
+                          rom_bits=l.rom_bits)
+    for i, lut in enumerate(net.tanh_luts):
+        roms[f"tanh{i + 1}"] = dict(_write_rom(folder, f"tanh{i + 1}", [format(int(v) & 0xFF, "02x") for v in lut], 8),
+                                    act_bits=net.fmt.abits[i])
 
     x = intnet.pixels_to_codes(test_u8, net.fmt)
     logits, classes = intnet.forward(net, x)
@@ -177,10 +239,15 @@ def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_u8: np.ndarray, 
         "topology": list(TOPOLOGY),
         "formats": asdict(net.fmt),
         "shifts": net.shifts,
-        "weights": [{"name": n, "shape": [l.n, l.k], "wl": 8, "fl": fl} for n, l, fl in zip(LAYER_FILES, layers, net.w_fls)],
+        "weights": [{"name": n, "shape": [l.n, l.k], "wl": l.wbits, "fl": fl}
+                    for n, l, fl in zip(LAYER_FILES, layers, net.w_fls)],
         "layers": [dict(asdict(l), groups=l.groups, chunks=l.chunks, rom_depth=l.depth, rom_width=l.width,
-                        rom=name, layout="word n*chunks+c, byte p*simd+s = W[n*pe+p][c*simd+s]")
+                        rom_bits=l.rom_bits, rom=name,
+                        layout=f"word n*chunks+c, bits [{l.wbits}i, {l.wbits}i+{l.wbits}) of item i=p*simd+s "
+                               "hold W[n*pe+p][c*simd+s]")
                    for name, l in zip(LAYER_FILES, layers)],
+        "bits": {"wbits": list(cfg.wbits), "abits": list(cfg.abits), "name": cfg.name},
+        "rom_bits": cfg.rom_bits,
         "cycles_per_image": cfg.cycles_per_image,
         "macs_per_cycle": cfg.macs,
         "roms": roms,
@@ -230,7 +297,7 @@ def make(folder: Path, q, cfg: HwConfig, data_dir, fmt: intnet.IntFormats | None
     from qmlp.files import new_folder
     from qmlp.nn.data import load_raw
 
-    fmt = fmt or intnet.IntFormats()
+    fmt = fmt or intnet.IntFormats(abits=tuple(cfg.abits))
     cfg.check()
     fmt.check()
     net = intnet.build(q, fmt)
@@ -248,6 +315,7 @@ def up_to_date(folder: Path, cfg: HwConfig, fmt: intnet.IntFormats, source: dict
         old = verify(folder)
     except QmlpError:
         return None
-    same = (old.get("source") == source and old["formats"] == asdict(fmt)
-            and [l["pe"] for l in old["layers"]] == list(cfg.pe) and [l["simd"] for l in old["layers"]] == list(cfg.simd))
+    same = (old.get("source") == source and old["formats"] == json.loads(json.dumps(asdict(fmt)))
+            and [l["pe"] for l in old["layers"]] == list(cfg.pe) and [l["simd"] for l in old["layers"]] == list(cfg.simd)
+            and old.get("bits", {}).get("wbits") == list(cfg.wbits) and old["bits"]["abits"] == list(cfg.abits))
     return old if same else None

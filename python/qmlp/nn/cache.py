@@ -59,3 +59,25 @@ def wl8_model(paths: Paths, model_path: Path, progress: bool = False) -> tuple[q
             res = sweep.run(m, dataset_of(m.meta), wls=[8], progress=progress)
             quant.save(res.models[(8, "per_layer")], own)
     return quant.load(own), own
+
+
+def qat_model(paths: Paths, model_path: Path, wbits, abits, progress: bool = False) -> tuple[quant.QuantModel, Path]:
+    """A quantization-aware trained model at these bits, fine-tuned from the float model
+    (made once, under the lock, and kept beside the model keyed by the model's hash)."""
+    from qmlp.nn.qat import check_bits, model_name
+
+    wb, ab = check_bits(wbits, abits)
+    own = paths.model_dir / "quantized" / f"qat-{model_name(wb, ab)}-{file_sha256(model_path)[:16]}.npz"
+    with locked(paths.model_dir / ".lock"):
+        if not own.is_file():
+            from qmlp.config import TrainConfig
+            from qmlp.nn.data import dataset_of
+            from qmlp.nn.qat import train_qat
+
+            m = mdl.load(model_path)
+            _log(f"no {model_name(wb, ab)} model for {model_path}: quantization-aware training (once for every run)")
+            cfg = TrainConfig(seed=int(m.meta.get("seed", 0)))
+            q, meta = train_qat(cfg, dataset_of(m.meta), wb, ab, m, progress=progress)
+            quant.save(q, own)
+            _log(f"{model_name(wb, ab)}: QAT test accuracy {meta['test_accuracy']:.2f} % in {meta['qat_seconds']:.0f} s")
+    return quant.load(own), own

@@ -1,4 +1,10 @@
-"""Quantized models: each layer's weights as integer codes of Q(wl, fl_layer)."""
+"""Quantized models: each layer's weights as integer codes of Q(wl_layer, fl_layer).
+
+A post-training quantized model (qmlp sweep) has one wl for every layer; a model from
+quantization-aware training (qmlp train --wbits/--abits) has a word length per layer
+(`wls`) and the bits of the two hidden layers' activations (`abits`), which the hardware
+must use as they are.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,13 @@ class QuantModel:
     codes: list[np.ndarray]                 # int codes, torch layout (out x in)
     bias_codes: list[np.ndarray] | None = None  # biases in the layer's weight format
     meta: dict = field(default_factory=dict)
+    wls: list[int] | None = None            # word length per layer (QAT); None: wl for every layer
+    abits: tuple | None = None              # activation bits per hidden layer (QAT); None: any
+
+    def __post_init__(self):
+        if self.wls is None:
+            self.wls = [int(self.wl)] * len(LAYERS)
+        self.wls = [int(w) for w in self.wls]
 
     def weights(self, dtype=np.float32) -> list[np.ndarray]:
         return [fx.from_codes(c, fl, dtype) for c, fl in zip(self.codes, self.fls)]
@@ -58,7 +71,9 @@ def save(q: QuantModel, path: Path) -> None:
     if q.bias_codes is not None:
         arrays.update({f"{n}b_codes": c for n, c in zip(LAYERS, q.bias_codes)})
     buf = io.BytesIO()
-    np.savez(buf, wl=np.int64(q.wl), fl=np.array(q.fls, dtype=np.int64),
+    if q.abits is not None:
+        arrays["abits"] = np.array(q.abits, dtype=np.int64)
+    np.savez(buf, wl=np.int64(q.wl), fl=np.array(q.fls, dtype=np.int64), wls=np.array(q.wls, dtype=np.int64),
              meta=np.array(json.dumps(q.meta, sort_keys=True)), **arrays)
     write_bytes(path, buf.getvalue())          # whole, then renamed: never a truncated archive
 
@@ -76,6 +91,8 @@ def load(path) -> QuantModel:
                 raise QmlpError(f"{path}: not a qmlp quantized model (missing {', '.join(missing)})")
             wl = int(z["wl"])
             fls = [int(f) for f in z["fl"]]
+            wls = [int(w) for w in z["wls"]] if "wls" in keys else [wl] * len(LAYERS)
+            abits = tuple(int(a) for a in z["abits"]) if "abits" in keys else None
             codes = [_int_codes(z[f"{n}w_codes"], f"{n}w_codes", path) for n in LAYERS]
             bcodes = [_int_codes(z[f"{n}b_codes"], f"{n}b_codes", path) for n in LAYERS] \
                 if f"{LAYERS[0]}b_codes" in keys else None
@@ -83,16 +100,18 @@ def load(path) -> QuantModel:
             check_meta(meta, path, {"mode": str, "model": str, "val_accuracy": (int, float)})
     except (OSError, ValueError, TypeError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
-    if len(fls) != len(LAYERS):
-        raise QmlpError(f"{path}: {len(fls)} fraction lengths for {len(LAYERS)} layers")
-    for fl in fls:
-        fx.check_format(wl, fl)
-    lo, hi = fx.code_range(wl)
-    for n, c in zip(LAYERS, codes):
+    if len(fls) != len(LAYERS) or len(wls) != len(LAYERS):
+        raise QmlpError(f"{path}: {len(fls)} fraction lengths and {len(wls)} word lengths for {len(LAYERS)} layers")
+    if abits is not None and (len(abits) != len(LAYERS) - 1 or any(a not in (8, 4, 2) for a in abits)):
+        raise QmlpError(f"{path}: activation bits {list(abits)}: need {len(LAYERS) - 1} values of 8, 4 or 2")
+    for w, fl in zip(wls, fls):
+        fx.check_format(w, fl)
+    for n, c, w in zip(LAYERS, codes, wls):
+        lo, hi = fx.code_range(w)
         if c.size and (c.min() < lo or c.max() > hi):
-            raise QmlpError(f"{path}: {n} codes exceed the {wl}-bit range {lo}..{hi}")
+            raise QmlpError(f"{path}: {n} codes exceed the {w}-bit range {lo}..{hi}")
     check_topology(codes, bcodes, str(path))
-    return QuantModel(wl, fls, codes, bcodes, meta)
+    return QuantModel(wl, fls, codes, bcodes, meta, wls, abits)
 
 
 def _int_codes(a: np.ndarray, name: str, path: Path) -> np.ndarray:
@@ -109,6 +128,15 @@ def _int_codes(a: np.ndarray, name: str, path: Path) -> np.ndarray:
                             "integer codes (re-quantize with qmlp sweep)")
         return a.astype(np.int64)
     raise QmlpError(f"{path}: {name} has dtype {a.dtype}; integer codes expected")
+
+
+def is_quantized_file(path) -> bool:
+    """Does an archive hold a quantized model (codes) rather than a float one?"""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return "fl" in z.files and f"{LAYERS[0]}w_codes" in z.files
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return False
 
 
 def is_from(q: QuantModel, model: FloatModel) -> bool:

@@ -13,6 +13,9 @@
 // `qmlp hook accel` pre-build hook: the ROM files and qmlp_roms/qmlp_mlp_model.vh, which holds
 // the requantization shifts and the tanh table's index width (constants of the model's fixed
 // point formats, not of the design point). The arithmetic is intnet.py's, bit for bit.
+// WBITS and ABITS set the weight and activation widths per layer (8, 4, 2): the ROM words pack
+// PE*SIMD weight codes of WB bits; activations stay in byte containers (sign-extended codes),
+// and each multiplier takes only the bits it needs, so synthesis sizes it to WB x AB.
 // ROM files: qmlp_roms/<name>.mem relative to the run (simulators, Yosys); Vivado finds the
 // files it read with read_mem by their bare name (define QMLP_ROMS_BY_NAME).
 // The port list is in the Verilog-1995 style so that port widths can use the localparams
@@ -31,6 +34,8 @@ module qmlp_mlp_accel (
   // list parameters are 64-character strings (qmlp_mlp_list.vh); a shorter value is zero-padded
   parameter [8*64-1:0] PE   = "4,16,2";    // neurons computed in parallel, per layer
   parameter [8*64-1:0] SIMD = "49,1,1";    // inputs consumed per cycle, per layer
+  parameter [8*64-1:0] WBITS = "8";        // weight bits per layer (8, 4, 2; one value = every layer)
+  parameter [8*64-1:0] ABITS = "8";        // activation bits per hidden layer (8, 4, 2; one value = both)
 
 `include "qmlp_mlp_list.vh"
 `include "qmlp_roms/qmlp_mlp_model.vh"
@@ -38,6 +43,8 @@ module qmlp_mlp_accel (
   localparam integer K1 = 784, N1 = 128, PE1 = qmlp_list_item(PE, 0), SIMD1 = qmlp_list_item(SIMD, 0);
   localparam integer K2 = 128, N2 = 64,  PE2 = qmlp_list_item(PE, 1), SIMD2 = qmlp_list_item(SIMD, 1);
   localparam integer K3 = 64,  N3 = 10,  PE3 = qmlp_list_item(PE, 2), SIMD3 = qmlp_list_item(SIMD, 2);
+  localparam integer WB1 = qmlp_list_at(WBITS, 0), WB2 = qmlp_list_at(WBITS, 1), WB3 = qmlp_list_at(WBITS, 2);
+  localparam integer AB1 = qmlp_list_at(ABITS, 0), AB2 = qmlp_list_at(ABITS, 1);
   localparam integer W1 = K1 / SIMD1;
   localparam integer NB = 3;          // activation slots between layers
   localparam integer SW = 2;          // slot index width for NB = 3
@@ -57,6 +64,10 @@ module qmlp_mlp_accel (
     if (qmlp_list_len(PE) != 3 || qmlp_list_len(SIMD) != 3 || PE1 < 1 || PE2 < 1 || PE3 < 1 ||
         SIMD1 < 1 || SIMD2 < 1 || SIMD3 < 1) begin
       $display("ERROR: qmlp_mlp_accel: PE=%0s and SIMD=%0s must each be 3 positive numbers", PE, SIMD);
+      $finish;
+    end
+    if (WB1 < 2 || WB2 < 2 || WB3 < 2 || WB1 > 8 || WB2 > 8 || WB3 > 8 || AB1 < 2 || AB2 < 2 || AB1 > 8 || AB2 > 8) begin
+      $display("ERROR: qmlp_mlp_accel: WBITS=%0s and ABITS=%0s must be 8, 4 or 2 bits", WBITS, ABITS);
       $finish;
     end
   end
@@ -94,8 +105,8 @@ module qmlp_mlp_accel (
   wire [PE1*8-1:0] l1_wdata;
 
   qmlp_mlp_layer #(
-    .K(K1), .N(N1), .PE(PE1), .SIMD(SIMD1), .SHIFT(SHIFT1), .IDX_BITS(IDX_BITS),
-    .LAST(0), .NBUF_IN(2), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc1.mem")), .LUT_FILE(`QMLP_ROM("tanh.mem"))
+    .K(K1), .N(N1), .PE(PE1), .SIMD(SIMD1), .WB(WB1), .AB(8), .SHIFT(SHIFT1), .IDX_BITS(IDX_BITS),
+    .LAST(0), .NBUF_IN(2), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc1.mem")), .LUT_FILE(`QMLP_ROM("tanh1.mem"))
   ) u_l1 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .in_full_i(in_full), .in_slot_o(l1_rslot), .in_addr_o(l1_raddr), .in_data_i(l1_rdata),
@@ -125,8 +136,8 @@ module qmlp_mlp_accel (
   wire [PE2*8-1:0] l2_wdata;
 
   qmlp_mlp_layer #(
-    .K(K2), .N(N2), .PE(PE2), .SIMD(SIMD2), .SHIFT(SHIFT2), .IDX_BITS(IDX_BITS),
-    .LAST(0), .NBUF_IN(NB), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc2.mem")), .LUT_FILE(`QMLP_ROM("tanh.mem"))
+    .K(K2), .N(N2), .PE(PE2), .SIMD(SIMD2), .WB(WB2), .AB(AB1), .SHIFT(SHIFT2), .IDX_BITS(IDX_BITS),
+    .LAST(0), .NBUF_IN(NB), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc2.mem")), .LUT_FILE(`QMLP_ROM("tanh2.mem"))
   ) u_l2 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .in_full_i(b2_full), .in_slot_o(l2_rslot), .in_addr_o(l2_raddr), .in_data_i(l2_rdata),
@@ -155,8 +166,8 @@ module qmlp_mlp_accel (
   wire [PE3*32-1:0] l3_wdata;
 
   qmlp_mlp_layer #(
-    .K(K3), .N(N3), .PE(PE3), .SIMD(SIMD3), .SHIFT(0), .IDX_BITS(IDX_BITS),
-    .LAST(1), .NBUF_IN(NB), .NBUF_OUT(2), .ROM_FILE(`QMLP_ROM("fc3.mem")), .LUT_FILE(`QMLP_ROM("tanh.mem"))
+    .K(K3), .N(N3), .PE(PE3), .SIMD(SIMD3), .WB(WB3), .AB(AB2), .SHIFT(0), .IDX_BITS(IDX_BITS),
+    .LAST(1), .NBUF_IN(NB), .NBUF_OUT(2), .ROM_FILE(`QMLP_ROM("fc3.mem")), .LUT_FILE(`QMLP_ROM("tanh2.mem"))
   ) u_l3 (
     .clk_i(ap_clk), .rst_i(ap_rst),
     .in_full_i(b3_full), .in_slot_o(l3_rslot), .in_addr_o(l3_raddr), .in_data_i(l3_rdata),

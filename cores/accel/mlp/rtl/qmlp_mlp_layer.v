@@ -15,7 +15,9 @@ module qmlp_mlp_layer #(
   parameter integer N        = 128,
   parameter integer PE       = 4,
   parameter integer SIMD     = 49,
-  parameter integer SHIFT    = 7,      // requantization shift of a hidden layer
+  parameter integer WB       = 8,      // weight bits (8, 4 or 2): codes packed in the ROM word
+  parameter integer AB       = 8,      // bits of the input activations (held in 8-bit containers)
+  parameter integer SHIFT    = 7,      // requantization shift of a hidden layer (< 0: a left shift)
   parameter integer IDX_BITS = 8,      // tanh table index width T
   parameter integer LAST     = 0,      // 1: output layer, writes int32 accumulators
   parameter integer NBUF_IN  = 3,      // slots of the input buffer (pointer wraps at NBUF_IN)
@@ -50,7 +52,7 @@ module qmlp_mlp_layer #(
   localparam integer DEPTH  = CHUNKS * GROUPS;
   localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
   localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;
-  localparam integer TW     = 16 + D;                        // adder tree output width
+  localparam integer TW     = AB + WB + D;                   // adder tree output width
   localparam integer ACC_ST = 3 + D;                          // stage where acc_q is final
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
 
@@ -143,8 +145,9 @@ module qmlp_mlp_layer #(
   end
 
   // ------------------------------------------------------------------ weights
-  reg [PE*SIMD*8-1:0] rom [0:DEPTH-1];
-  reg [PE*SIMD*8-1:0] w_q;
+  // ROM word n*CHUNKS + c: weight (p*SIMD + s) at bits WB*(p*SIMD + s), two's complement
+  reg [PE*SIMD*WB-1:0] rom [0:DEPTH-1];
+  reg [PE*SIMD*WB-1:0] w_q;
   initial $readmemh(ROM_FILE, rom);
   always @(posedge clk_i) w_q <= rom[a_q];
 
@@ -166,7 +169,8 @@ module qmlp_mlp_layer #(
       always @(posedge clk_i) begin
         for (s = 0; s < NP; s = s + 1)
           if (s < SIMD)
-            node[NP + s] <= $signed(in_data_i[s*8 +: 8]) * $signed(w_q[(p*SIMD + s)*8 +: 8]);
+            // an AB-bit code sign-extended into its byte: its low AB bits are the code
+            node[NP + s] <= $signed(in_data_i[s*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
           else
             node[NP + s] <= {TW{1'b0}};
         for (i = 1; i < NP; i = i + 1)
@@ -188,6 +192,11 @@ module qmlp_mlp_layer #(
         wire signed [32:0] rq;
         if (SHIFT > 0) begin : g_shift
           assign rq = (wide + (33'sd1 <<< (SHIFT - 1))) >>> SHIFT;
+        end else if (SHIFT < 0) begin : g_lshift
+          // few fraction bits (low precision): exact, saturated below like any other index
+          wire signed [32+16:0] up = $signed({{16{wide[32]}}, wide}) <<< (-SHIFT);
+          assign rq = (up > 49'sd4294967295) ? 33'sd4294967295 : (up < -49'sd4294967296) ? -33'sd4294967296 :
+                      up[32:0];
         end else begin : g_noshift
           assign rq = wide;
         end

@@ -36,3 +36,10 @@ function automatic integer qmlp_list_len(input [8*QMLP_LIST_BYTES-1:0] list);
     qmlp_list_len = (seen != 0) ? n : 0;
   end
 endfunction
+
+// qmlp_list_at(list, i): item i, or item 0 when the list has one item ("4" = 4 for every layer).
+function automatic integer qmlp_list_at(input [8*QMLP_LIST_BYTES-1:0] list, input integer idx);
+  begin
+    qmlp_list_at = (qmlp_list_len(list) == 1) ? qmlp_list_item(list, 0) : qmlp_list_item(list, idx);
+  end
+endfunction

@@ -14,6 +14,8 @@
 module qmlp_tb_mlp_accel;
   parameter [8*64-1:0] PE   = "4,16,2";
   parameter [8*64-1:0] SIMD = "49,1,1";
+  parameter [8*64-1:0] WBITS = "8";
+  parameter [8*64-1:0] ABITS = "8";
 
 `include "qmlp_mlp_list.vh"
 `include "qmlp_roms/qmlp_mlp_model.vh"
@@ -22,6 +24,7 @@ module qmlp_tb_mlp_accel;
   localparam integer K2 = 128, PE2 = qmlp_list_item(PE, 1), SIMD2 = qmlp_list_item(SIMD, 1);
   localparam integer K3 = 64,  PE3 = qmlp_list_item(PE, 2), SIMD3 = qmlp_list_item(SIMD, 2);
   localparam integer N1 = 128, N2 = 64, N3 = 10;
+  localparam integer WB1 = qmlp_list_at(WBITS, 0), WB2 = qmlp_list_at(WBITS, 1), WB3 = qmlp_list_at(WBITS, 2);
   localparam integer C1 = (N1 / PE1) * (K1 / SIMD1), C2 = (N2 / PE2) * (K2 / SIMD2), C3 = (N3 / PE3) * (K3 / SIMD3);
   localparam integer CYCLES_PER_IMAGE = (C1 > C2 ? (C1 > C3 ? C1 : C3) : (C2 > C3 ? C2 : C3));
   localparam integer W1 = K1 / SIMD1;          // input beats per image
@@ -41,7 +44,7 @@ module qmlp_tb_mlp_accel;
   wire          m_tvalid, m_tlast;
   reg           m_tready;
 
-  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD)) u_dut (
+  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS)) u_dut (
     .ap_clk(clk), .ap_rst(rst),
     .s_axis_tdata(s_tdata), .s_axis_tvalid(s_tvalid), .s_axis_tready(s_tready),
     .m_axis_tdata(m_tdata), .m_axis_tvalid(m_tvalid), .m_axis_tready(m_tready), .m_axis_tlast(m_tlast)
@@ -99,8 +102,8 @@ module qmlp_tb_mlp_accel;
       end
       $fclose(fd);
       if (words != depth) begin
-        $display("ERROR: %0s holds %0d words; the hardware's ROM is %0d deep (PE=%0s SIMD=%0s)",
-                 name, words, depth, PE, SIMD);
+        $display("ERROR: %0s holds %0d words; the hardware's ROM is %0d deep (PE=%0s SIMD=%0s WBITS=%0s)",
+                 name, words, depth, PE, SIMD, WBITS);
         fail_now;
       end
     end
@@ -190,10 +193,11 @@ module qmlp_tb_mlp_accel;
     if (!$value$plusargs("STALL=%d", stall)) stall = 0;
     if (!$value$plusargs("TIMEOUT=%d", timeout)) timeout = 20 * CYCLES_PER_IMAGE + 10000;
 
-    check_rom("qmlp_roms/fc1.mem", (N1 / PE1) * (K1 / SIMD1), PE1 * SIMD1 * 8);
-    check_rom("qmlp_roms/fc2.mem", (N2 / PE2) * (K2 / SIMD2), PE2 * SIMD2 * 8);
-    check_rom("qmlp_roms/fc3.mem", (N3 / PE3) * (K3 / SIMD3), PE3 * SIMD3 * 8);
-    check_rom("qmlp_roms/tanh.mem", 1 << IDX_BITS, 8);
+    check_rom("qmlp_roms/fc1.mem", (N1 / PE1) * (K1 / SIMD1), PE1 * SIMD1 * WB1);
+    check_rom("qmlp_roms/fc2.mem", (N2 / PE2) * (K2 / SIMD2), PE2 * SIMD2 * WB2);
+    check_rom("qmlp_roms/fc3.mem", (N3 / PE3) * (K3 / SIMD3), PE3 * SIMD3 * WB3);
+    check_rom("qmlp_roms/tanh1.mem", 1 << IDX_BITS, 8);
+    check_rom("qmlp_roms/tanh2.mem", 1 << IDX_BITS, 8);
 
     fd_img = $fopen("qmlp_roms/vectors.txt", "r");
     if (fd_img == 0) begin $display("ERROR: cannot open qmlp_roms/vectors.txt"); fail_now; end
