@@ -1,4 +1,4 @@
-"""The int8 golden network (intnet) and the ROM files (roms) it is shipped in."""
+"""The integer golden network (intnet) at 8/4/2 bits and the ROM files (roms) it is shipped in."""
 
 import json
 
@@ -30,8 +30,8 @@ def ref_forward(net, x):
                 out.append(acc)
                 break
             s = net.shifts[l]
-            z = [min(half - 1, max(-half, (v + (1 << (s - 1))) >> s if s else v)) for v in acc]
-            a = [int(net.tanh_lut[v + half]) for v in z]
+            z = [min(half - 1, max(-half, (v + (1 << (s - 1))) >> s if s > 0 else v << -s)) for v in acc]
+            a = [int(net.tanh_luts[l][v + half]) for v in z]
     return np.array(out)
 
 
@@ -65,11 +65,26 @@ def test_input_codes():
     np.testing.assert_array_equal(c, [0, 1, 64, 127, 127])   # 1/255*128 = 0.502 -> 1; 1.0 saturates at 127
 
 
+def test_low_bit_tables_and_left_shifts(qmodel, dataset):
+    """At 2-bit activations the tables hold Q(2, 1) codes, and a layer with few fraction bits
+    requantizes by a left shift; the reference loop agrees at every such point."""
+    fmt = intnet.IntFormats(abits=(4, 2))
+    t1, t2 = intnet.tanh_table(fmt, 0), intnet.tanh_table(fmt, 1)
+    assert t1.min() == -8 and t1.max() == 7 and set(np.unique(t2)) == {-2, -1, 0, 1}
+    q2 = quant.QuantModel(2, [0, 0, 0], [np.clip(c // 64, -2, 1) for c in qmodel.codes], wls=[2, 2, 2])
+    net = intnet.build(q2, intnet.IntFormats(abits=(2, 2)))
+    assert net.shifts[1] < 0                          # 1 + 0 - 5: a left shift by 4
+    x = intnet.pixels_to_codes(np.round(dataset.x_test[:3] * 255).astype(np.uint8))
+    np.testing.assert_array_equal(intnet.forward(net, x)[0], ref_forward(net, x))
+
+
 def test_bad_models(qmodel):
-    with pytest.raises(QmlpError, match="needs wl=8"):
+    with pytest.raises(QmlpError, match="takes 8, 4, 2-bit weights, the quantized model has wl=6"):
         intnet.build(quant.QuantModel(6, qmodel.fls, qmodel.codes))
-    with pytest.raises(QmlpError, match="no right shift"):
+    with pytest.raises(QmlpError, match=r"requantization shift -\d+ .* out of range"):
         intnet.build(qmodel, intnet.IntFormats(fl_z=30))
+    with pytest.raises(QmlpError, match="trained for activation bits"):
+        intnet.build(quant.QuantModel(8, qmodel.fls, qmodel.codes, abits=(4, 4)), intnet.IntFormats())
     with pytest.raises(QmlpError, match="has biases"):
         intnet.build(quant.QuantModel(8, qmodel.fls, qmodel.codes, [np.zeros(n, np.int8) for n in (128, 64, 10)]))
     with pytest.raises(QmlpError, match="index width 20"):
@@ -95,6 +110,7 @@ def test_rom_layout_and_determinism(qmodel, dataset, tmp_path):
     assert mem[0] == "@00000000" and mem[1:] == lines
     coe = (tmp_path / "a" / "fc1.coe").read_text()
     assert coe.startswith("memory_initialization_radix=16;") and coe.rstrip().endswith(lines[-1] + ";")
+    assert (tmp_path / "a" / "tanh1.mem").is_file() and (tmp_path / "a" / "tanh2.mem").is_file()
     # the model's constants for the RTL: the shifts of the hidden layers, no design point
     hdr = (tmp_path / "a" / "qmlp_mlp_model.vh").read_text()
     assert f"localparam integer SHIFT1 = {net.shifts[0]};" in hdr and "localparam integer IDX_BITS = 8;" in hdr
@@ -153,7 +169,7 @@ def test_roms_cli_bad_quantized_models(qmodel, tmp_path):
     badfl = tmp_path / "badfl.npz"
     np.savez(badfl, wl=8, fl=np.array([5, 99, 5]), fc1w_codes=qmodel.codes[0], fc2w_codes=qmodel.codes[1],
              fc3w_codes=qmodel.codes[2])
-    for path, msg in ((q6, "needs wl=8 weights, the quantized model has wl=6"),
+    for path, msg in ((q6, "takes 8, 4, 2-bit weights, the quantized model has wl=6"),
                       (wide, "fc2 codes exceed the 8-bit range -128..127"),
                       (shape, "fc1w has shape (128, 700), the 784-128-64-10 MLP needs (128, 784)"),
                       (badfl, "fl=99 is out of range"),

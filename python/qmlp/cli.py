@@ -76,6 +76,8 @@ def cmd_train(args) -> str:
     cfg = TrainConfig(data=Path(args.data or DEFAULT_DATA).resolve(), seed=args.seed, epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, val_size=args.val_size, bias=args.bias,
                       limit=args.limit)
+    if args.wbits or args.abits:
+        return _train_qat(args, paths, cfg)
     ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
     m = train(cfg, ds, progress=not args.quiet)
     pth = npz.with_suffix(".pth")
@@ -83,6 +85,27 @@ def cmd_train(args) -> str:
     print(f"trained {cfg.epochs} epochs in {m.meta['train_seconds']:.1f} s; validation "
           f"{_pct(m.meta['val_accuracy'])} %; saved {npz} and {pth.name}", file=sys.stderr)
     return f"TRAINED accuracy={_pct(m.meta['test_accuracy'])} model={pth}"
+
+
+def _train_qat(args, paths: Paths, cfg: TrainConfig) -> str:
+    """`qmlp train --wbits W --abits A`: float training, then quantization-aware fine-tuning."""
+    from qmlp.files import check_output_file
+    from qmlp.nn import quant
+    from qmlp.nn.data import load_dataset
+    from qmlp.nn.qat import check_bits, model_name, train_qat
+
+    wb, ab = check_bits(args.wbits or [8], args.abits or [8])
+    out = Path(args.out).resolve() if args.out else paths.model_dir / f"qat-{model_name(wb, ab)}.npz"
+    if out.suffix != ".npz":
+        raise QmlpError(f"--out {args.out}: the quantized model archive must end in .npz")
+    check_output_file(out, "--out")
+    ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
+    q, meta = train_qat(cfg, ds, wb, ab, progress=not args.quiet, qat_epochs=args.qat_epochs)
+    quant.save(q, out)
+    print(f"{model_name(wb, ab)}: float {_pct(meta['float_test_accuracy'])} %, QAT {_pct(meta['test_accuracy'])} % "
+          f"(validation {_pct(meta['val_accuracy'])} %) after {args.qat_epochs} QAT epochs in {meta['qat_seconds']:.0f} s; "
+          f"fl per layer {q.fls}; saved {out}", file=sys.stderr)
+    return f"TRAINED accuracy={_pct(meta['test_accuracy'])} model={out}"
 
 
 def cmd_sweep(args) -> str:
@@ -164,12 +187,11 @@ def cmd_roms(args) -> str:
     old = roms.verify(out) if (out / "manifest.json").is_file() and not args.force and _verifies(out) else None
     pe = tuple(args.pe) if args.pe else (tuple(l["pe"] for l in old["layers"]) if old else roms.DEFAULT_PE)
     simd = tuple(args.simd) if args.simd else (tuple(l["simd"] for l in old["layers"]) if old else roms.DEFAULT_SIMD)
-    cfg = roms.HwConfig(pe, simd)
     d = IntFormats(**old["formats"]) if old else IntFormats()
-    fmt = IntFormats(idx_bits=args.idx_bits if args.idx_bits is not None else d.idx_bits,
-                     fl_z=args.fl_z if args.fl_z is not None else d.fl_z)
-    cfg.check()
-    fmt.check()                     # bad options fail before any training or sweeping
+    idx_bits = args.idx_bits if args.idx_bits is not None else d.idx_bits
+    fl_z = args.fl_z if args.fl_z is not None else d.fl_z
+    roms.HwConfig(pe, simd).check()
+    IntFormats(idx_bits=idx_bits, fl_z=fl_z).check()     # bad options fail before any training or sweeping
     if args.quant:
         qpath = Path(args.quant).resolve()
         q = quant.load(qpath)
@@ -177,6 +199,9 @@ def cmd_roms(args) -> str:
     else:
         model = cache.float_model(paths, args.model, progress=not args.quiet)
         q, qpath = cache.wl8_model(paths, model, progress=not args.quiet)
+    abits = tuple(q.abits or (8, 8))
+    cfg = roms.HwConfig(pe, simd, tuple(q.wls), abits)          # the model's own bits
+    fmt = IntFormats(idx_bits=idx_bits, fl_z=fl_z, abits=abits)
     data = args.data or (load_model(model).meta.get("data") if Path(model).is_file() else None) or str(DATA)
     source = {"model": str(model), "quant": str(qpath), "quant_sha256": file_sha256(qpath),
               "data": str(data), "code": roms.code_hash()}
@@ -279,7 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--val-size", type=params.option("val-size"), default=5000, help="validation images carved from the training set")
     t.add_argument("--bias", action="store_true", help="add biases (the lab's network has none)")
     t.add_argument("--limit", type=params.option("limit"), default=None, help="train on the first N training images only (N >= 1)")
-    t.add_argument("--out", metavar="NPZ", help="model archive (default: BUILD/model/mlp.npz, .pth beside it)")
+    t.add_argument("--out", metavar="NPZ", help="model archive (default: BUILD/model/mlp.npz, .pth beside it; "
+                                                  "with --wbits/--abits BUILD/model/qat-w<bits>a<bits>.npz)")
+    t.add_argument("--wbits", type=_int_list, default=None,
+                   help="quantization-aware training: weight bits, one value or one per layer (8, 4, 2)")
+    t.add_argument("--abits", type=_int_list, default=None,
+                   help="quantization-aware training: activation bits, one value or one per hidden layer (8, 4, 2)")
+    t.add_argument("--qat-epochs", type=params.option("qat-epochs"), default=3,
+                   help="QAT epochs after the float training (default 3)")
     t.set_defaults(func=cmd_train)
 
     s = sub.add_parser("sweep", parents=[common], help="choose fl per word length (global and per layer)",

@@ -246,6 +246,7 @@ _OPTS = [
     Param("seed", "int", 0, "seed of the weights, the shuffling and the validation split", 0, 2**32 - 1),
     Param("val-size", "int", 5000, "validation images carved from the training set", 1, 10**7),
     Param("limit", "int", None, "train on the first N training images only", 1, 10**7),
+    Param("qat-epochs", "int", 3, "quantization-aware training epochs after the float training", 1, 1000),
     Param("rounds", "int", 2, "coordinate-search rounds of the per-layer mode", 0, 20),
     Param("images", "int", None, "first N test images", 1, 10**7),
     Param("fl-a", "int", 7, "layer-1 activations in Q(8, FL_A)", -64, 64),

