@@ -113,7 +113,7 @@ def test_report_markdown_renders_every_table():
     from qmlp.flow.report_md import render, table
 
     md = render(_fake_results())
-    assert md.count("\n|---") == 7                 # headline, wl, infer, IPs, time, accelerator, run
+    assert md.count("\n|---") == 8                 # headline, wl, infer, IPs, time, accelerator, bits, run
     assert "| 8 | 5 | 88.00 | 5,6,5 | 89.00 |" in md
     assert "--PE=4,16,2 --SIMD=49,1,1" in md and "{{" not in md
     with __import__("pytest").raises(ValueError):

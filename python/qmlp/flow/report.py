@@ -27,6 +27,9 @@ from qmlp.flow.pipeline import run as run_steps
 from qmlp.lines import parse as parse_summary
 
 IP_KINDS = ("i8", "f32i8", "f32")
+# quantization-aware training points: name, weight bits per layer, activation bits per hidden layer
+BIT_POINTS = (("w8a8", (8, 8, 8), (8, 8)), ("w4a4", (4, 4, 4), (4, 4)), ("w2a2", (2, 2, 2), (2, 2)),
+              ("w828a88", (8, 2, 8), (8, 8)))
 HOOKS = ("qmlp.cli", "qmlp.eda.hooks")      # what the cores' pre-build hooks run
 HLS_SOURCES = ("cores/hls/src/*", "cores/hls/xls/*")   # read by the HLS generator and the C simulation
 
@@ -74,7 +77,36 @@ def steps(paths: Paths) -> list[Step]:
                     after=("sweep",), heavy=True))
     out.append(Step("synth_accel", fs(acc, "synth", what="RESOURCES"), code=HOOKS + ("qmlp.eda.resources",),
                     cores=(acc,), files=(paths.model_npz, q8), after=("sweep",), heavy=True))
+    # 4- and 2-bit: QAT models (light), then each point in Verilator and Yosys (heavy)
+    for name, wb, ab in BIT_POINTS:
+        out.append(Step(f"qat_{name}", lambda wb=wb, ab=ab: _qat(paths, wb, ab), code=("qmlp.nn.qat", "qmlp.nn.cache"),
+                        files=(paths.model_npz,), params={"wbits": wb, "abits": ab}, after=("model",)))
+    for name, wb, ab in BIT_POINTS:
+        for target, what in (("sim_verilator", "RESULT"), ("synth", "RESOURCES")):
+            out.append(Step(f"{'sim' if what == 'RESULT' else 'synth'}_accel_{name}",
+                            lambda wb=wb, ab=ab, t=target, w=what: _accel_bits(paths, wb, ab, t, w),
+                            code=HOOKS + ("qmlp.eda.resources",), cores=(acc,), after=(f"qat_{name}",), heavy=True))
     return out
+
+
+def _qat(paths: Paths, wb, ab) -> dict:
+    from qmlp.nn import cache
+
+    q, qpath = cache.qat_model(paths, paths.model_npz, wb, ab, progress=True)
+    return {"path": str(qpath), "fls": q.fls, **{k: q.meta.get(k) for k in ("test_accuracy", "val_accuracy",
+                                                                            "qat_seconds", "qat_epochs")}}
+
+
+def _accel_bits(paths: Paths, wb, ab, target: str, what: str) -> dict:
+    from qmlp.nn import cache
+
+    _, qpath = cache.qat_model(paths, paths.model_npz, wb, ab)
+    r = run_checked("qmlp:accel:mlp", target, {"WBITS": ",".join(map(str, wb)), "ABITS": ",".join(map(str, ab)),
+                                               "MODEL": str(qpath)}, what)
+    man = json.loads((Path(r["work_root"]) / "qmlp_roms" / "manifest.json").read_text())
+    r["rom_bits"] = man["rom_bits"]
+    r["golden_accuracy"] = man["golden"]["test_accuracy"]
+    return r
 
 
 def _model(paths: Paths) -> dict:
@@ -244,6 +276,32 @@ def charts(r: dict, out: Path) -> None:
     ax.grid(alpha=0.3, axis="y")
     fig.tight_layout()
     fig.savefig(out / "inference_time.png")
+    plt.close(fig)
+
+    # accuracy against bits: float, post-training (the sweep, one fl), QAT and hardware points
+    rows = s["sweep"]["rows"]
+    fl = next(x for x in rows if x["mode"] == "float")["test_accuracy"]
+    g = sorted((x["wl"], x["test_accuracy"]) for x in rows if x["mode"] == "global")
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    ax.axhline(fl, color="k", ls="--", lw=1, label=f"float32 ({fl:.2f} %)")
+    ax.plot([w for w, _ in g], [a for _, a in g], "o-", color="gray", label="post-training, weights only (sweep)")
+    for name, wb, ab in BIT_POINTS:
+        q, hw = s.get(f"qat_{name}"), s.get(f"sim_accel_{name}")
+        if not q or not hw:
+            continue
+        x = sum(wb) / 3
+        ax.plot(x, q["test_accuracy"], "s", color="tab:blue", ms=8, label="QAT (PyTorch + Brevitas)" if name == "w8a8" else None)
+        ax.plot(x, float(hw["accuracy"]), "x", color="tab:red", ms=10, mew=2,
+                label="hardware (Verilator, 10,000 images)" if name == "w8a8" else None)
+        ax.annotate(name, (x, q["test_accuracy"]), textcoords="offset points", xytext=(6, -12), fontsize=7)
+    ax.set_xlabel("weight bits (mean over layers)")
+    ax.set_ylabel("test accuracy %")
+    ax.set_ylim(max(0, fl - 12), min(100, fl + 3))
+    ax.set_title("Accuracy against bits")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out / "bits.png")
     plt.close(fig)
 
 

@@ -57,6 +57,7 @@ class ReportView:
     pe: str
     simd: str
     accel_rows: list
+    bit_rows: list
     run_rows: list
 
 
@@ -115,7 +116,19 @@ def view(r: dict) -> ReportView:
     accel_rows += [["accuracy: float / int8 golden / hardware",
                     f"{fr['test_accuracy']:.2f} / {man['golden']['test_accuracy']:.2f} / {acc['accuracy']} %", ""],
                    [f"Verilator wall time, {int(acc['images']):,} images", f"{acc['wall_s']} s", ""]]
-    return ReportView(
+    from qmlp.flow.report import BIT_POINTS
+
+    bit_rows = []
+    for name, wb, ab in BIT_POINTS:
+        q, hw, syn = s.get(f"qat_{name}"), s.get(f"sim_accel_{name}"), s.get(f"synth_accel_{name}")
+        if not (q and hw and syn):
+            continue
+        bit_rows.append([name, ",".join(map(str, wb)), ",".join(map(str, ab)), f"{q['test_accuracy']:.2f}",
+                         f"{hw['golden_accuracy']:.2f}", f"{hw['accuracy']} ({hw['mismatches']} mismatches, "
+                         f"{int(hw['images']):,} images)", f"{hw['rom_bits'] / 8 / 1024:.1f}", f"{int(syn['lut']):,}",
+                         f"{int(syn['ff']):,}", syn["dsp"], syn["bram18"], hw["cycles_per_image"],
+                         f"{q.get('qat_seconds', '?')} s"])
+    return ReportView(bit_rows=bit_rows, 
         data_name=Path(str(model.get("data", "?"))).name, data_path=str(model.get("data")), images=f"{n:,}",
         host=r["host"], compute_s=r["compute_s"], wall_s=r["wall_s"], headline=headline,
         val_size=model.get("val_size"), wl_rows=wl_rows, float_acc=f"{fr['test_accuracy']:.2f}",
