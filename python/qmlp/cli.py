@@ -251,7 +251,38 @@ def cmd_hook(args) -> str:
         from qmlp.eda import vivado
 
         return vivado.report(Path(args.files[0]), Path(args.files[1]))
+    if args.what in ("ecp5-setup", "ecp5-report", "board-stream"):
+        return _hook_ecp5(args)
     raise QmlpError(f"unknown hook {args.what}")
+
+
+def _hook_ecp5(args) -> str:
+    """The pnr_ecp5 targets' hooks (qmlp.eda.ecp5) and the board simulation's host stream."""
+    from qmlp.eda import ecp5
+
+    if args.what == "ecp5-setup":
+        return f"HOOK ecp5-setup ok: {ecp5.setup(args.core, None if args.board else args.clock)}"
+    if args.what == "board-stream":
+        from qmlp.eda import uart
+
+        return f"HOOK board-stream ok: {uart.write_host_stream()}"
+    out, met = ecp5.report(args.target_mhz)
+    print(out[0], flush=True)
+    if not met:
+        print(out[1], flush=True)
+        raise QmlpError(f"timing: fmax below the target clock ({out[1]}); see next.log")
+    return out[1]
+
+
+def cmd_board(args) -> str:
+    from qmlp import lines
+    from qmlp.eda import uart
+
+    roms = Path(args.roms).resolve() if args.roms else _paths(args).roms_dir
+    s = uart.classify(args.port, roms, args.images, args.baud, args.timeout)
+    print(f"board: {s.images} images in {s.seconds:.2f} s ({s.images_per_s:.1f} images/s), accuracy "
+          f"{_pct(s.accuracy)} %, {s.mismatches} classes differ from the golden model", file=sys.stderr)
+    return lines.result_board(s.passed, s.images, s.mismatches, s.accuracy, s.images_per_s)
 
 
 def cmd_hls(args) -> str:
@@ -395,7 +426,26 @@ def build_parser() -> argparse.ArgumentParser:
     ks.add_parser("vivado-check", help="fail clearly when vivado is not on PATH")
     kv = ks.add_parser("vivado-resources", help="TIMING/RESOURCES lines and resources.json from Vivado reports")
     kv.add_argument("files", nargs=2, metavar="REPORT", help="UTILIZATION.rpt TIMING.rpt")
+    ke = ks.add_parser("ecp5-setup", help="pnr_ecp5: validate, check the tools, write the target clock constraint")
+    ke.add_argument("core", choices=("i8", "f32i8", "f32", "accel"))
+    ke.add_argument("--clock", default="ap_clk", help="clock port of the top (default ap_clk)")
+    ke.add_argument("--board", action="store_true", help="a board top: its LPF constrains the clock (no file written)")
+    kt = ks.add_parser("ecp5-report", help="pnr_ecp5: RESOURCES and TIMING lines, resources.json from nextpnr's report")
+    kt.add_argument("--target-mhz", type=float, default=None, help="default: TARGET_MHZ of the run, else the clock constraint")
+    ks.add_parser("board-stream", help="the simulated ULX3S board's host byte stream (qmlp_uart/host_tx.bin)")
     k.set_defaults(func=cmd_hook)
+
+    bd = sub.add_parser("board", parents=[common], help="talk to the ULX3S board top over its UART",
+                        description="Stream test images to a ULX3S-85F running the qmlp:board:ulx3s bitstream and "
+                                    "check its classes against the golden model.")
+    bds = bd.add_subparsers(dest="board_cmd", required=True, metavar="WHAT")
+    bc = bds.add_parser("classify", parents=[common], help="stream test images, print accuracy and images/s")
+    bc.add_argument("--port", required=True, help="the board's serial port, e.g. /dev/ttyUSB0")
+    bc.add_argument("--baud", type=int, default=1_000_000, help="bit rate of the bitstream (default 1000000)")
+    bc.add_argument("--roms", metavar="DIR", help="ROM folder with the test images (default: BUILD/roms, `qmlp roms`)")
+    bc.add_argument("--images", type=params.option("images"), default=None, help="first N test images (default: all)")
+    bc.add_argument("--timeout", type=float, default=5.0, help="seconds of silence from the board that end the run")
+    bc.set_defaults(func=cmd_board)
 
     c = sub.add_parser("csim", parents=[common], help="C simulation of an HLS kernel against the golden vectors",
                        description="Compile an HLS C++ kernel with g++ and check it on the IP test vectors.")

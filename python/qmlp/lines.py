@@ -33,6 +33,20 @@ def resources(r: dict) -> str:
     return line("RESOURCES", lut=r["lut"], ff=r["ff"], dsp=r["dsp"], bram18=r["bram18"])
 
 
+def timing(fmax_mhz: float, target_mhz: float, passed: bool) -> str:
+    """Place and route (SPEC 3): `TIMING fmax_mhz=<f> target_mhz=<t> pass=<0|1>`, MHz with 2 decimals
+    (a whole-number target without them)."""
+    t = float(target_mhz)
+    return line("TIMING", fmax_mhz=f"{float(fmax_mhz):.2f}", target_mhz=f"{t:g}" if t.is_integer() else f"{t:.2f}",
+                **{"pass": int(bool(passed))})
+
+
+def result_board(passed: bool, images: int, mismatches: int, accuracy: float, images_per_s: float) -> str:
+    """`qmlp board classify`: the accelerator's RESULT fields, with images/s over the UART."""
+    return line("RESULT", **{"pass": int(bool(passed))}, images=images, mismatches=mismatches,
+                accuracy=pct(accuracy), images_per_s=f"{images_per_s:.1f}")
+
+
 def parse_all(text: str) -> list[tuple[str, dict]]:
     """Every summary line of a text as (kind, {key: value}), in order."""
     out = []

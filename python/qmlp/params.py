@@ -175,6 +175,15 @@ ACCEL += [
     Param("WBITS", "list", (8,), "Weight bits per layer, 8, 4 or 2 (one value = every layer)", 2, 8),
     Param("ABITS", "list", (8,), "Activation bits per hidden layer, 8, 4 or 2 (one value = both)", 2, 8),
 ]
+
+# place and route (the pnr_ecp5 targets): a define, the parameter type every flow accepts
+PNR: list[Param] = [
+    Param("TARGET_MHZ", "int", 100, "Target clock of place and route in MHz (pnr_ecp5 targets)", 1, 500,
+          paramtype="vlogdefine"),
+]
+for _kind in MATMUL:
+    MATMUL[_kind] = MATMUL[_kind] + PNR
+ACCEL += PNR
 DEFAULT_PE = ACCEL[0].default
 DEFAULT_SIMD = ACCEL[1].default
 

@@ -65,17 +65,21 @@ def clock_lpf(port: str, mhz: float) -> str:
             f'FREQUENCY PORT "{port}" {mhz:g} MHZ;\n')
 
 
-def setup(kind: str, clock: str = "ap_clk", work_root: Path = Path(".")) -> str:
-    """pre_build of a pnr_ecp5 target: parameters, tools, clock constraint. Returns a message."""
+def setup(kind: str, clock: str | None = "ap_clk", work_root: Path = Path(".")) -> str:
+    """pre_build of a pnr_ecp5 target: parameters, tools, clock constraint. Returns a message.
+
+    clock None: a board target, whose own LPF constrains its oscillator (no file written)."""
     from qmlp import params
     from qmlp.eda.edam import edam_parameters
 
     v = params.validate(kind, edam_parameters(work_root))
     tools = find_tools()
+    names = ", ".join(f"{t}={Path(e).name}" for t, e in tools.items())
+    if clock is None:
+        return f"pnr_ecp5: {kind} on a board for {DEVICE['part']}, clock from the board's LPF; tools: {names}"
     mhz = v.get("TARGET_MHZ", DEFAULT_MHZ)
     write_text(Path(work_root) / CLOCK_LPF, clock_lpf(clock, mhz))
-    return (f"pnr_ecp5: {kind} at {mhz} MHz on {clock} for {DEVICE['part']}; tools: "
-            + ", ".join(f"{t}={Path(e).name}" for t, e in tools.items()))
+    return f"pnr_ecp5: {kind} at {mhz} MHz on {clock} for {DEVICE['part']}; tools: {names}"
 
 
 # ----------------------------------------------------------------------------- reports
