@@ -128,6 +128,7 @@ MATMUL: dict[str, list[Param]] = {
     "i8": _SHAPE + [
         Param("ACC_W", "int", 32, "Accumulator width 16..32, wraps (16 is the lab's int16 sum)", *ACC_W_RANGE),
         Param("SHIFT", "int", 0, "Requantization shift, round half up (0 is the lab's behaviour)", 0, 31),
+        Param("WBITS", "int", 8, "Bits per B code, 8, 4 or 2 (B holds 8/WBITS packed codes per byte)", 2, 8),
     ] + [_VEC_I8] + _SIM,
     "f32i8": _SHAPE + [
         Param("FL_B", "int", 4, "Fraction length of B's int8 codes: b = code * 2**-FL_B", *FL_B_RANGE),
@@ -155,6 +156,30 @@ def check_matmul(kind: str, v: dict) -> None:
                             f"leave {what} with {n} word; every array (and bank) needs at least 2")
     if kind == "i8" and v["SHIFT"] >= v["ACC_W"]:
         raise QmlpError(f"--SHIFT={v['SHIFT']} must be below --ACC_W={v['ACC_W']}")
+    if kind == "i8":
+        _check_wbits(v)
+
+
+def _check_wbits(v: dict) -> None:
+    """Packed B of the int8 IP: PER = 8/WBITS codes per byte along a row of B, LANES lanes read
+    max(1, LANES/PER) byte banks (cores/ip/matmul_i8/rtl/qmlp_matmul_i8.v)."""
+    w, cols, lanes = v["WBITS"], v["COLS"], v["LANES"]
+    if w not in BITS:
+        raise QmlpError(f"--WBITS={w} is not one of {', '.join(map(str, BITS))}: bits per B code "
+                        "(8/WBITS codes per byte)")
+    per = 8 // w
+    if cols % per:
+        raise QmlpError(f"--WBITS={w} packs {per} codes per byte along a row of B: --COLS={cols} must be a "
+                        f"multiple of {per}")
+    if lanes % per and per % lanes:
+        ok = [d for d in range(1, 65) if (d % per == 0 or per % d == 0) and cols % d == 0]
+        raise QmlpError(f"--WBITS={w} packs {per} codes per byte: --LANES={lanes} must be a multiple or a divisor "
+                        f"of {per} (with --COLS={cols}: {', '.join(map(str, ok))})")
+    banks = max(1, lanes // per)
+    n = v["INNER"] * cols // per // banks
+    if n < 2:
+        raise QmlpError(f"--INNER={v['INNER']} --COLS={cols} --LANES={lanes} --WBITS={w} leave a B bank with {n} "
+                        "byte; every bank needs at least 2")
 
 
 # ----------------------------------------------------------------------------- accelerator

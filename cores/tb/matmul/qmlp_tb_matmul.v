@@ -7,10 +7,16 @@
 // It plays the role of the HLS caller: ap_ctrl_hs block protocol, ap_memory arrays with one
 // cycle of read latency, B and C cyclically partitioned into LANES banks (bank l holds the
 // elements whose column j has j % LANES == l, at address (row * COLS + j) / LANES).
+// Packed B (i8 with WBITS = 4 or 2, qmlp_matmul_i8): B.hex holds bytes of PER = 8/WBITS codes
+// (INNER x COLS/PER bytes, row-major, qmlp.hw.roms.pack order), cyclically partitioned into
+// B_BANKS = max(1, LANES/PER) banks: byte jb in bank jb % B_BANKS at address jb / B_BANKS of
+// the flat array. C keeps its LANES banks. WBITS = 8 (the default) is the unpacked bench, the
+// only one the HLS-generated cores use (their wrapper has no WBITS parameter).
 //
 // Vectors come from Python (qmlp.hw.vectors, written by the cores' `qmlp hook vectors <kind>`
 // pre-build hook) in qmlp_vectors/ of the working directory:
-//   meta.txt   "<vectors> <ROWS> <INNER> <COLS> <A_W> <B_W> <C_W>"
+//   meta.txt   "<vectors> <ROWS> <INNER> <COLS> <A_W> <B_W> <C_W>"  (B_W: bits of B's elements,
+//              WBITS for packed B; the B.hex words are then bytes)
 //   A.hex, B.hex, C.hex   one hex word per line, vector after vector, row-major;
 //                         C.hex holds the golden model's expected outputs.
 // Blocks are read one at a time, so memory stays one block deep whatever the vector count.
@@ -28,17 +34,21 @@ module qmlp_tb_matmul #(
   parameter integer LANES = 1,
   parameter integer ACC_W = 32,   // i8 only
   parameter integer SHIFT = 0,    // i8 only
-  parameter integer FL_B  = 4     // f32i8 only
+  parameter integer FL_B  = 4,    // f32i8 only
+  parameter integer WBITS = 8     // i8 only: bits per B code, 8/WBITS codes per B byte
 );
   // word widths of A, B and C for the kind (SPEC 5: int8 or float32 arrays)
   localparam integer A_W = (KIND == "i8") ? 8 : 32;
-  localparam integer B_W = (KIND == "f32") ? 32 : 8;
+  localparam integer B_W = (KIND == "f32") ? 32 : 8;       // B word (memory) width
+  localparam integer B_EW = (KIND == "i8") ? WBITS : B_W;   // B element width (meta.txt)
+  localparam integer PER  = 8 / WBITS;                      // B elements per word (i8 only)
+  localparam integer B_BANKS = (LANES >= PER) ? LANES / PER : 1;
   localparam integer C_W = (KIND == "i8") ? 8 : 32;
   localparam integer A_AW = $clog2(ROWS * INNER);
   localparam integer A_N  = ROWS * INNER;
-  localparam integer B_N  = INNER * COLS;
+  localparam integer B_N  = INNER * COLS / PER;
   localparam integer C_N  = ROWS * COLS;
-  localparam integer B_AW = $clog2(INNER * COLS / LANES);
+  localparam integer B_AW = $clog2(B_N / B_BANKS);
   localparam integer C_AW = $clog2(ROWS * COLS / LANES);
   localparam integer MAX_REPORT = 10;
 
@@ -48,15 +58,25 @@ module qmlp_tb_matmul #(
   wire [A_AW-1:0]          A_address0;
   wire                     A_ce0;
   reg  [A_W-1:0]           A_q0;
-  wire [LANES*B_AW-1:0]    B_address0;
-  wire [LANES-1:0]         B_ce0;
-  wire [LANES*B_W-1:0]     B_q0;
+  wire [B_BANKS*B_AW-1:0]  B_address0;
+  wire [B_BANKS-1:0]       B_ce0;
+  wire [B_BANKS*B_W-1:0]   B_q0;
   wire [LANES*C_AW-1:0]    C_address0;
   wire [LANES-1:0]         C_ce0, C_we0;
   wire [LANES*C_W-1:0]     C_d0;
 
   generate
-    if (KIND == "i8") begin : g_i8
+    if (KIND == "i8" && WBITS != 8) begin : g_i8_packed
+      qmlp_matmul_i8 #(
+        .ROWS(ROWS), .INNER(INNER), .COLS(COLS), .LANES(LANES), .ACC_W(ACC_W), .SHIFT(SHIFT),
+        .WBITS(WBITS)
+      ) u_dut (
+        .ap_clk(clk), .ap_rst(rst), .ap_start(start), .ap_done(done), .ap_idle(idle), .ap_ready(ready),
+        .A_address0(A_address0), .A_ce0(A_ce0), .A_q0(A_q0),
+        .B_address0(B_address0), .B_ce0(B_ce0), .B_q0(B_q0),
+        .C_address0(C_address0), .C_ce0(C_ce0), .C_we0(C_we0), .C_d0(C_d0)
+      );
+    end else if (KIND == "i8") begin : g_i8
       qmlp_matmul_i8 #(
         .ROWS(ROWS), .INNER(INNER), .COLS(COLS), .LANES(LANES), .ACC_W(ACC_W), .SHIFT(SHIFT)
       ) u_dut (
@@ -84,8 +104,8 @@ module qmlp_tb_matmul #(
         .C_address0(C_address0), .C_ce0(C_ce0), .C_we0(C_we0), .C_d0(C_d0)
       );
     end else begin : g_unknown_kind
-      assign {done, idle, ready, A_ce0, B_ce0, C_ce0, C_we0} = {(4 + 3 * LANES){1'b0}};
-      assign {A_address0, B_address0, C_address0, C_d0} = {(A_AW + LANES * (B_AW + C_AW + C_W)){1'b0}};
+      assign {done, idle, ready, A_ce0, B_ce0, C_ce0, C_we0} = {(4 + B_BANKS + 2 * LANES){1'b0}};
+      assign {A_address0, B_address0, C_address0, C_d0} = {(A_AW + B_BANKS * B_AW + LANES * (C_AW + C_W)){1'b0}};
       initial begin
         $display("ERROR: qmlp_tb_matmul: KIND=%0s is not one of i8, f32i8, f32", KIND);
         $display("RESULT pass=0 vectors=0 mismatches=0 cycles=0");
@@ -120,21 +140,25 @@ module qmlp_tb_matmul #(
 
   genvar l;
   generate
-    for (l = 0; l < LANES; l = l + 1) begin : g_bank
+    for (l = 0; l < B_BANKS; l = l + 1) begin : g_bbank
       reg  [B_W-1:0]  b_q;
       wire [B_AW-1:0] b_addr = B_address0[l*B_AW +: B_AW];
-      wire [C_AW-1:0] c_addr = C_address0[l*C_AW +: C_AW];
-      wire [C_W-1:0]  c_d    = C_d0[l*C_W +: C_W];
       assign B_q0[l*B_W +: B_W] = b_q;
       always @(posedge clk) begin
         if (B_ce0[l] === 1'b1) begin
-          if (^b_addr === 1'bx || b_addr * LANES + l >= B_N) begin
+          if (^b_addr === 1'bx || b_addr * B_BANKS + l >= B_N) begin
             $display("ERROR: B bank %0d address %0d out of range or X at %0t", l, b_addr, $time);
             errors = errors + 1;
           end else begin
-            b_q <= b_mem[b_addr * LANES + l];
+            b_q <= b_mem[b_addr * B_BANKS + l];
           end
         end
+      end
+    end
+    for (l = 0; l < LANES; l = l + 1) begin : g_bank
+      wire [C_AW-1:0] c_addr = C_address0[l*C_AW +: C_AW];
+      wire [C_W-1:0]  c_d    = C_d0[l*C_W +: C_W];
+      always @(posedge clk) begin
         if (C_ce0[l] === 1'b1 && C_we0[l] === 1'b1) begin
           if (^c_addr === 1'bx || c_addr * LANES + l >= C_N) begin
             $display("ERROR: C bank %0d address %0d out of range or X at %0t", l, c_addr, $time);
@@ -250,9 +274,9 @@ module qmlp_tb_matmul #(
       $display("ERROR: qmlp_vectors/meta.txt must hold 7 integers: vectors ROWS INNER COLS A_W B_W C_W");
       fail_now;
     end
-    if (m_rows != ROWS || m_inner != INNER || m_cols != COLS || m_aw != A_W || m_bw != B_W || m_cw != C_W) begin
+    if (m_rows != ROWS || m_inner != INNER || m_cols != COLS || m_aw != A_W || m_bw != B_EW || m_cw != C_W) begin
       $display("ERROR: vectors are for ROWS=%0d INNER=%0d COLS=%0d widths %0d/%0d/%0d, the simulation has ROWS=%0d INNER=%0d COLS=%0d widths %0d/%0d/%0d",
-               m_rows, m_inner, m_cols, m_aw, m_bw, m_cw, ROWS, INNER, COLS, A_W, B_W, C_W);
+               m_rows, m_inner, m_cols, m_aw, m_bw, m_cw, ROWS, INNER, COLS, A_W, B_EW, C_W);
       fail_now;
     end
     if (nvec < 1) begin

@@ -139,7 +139,7 @@ def vectors(kind: str, work_root: Path = Path(".")) -> None:
     guard_work_root(kind, raw, work_root)
     p = MatmulParams(kind=kind, rows=v["ROWS"], inner=v["INNER"], cols=v["COLS"], lanes=v["LANES"],
                      acc_w=v.get("ACC_W", 32), shift=v.get("SHIFT", 0), fl_b=v.get("FL_B", 4),
-                     vectors=v["VECTORS"], seed=v["SEED"])
+                     wbits=v.get("WBITS", 8), vectors=v["VECTORS"], seed=v["SEED"])
     out = Path(work_root) / VECTOR_DIR
     want = {"params": vars(p), "code": module_closure_sha256("qmlp.hw.vectors")}
     if _stamp_ok(out, want):
@@ -148,7 +148,8 @@ def vectors(kind: str, work_root: Path = Path(".")) -> None:
     with new_folder(out) as tmp:
         write(tmp, p)
         _stamp_write(tmp, want)
-    _say(f"wrote {p.vectors} {kind} vectors ({p.rows}x{p.inner} . {p.inner}x{p.cols}, seed {p.seed}) "
+    packed = f", B packed {8 // p.wbits} {p.wbits}-bit codes per byte" if p.wbits < 8 else ""
+    _say(f"wrote {p.vectors} {kind} vectors ({p.rows}x{p.inner} . {p.inner}x{p.cols}{packed}, seed {p.seed}) "
          f"to {out.resolve()}")
 
 

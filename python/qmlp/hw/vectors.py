@@ -3,6 +3,13 @@
 Files (in one folder, read by cores/tb/matmul/qmlp_tb_matmul.v and by the HLS C simulation):
   meta.txt   "<vectors> <ROWS> <INNER> <COLS> <A_W> <B_W> <C_W>"
   A.hex, B.hex, C.hex   one hex word per line, vector after vector, row-major
+
+Packed B (int8 IP with WBITS = 4 or 2): B's elements are WBITS-bit signed codes and B_W in
+meta.txt is WBITS. B.hex then holds what the IP reads, bytes of PER = 8/WBITS codes packed along
+each row of B in qmlp's one order (qmlp.hw.roms.pack: byte jb of row k holds B[k][jb*PER + s]
+at bits [WBITS*s, WBITS*s + WBITS)), INNER x COLS/PER bytes per vector, row-major. The golden
+model gets the codes themselves, and B_codes.hex holds them too (one two's-complement byte per
+code, INNER x COLS per vector) for checks: B.hex is pack(B_codes) word for word.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from qmlp import params
+from qmlp.hw.roms import pack, unpack
 from qmlp.numerics import golden
 from qmlp.errors import QmlpError
 
@@ -32,45 +40,57 @@ class MatmulParams:
     acc_w: int = 32
     shift: int = 0
     fl_b: int = 4
+    wbits: int = 8                       # i8: bits per B code (8/wbits codes per B byte)
     vectors: int = 4
     seed: int = 1
 
     def check(self) -> None:
         """Ranges and constraints from the parameter table (qmlp.params), as for a FuseSoC run."""
         raw = {"ROWS": self.rows, "INNER": self.inner, "COLS": self.cols, "LANES": self.lanes,
-               "ACC_W": self.acc_w, "SHIFT": self.shift, "FL_B": self.fl_b, "VECTORS": self.vectors,
-               "SEED": self.seed}
+               "ACC_W": self.acc_w, "SHIFT": self.shift, "FL_B": self.fl_b, "WBITS": self.wbits,
+               "VECTORS": self.vectors, "SEED": self.seed}
         names = {q.name for q in params.matmul_params(self.kind)}
+        if self.kind != "i8" and self.wbits != 8:
+            raise QmlpError(f"--WBITS={self.wbits}: only the int8 IP (qmlp:ip:matmul_i8) takes packed B")
         params.validate(self.kind, {k: v for k, v in raw.items() if k in names})
 
     @property
     def widths(self):
-        return WIDTHS[self.kind]
+        """(A, B, C) element widths as meta.txt gives them (B: the code width when packed)."""
+        a, b, c = WIDTHS[self.kind]
+        return (a, self.wbits, c) if self.kind == "i8" else (a, b, c)
+
+    @property
+    def packed(self) -> bool:
+        return self.kind == "i8" and self.wbits < 8
 
 
 # ----------------------------------------------------------------------------------- int8
 
-def _i8_block(rng, p: MatmulParams, which: int):
+def _i8_block(rng, p: MatmulParams, which: int, bbits: int = 8):
+    """(A, B) int8 codes for block class `which`; B's codes are bbits-bit (8: the same draws as ever)."""
     r, k, c = p.rows, p.inner, p.cols
+    lo, hi = -(1 << (bbits - 1)), (1 << (bbits - 1)) - 1     # B's code range: -8..7 at 4 bits
     rand = lambda shape: rng.integers(-128, 128, shape, dtype=np.int64)  # noqa: E731
+    brand = lambda shape: rng.integers(lo, hi + 1, shape, dtype=np.int64)  # noqa: E731
     if which == 0:                       # uniform random
-        return rand((r, k)), rand((k, c))
+        return rand((r, k)), brand((k, c))
     if which == 1:                       # extremes: saturation at both ends, ACC_W=16 wrap-around
-        a = rand((r, k))
+        a = rand((r, k))                 # (B's most negative code against A's: the largest product)
         a[0::4] = -128
         a[1::4] = 127
         a[2::4] = rng.choice([-128, 127], size=a[2::4].shape)
-        b = rand((k, c))
-        b[:, 0::4] = -128
-        b[:, 1::4] = 127
-        b[:, 2::4] = rng.choice([-128, 127], size=b[:, 2::4].shape)
-        b[:, 3::4] = rng.integers(-2, 3, b[:, 3::4].shape)
+        b = brand((k, c))
+        b[:, 0::4] = lo
+        b[:, 1::4] = hi
+        b[:, 2::4] = rng.choice([lo, hi], size=b[:, 2::4].shape)
+        b[:, 3::4] = rng.integers(max(-2, lo), min(3, hi + 1), b[:, 3::4].shape)
         return a, b
     if which == 2:                       # small values: outputs in range, requant rounding ties
-        return rng.integers(-3, 4, (r, k)), rng.integers(-3, 4, (k, c))
+        return rng.integers(-3, 4, (r, k)), rng.integers(max(-3, lo), min(4, hi + 1), (k, c))
     # sparse random with occasional extremes
     a = rand((r, k)) * (rng.random((r, k)) < 0.3)
-    b = rand((k, c)) * (rng.random((k, c)) < 0.5)
+    b = brand((k, c)) * (rng.random((k, c)) < 0.5)
     return a, b
 
 
@@ -148,15 +168,18 @@ def _f32_B(rng, p: MatmulParams, which: int):
 # ----------------------------------------------------------------------------------- vectors
 
 def make(p: MatmulParams) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """[(A, B, C_expected)] as unsigned words of the IP's widths (int8 as two's complement)."""
+    """[(A, B, C_expected)] as unsigned words of the IP's widths (int8 as two's complement;
+    packed B as bytes, INNER x COLS/PER)."""
     p.check()
     rng = np.random.default_rng(p.seed)
     out = []
     for v in range(p.vectors):
         if p.kind == "i8":
-            a, b = _i8_block(rng, p, v % 4)
+            a, b = _i8_block(rng, p, v % 4, p.wbits)
             c = golden.matmul_i8(a.astype(np.int8), b.astype(np.int8), p.acc_w, p.shift)
-            out.append((a.astype(np.int8).view(np.uint8), b.astype(np.int8).view(np.uint8), c.view(np.uint8)))
+            # what the IP reads: int8 B, or its codes packed 8/WBITS to a byte along each row
+            bw = pack(b, p.wbits) if p.packed else b.astype(np.int8).view(np.uint8)
+            out.append((a.astype(np.int8).view(np.uint8), bw, c.view(np.uint8)))
         elif p.kind == "f32":
             a, b = _f32_A(rng, p, v % 5), _f32_B(rng, p, v % 5)
             c = golden.matmul_f32(golden.f32_from_bits(a), golden.f32_from_bits(b))
@@ -171,16 +194,27 @@ def make(p: MatmulParams) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
 
 
 def write(folder: Path, p: MatmulParams, vecs=None) -> Path:
-    """Write meta.txt, A.hex, B.hex, C.hex into folder; returns the folder."""
+    """Write meta.txt, A.hex, B.hex, C.hex (and B_codes.hex for packed B) into folder; returns the folder."""
     vecs = make(p) if vecs is None else vecs
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     aw, bw, cw = p.widths
     (folder / "meta.txt").write_text(f"{len(vecs)} {p.rows} {p.inner} {p.cols} {aw} {bw} {cw}\n")
-    for idx, (name, w) in enumerate((("A", aw), ("B", bw), ("C", cw))):
+    for idx, (name, w) in enumerate((("A", aw), ("B", 8 if p.packed else bw), ("C", cw))):
         words = np.concatenate([v[idx].reshape(-1) for v in vecs])
         _write_hex(folder / f"{name}.hex", words, w)
+    if p.packed:
+        codes = np.concatenate([b_codes(v[1], p).reshape(-1) for v in vecs])
+        _write_hex(folder / "B_codes.hex", codes.astype(np.int8).view(np.uint8), 8)
     return folder
+
+
+def b_codes(b_words: np.ndarray, p: MatmulParams) -> np.ndarray:
+    """One vector's B as signed codes (INNER x COLS, int64) from the words the IP reads."""
+    b = np.asarray(b_words)
+    if not p.packed:
+        return b.reshape(p.inner, p.cols).astype(np.uint8).view(np.int8).astype(np.int64)
+    return unpack(b.reshape(p.inner, p.cols // (8 // p.wbits)), p.wbits, p.cols)
 
 
 def _write_hex(path: Path, words: np.ndarray, bits: int) -> None:
