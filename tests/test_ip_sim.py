@@ -64,6 +64,15 @@ SMALL = [
     ("i8", dict(ROWS=4, INNER=16, COLS=32, LANES=16)),
     ("f32i8", dict(ROWS=4, INNER=12, COLS=16, LANES=8)),
     ("f32", dict(ROWS=4, INNER=12, COLS=32, LANES=16)),
+    # packed B (--WBITS=4|2): same lanes, C banks and cycles as 8 bits; B in max(1, LANES/PER) byte banks
+    ("i8", dict(ROWS=8, INNER=32, COLS=8, LANES=1, WBITS=4)),            # 2 groups share a byte
+    ("i8", dict(ROWS=8, INNER=32, COLS=8, LANES=1, WBITS=2)),            # 4 groups share a byte
+    ("i8", dict(ROWS=4, INNER=300, COLS=8, LANES=1, ACC_W=16, SHIFT=3, WBITS=4)),  # int16 wraps
+    ("i8", dict(ROWS=4, INNER=300, COLS=8, LANES=2, ACC_W=16, WBITS=2)),           # wraps, 2 lanes/byte
+    ("i8", dict(ROWS=8, INNER=32, COLS=8, LANES=4, ACC_W=16, WBITS=4)),  # 2 banks, 2 lanes per byte
+    ("i8", dict(ROWS=5, INNER=19, COLS=12, LANES=2, SHIFT=5, WBITS=4)),  # one bank, one byte per group
+    ("i8", dict(ROWS=4, INNER=16, COLS=32, LANES=8, WBITS=2)),           # 2 banks, 4 lanes per byte
+    ("i8", dict(ROWS=4, INNER=16, COLS=16, LANES=16, ACC_W=16, WBITS=4)),  # 8 banks
 ]
 
 
@@ -74,8 +83,14 @@ def test_icarus_small(kind, params, tmp_path):
 
 
 @pytest.mark.parametrize("lanes", [1, 4])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", KINDS + ("i8-w4", "i8-w2"))
 def test_verilator_default_block(kind, lanes, tmp_path):
+    if kind.startswith("i8-w"):                          # packed B: the 8-bit figures hold
+        res = run("i8", "sim_verilator", {"LANES": lanes, "WBITS": int(kind[4:])}, tmp_path)
+        cyc = check(res, vectors=4)
+        assert cyc == expected_cycles("i8", 64, 128, 64, lanes)
+        print(f"{kind} LANES={lanes}: cycles={cyc} ({res.seconds:.1f} s wall)")
+        return
     # the float kinds have five classes of test block (random, specials, tiny, huge, integer
     # ties): run all five, whatever the core's default VECTORS
     params = {"LANES": lanes} if kind == "i8" else {"LANES": lanes, "VECTORS": 5}
@@ -209,6 +224,74 @@ def test_vectors_for_other_parameters(tmp_path):
         meta.write_text(orig)
 
 
+def _packed_byte_that_matters(vec: Path, vector: int, wbits: int) -> tuple[int, int]:
+    """(index in B.hex, xor mask) of a packed B byte of that vector and a flip of all its bits that
+    changes the golden C (found with the golden model on the unpacked codes)."""
+    import numpy as np
+
+    from qmlp.hw.roms import unpack
+    from qmlp.hw.vectors import read_hex
+    from qmlp.numerics import golden
+
+    nv, rows, inner, cols = map(int, (vec / "meta.txt").read_text().split()[:4])
+    per = 8 // wbits
+    nb = inner * cols // per
+    a = read_hex(vec / "A.hex", 8)[vector * rows * inner:(vector + 1) * rows * inner]
+    a = a.astype(np.uint8).view(np.int8).reshape(rows, inner)
+    bw = read_hex(vec / "B.hex", 8)[vector * nb:(vector + 1) * nb].reshape(inner, cols // per)
+    ref = golden.matmul_i8(a, unpack(bw, wbits, cols).astype(np.int8))
+    for i in range(nb):
+        b = bw.copy().reshape(-1)
+        b[i] ^= 0xFF
+        c = golden.matmul_i8(a, unpack(b.reshape(bw.shape), wbits, cols).astype(np.int8))
+        if not np.array_equal(c, ref):
+            return vector * nb + i, 0xFF
+    raise AssertionError("no B byte of this vector changes C")
+
+
+@pytest.mark.parametrize("target", ["sim", "sim_verilator"])
+@pytest.mark.parametrize("wbits", [4, 2])
+def test_corrupted_packed_word_is_caught(wbits, target, tmp_path):
+    """Flip every bit of one packed B byte (all its codes) in the work root: the rerun fails."""
+    params = dict(ROWS=4, INNER=8, COLS=8, LANES=2, VECTORS=2, WBITS=wbits)
+    res = run("i8", target, params, tmp_path)
+    check(res)
+    vec = res.work_root / "qmlp_vectors"
+    backup = (vec / "B.hex").read_text()
+    assert len(backup.split()) == 2 * 8 * 8 // (8 // wbits)      # packed: 8/WBITS codes a byte
+    try:
+        idx, mask = _packed_byte_that_matters(vec, vector=1, wbits=wbits)
+        lines = backup.splitlines()
+        lines[idx] = format(int(lines[idx], 16) ^ mask, "02x")
+        (vec / "B.hex").write_text("\n".join(lines) + "\n")
+        p = _rerun(res)
+        assert p.returncode != 0, p.stdout[-2000:]
+        last = [l for l in p.stdout.splitlines() if l.startswith("RESULT")][-1]
+        assert last.startswith("RESULT pass=0 vectors=2 mismatches=") and " mismatches=0 " not in last
+        assert "MISMATCH vector 1" in p.stdout and "MISMATCH vector 0" not in p.stdout
+        (vec / "B.hex").write_text(backup)
+        p = _rerun(res)                   # and the restored file passes again
+        assert p.returncode == 0 and "RESULT pass=1" in p.stdout
+    finally:
+        (vec / "B.hex").write_text(backup)
+
+
+def test_vectors_for_other_wbits(tmp_path):
+    """Vectors written for 8-bit B do not pass as packed ones: meta.txt's B width differs."""
+    res = run("i8", "sim", dict(ROWS=4, INNER=8, COLS=8, VECTORS=1, WBITS=4), tmp_path)
+    check(res)
+    meta = res.work_root / "qmlp_vectors" / "meta.txt"
+    orig = meta.read_text()
+    assert orig.split()[5] == "4"
+    try:
+        meta.write_text(orig.replace("1 4 8 8 8 4 8", "1 4 8 8 8 8 8"))
+        p = _rerun(res)
+        assert p.returncode != 0
+        assert "widths 8/8/8, the simulation has ROWS=4 INNER=8 COLS=8 widths 8/4/8" in p.stdout, p.stdout
+    finally:
+        meta.write_text(orig)
+
+
 # Every target validates its parameters against qmlp.params before it builds (the sim targets
 # in `qmlp hook vectors`, the others in `qmlp hook check`): the run stops with a message that
 # names the parameter as the user wrote it, and nothing is simulated or synthesized.
@@ -221,6 +304,10 @@ BAD = [
     ("f32i8", {"FL_B": 200}, "--FL_B=200 is not an integer -120..149"),
     ("f32", {"COLS": 10, "LANES": 4}, "--LANES=4 does not divide --COLS=10"),
     ("f32", {"ROWS": 1, "INNER": 1}, "leave A with 1 word"),
+    ("i8", {"WBITS": 3}, "--WBITS=3 is not one of 8, 4, 2"),
+    ("i8", {"WBITS": 1}, "--WBITS=1 is not an integer 2..8"),
+    ("i8", {"WBITS": 4, "COLS": 63}, "--WBITS=4 packs 2 codes per byte along a row of B: --COLS=63 must be a multiple of 2"),
+    ("i8", {"WBITS": 2, "COLS": 48, "LANES": 3}, "--WBITS=2 packs 4 codes per byte: --LANES=3 must be a multiple or a divisor of 4"),
 ]
 
 
@@ -240,8 +327,13 @@ def test_sim_refuses_bad_parameters(kind, params, msg, tmp_path):
 @pytest.mark.parametrize("target", ["lint", "synth"])
 @pytest.mark.parametrize("params,msg", [({"LANES": 3}, "--LANES=3 does not divide --COLS=64"),
                                         ({"LANES": 0}, "--LANES=0 is not an integer 1..64"),
-                                        ({"ACC_W": 8}, "--ACC_W=8 is not an integer 16..32")],
-                         ids=["LANES3", "LANES0", "ACC_W8"])
+                                        ({"ACC_W": 8}, "--ACC_W=8 is not an integer 16..32"),
+                                        ({"WBITS": 3}, "--WBITS=3 is not one of 8, 4, 2"),
+                                        ({"WBITS": 2, "COLS": 66}, "--WBITS=2 packs 4 codes per byte along a row of B: "
+                                         "--COLS=66 must be a multiple of 4"),
+                                        ({"WBITS": 4, "LANES": 3, "COLS": 48}, "--WBITS=4 packs 2 codes per byte: "
+                                         "--LANES=3 must be a multiple or a divisor of 2")],
+                         ids=["LANES3", "LANES0", "ACC_W8", "WBITS3", "WBITS2-COLS66", "WBITS4-LANES3"])
 def test_lint_and_synth_refuse_bad_parameters(target, params, msg, tmp_path):
     _refused(run("i8", target, params, tmp_path), msg)
 
@@ -311,6 +403,31 @@ def test_lint_clean(tmp_path):
             assert res.returncode == 0, res.output[-2000:]
             assert "%Warning" not in res.output and "%Error" not in res.output
             assert f"parameters of this {kind} run are valid" in res.output   # the check hook ran
+
+
+def test_lint_clean_packed(tmp_path):
+    for params in ({"WBITS": 4}, {"WBITS": 2}, {"WBITS": 4, "LANES": 4}, {"WBITS": 2, "LANES": 2},
+                   {"WBITS": 2, "LANES": 8}, {"WBITS": 4, "LANES": 1, "ACC_W": 16, "SHIFT": 3}):
+        res = run("i8", "lint", params, tmp_path / "-".join(f"{k}{v}" for k, v in params.items()))
+        assert res.returncode == 0, res.output[-2000:]
+        assert "%Warning" not in res.output and "%Error" not in res.output, res.output[-2000:]
+        assert f"WBITS={params['WBITS']}" in res.output   # the check hook saw it
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+def test_synth_packed_no_regression(lanes, tmp_path):
+    """Packed B keeps one DSP48 per lane and the flip-flops of 8 bits, and the LUTs within ABC's
+    noise (measured +1..+3: the code select of LANES < PER, and none at all where the lanes take
+    fixed codes of a byte, LANES >= PER, which is wiring)."""
+    r = {}
+    for w in (8, 4, 2):
+        res = run("i8", "synth", {"WBITS": w, "LANES": lanes}, tmp_path / f"w{w}")
+        assert res.returncode == 0 and res.kind == "RESOURCES", res.output[-2000:]
+        r[w] = {k: int(v) for k, v in res.fields.items()}
+        print(f"LANES={lanes} WBITS={w}: {r[w]}")
+    for w in (4, 2):
+        assert r[w]["dsp"] <= r[8]["dsp"] and r[w]["ff"] <= r[8]["ff"] and r[w]["bram18"] <= r[8]["bram18"]
+        assert r[w]["lut"] <= r[8]["lut"] + 4, (w, r)
 
 
 @pytest.mark.parametrize("kind", KINDS)
