@@ -119,8 +119,7 @@ module qmlp_tb_ulx3s;
     end
     $fclose(fd_exp);
     $fclose(fd_lab);
-    $display("qmlp_tb_ulx3s: %0d images over the UART at %0d baud (%0d cycles per bit), PE=%0s SIMD=%0s",
-             images, BAUD, CPB, PE, SIMD);
+    $display("qmlp_tb_ulx3s: %0d images over the UART at %0d baud (%0d clock cycles per bit)", images, BAUD, CPB);
     fd_out = $fopen(out_name, "w");
     fd_in = $fopen(in_name, "rb");
     if (fd_in == 0 || fd_out == 0) begin $display("ERROR: cannot open %0s or %0s", in_name, out_name); fail_now; end
