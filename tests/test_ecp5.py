@@ -37,7 +37,7 @@ Info: 	          MULT18X18D:     1/  156     0%
 Info: 	          TRELLIS_FF:   143/83640     0%
 Info: 	        TRELLIS_COMB:   313/83640     0%
 
-Info: Max frequency for clock '$glbnet$ap_clk$TRELLIS_IO_IN': 141.00 MHz (FAIL at 150.01 MHz)
+Warning: Max frequency for clock '$glbnet$ap_clk$TRELLIS_IO_IN': 141.00 MHz (FAIL at 150.01 MHz)
 Info: Routing..
 Info: Max frequency for clock '$glbnet$ap_clk$TRELLIS_IO_IN': 158.78 MHz (PASS at 150.01 MHz)
 """
@@ -47,6 +47,8 @@ def test_report_json_and_log_parse_alike():
     a, b = ecp5.parse_report(REPORT), ecp5.parse_log(LOG)
     assert a["clocks"] == {"$glbnet$ap_clk$TRELLIS_IO_IN": (158.7805633544922, 150.01499938964844)}
     assert b["clocks"] == {"$glbnet$ap_clk$TRELLIS_IO_IN": (158.78, 150.01)}     # the last (routed) line
+    failed = ecp5.parse_log(LOG.rsplit("Info: Max", 1)[0])        # a miss is logged as a warning
+    assert failed["clocks"] == {"$glbnet$ap_clk$TRELLIS_IO_IN": (141.0, 150.01)}
     for rep in (a, b):
         assert rep["util"]["TRELLIS_COMB"] == (313, 83640) and rep["util"]["DP16KD"] == (3, 208)
         r = ecp5.summarize(rep, 150)

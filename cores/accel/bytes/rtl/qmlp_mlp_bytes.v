@@ -15,6 +15,8 @@ module qmlp_mlp_bytes #(
   input  wire               m_tready_i
 );
   localparam integer NW = $clog2(BYTES + 1);
+  localparam integer LAST_I = BYTES - 1;
+  localparam [NW-1:0] LAST = LAST_I[NW-1:0];
 
   reg [BYTES*8-1:0] word;
   reg               full;
@@ -40,7 +42,7 @@ module qmlp_mlp_bytes #(
     end else begin
       if (full && m_tready_i) full <= 1'b0;
       if (take) begin
-        if (n == BYTES - 1) begin
+        if (n == LAST) begin
           n    <= {NW{1'b0}};
           full <= 1'b1;
         end else begin

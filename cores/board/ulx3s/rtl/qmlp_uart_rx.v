@@ -15,6 +15,10 @@ module qmlp_uart_rx #(
   output reg        frame_err_o
 );
   localparam integer CW = $clog2(CLKS_PER_BIT + 1);
+  localparam integer BIT_LAST_I = CLKS_PER_BIT - 1;
+  localparam [CW-1:0] BIT_LAST = BIT_LAST_I[CW-1:0];
+  localparam integer HALF_LAST_I = CLKS_PER_BIT / 2 - 1;
+  localparam [CW-1:0] HALF_LAST = HALF_LAST_I[CW-1:0];
   localparam [1:0] IDLE = 2'd0, START = 2'd1, DATA = 2'd2, STOP = 2'd3;
 
   reg [2:0]    sync;              // two flops against metastability, one for the edge
@@ -38,21 +42,21 @@ module qmlp_uart_rx #(
         IDLE:
           if (sync[2] && !rx) begin          // falling edge
             state <= START;
-            cnt   <= CLKS_PER_BIT / 2 - 1;   // to the middle of the start bit
+            cnt   <= HALF_LAST;            // to the middle of the start bit
           end
         START:
           if (cnt != 0) cnt <= cnt - 1'b1;
           else if (rx) state <= IDLE;        // a glitch, not a start bit
           else begin
             state <= DATA;
-            cnt   <= CLKS_PER_BIT - 1;
+            cnt   <= BIT_LAST;
             bitn  <= 3'd0;
           end
         DATA:
           if (cnt != 0) cnt <= cnt - 1'b1;
           else begin
             sh   <= {rx, sh[7:1]};
-            cnt  <= CLKS_PER_BIT - 1;
+            cnt  <= BIT_LAST;
             bitn <= bitn + 1'b1;
             if (bitn == 3'd7) state <= STOP;
           end

@@ -12,6 +12,8 @@ module qmlp_uart_tx #(
   output reg        tx_o          // the line, idle high
 );
   localparam integer CW = $clog2(CLKS_PER_BIT + 1);
+  localparam integer BIT_LAST_I = CLKS_PER_BIT - 1;
+  localparam [CW-1:0] BIT_LAST = BIT_LAST_I[CW-1:0];
 
   reg          active;
   reg [8:0]    sh;                // data bits still to send, then the stop bit
@@ -32,7 +34,7 @@ module qmlp_uart_tx #(
         tx_o   <= 1'b0;               // start bit
         sh     <= {1'b1, data_i};
         left   <= 4'd9;
-        cnt    <= CLKS_PER_BIT - 1;
+        cnt    <= BIT_LAST;
       end
     end else if (cnt != 0) begin
       cnt <= cnt - 1'b1;
@@ -40,7 +42,7 @@ module qmlp_uart_tx #(
       tx_o <= sh[0];
       sh   <= {1'b1, sh[8:1]};
       left <= left - 1'b1;
-      cnt  <= CLKS_PER_BIT - 1;
+      cnt  <= BIT_LAST;
     end else begin
       active <= 1'b0;                 // the stop bit has lasted a whole bit
     end

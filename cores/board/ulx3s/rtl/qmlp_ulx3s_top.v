@@ -34,6 +34,10 @@ module qmlp_ulx3s_top #(
   localparam integer SIMD1 = qmlp_list_item(SIMD, 0);
   localparam integer K1 = 784;
   localparam integer IW = $clog2(IDLE_RESET + 1);
+  localparam integer LAST_BYTE_I = K1 - 1;
+  localparam [9:0] LAST_BYTE = LAST_BYTE_I[9:0];
+  localparam integer IDLE_LAST_I = IDLE_RESET - 1;
+  localparam [IW-1:0] IDLE_LAST = IDLE_LAST_I[IW-1:0];
 
   wire clk = clk_25mhz;
   assign wifi_gpio0 = 1'b1;
@@ -62,9 +66,9 @@ module qmlp_ulx3s_top #(
       idle  <= {IW{1'b0}};
     end else if (rx_valid) begin
       idle  <= {IW{1'b0}};
-      nbyte <= (nbyte == K1 - 1) ? 10'd0 : nbyte + 1'b1;
+      nbyte <= (nbyte == LAST_BYTE) ? 10'd0 : nbyte + 1'b1;
     end else if (nbyte != 0) begin
-      if (idle == IDLE_RESET - 1) begin
+      if (idle == IDLE_LAST) begin
         drop  <= 1'b1;
         nbyte <= 10'd0;
         idle  <= {IW{1'b0}};
@@ -84,7 +88,8 @@ module qmlp_ulx3s_top #(
     .m_tdata_o(w_tdata), .m_tvalid_o(w_tvalid), .m_tready_i(w_tready)
   );
 
-  wire [31:0] m_tdata;
+  wire [31:0] m_tdata;            // logits (dropped) and the class in bits 3:0
+  wire        unused_ok = &{1'b0, m_tdata[31:8]};
   wire        m_tvalid, m_tlast, m_tready;
   qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS)) u_accel (
     .ap_clk(clk), .ap_rst(rst_core),
