@@ -278,6 +278,8 @@ def cmd_board(args) -> str:
     from qmlp import lines
     from qmlp.eda import uart
 
+    if not 0 < args.timeout < float("inf"):
+        raise QmlpError(f"--timeout must be a positive number of seconds, got {args.timeout}")
     roms = Path(args.roms).resolve() if args.roms else _paths(args).roms_dir
     s = uart.classify(args.port, roms, args.images, args.baud, args.timeout)
     print(f"board: {s.images} images in {s.seconds:.2f} s ({s.images_per_s:.1f} images/s), accuracy "
