@@ -359,7 +359,7 @@ def test_synth_vivado_checks_parameters_before_vivado(tmp_path):
 # ------------------------------------------------------------------ core files
 
 HOOKS = {"sim": ["vectors"], "sim_verilator": ["vectors"], "lint": ["check"], "synth": ["check"],
-         "synth_vivado": ["check"]}
+         "synth_vivado": ["check"], "pnr_ecp5": ["pnr_check"]}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -369,7 +369,8 @@ def test_core_hooks_are_per_target(kind):
     assert "hooks" not in c["targets"]["default"]
     assert {t: v.get("hooks", {}).get("pre_build") for t, v in c["targets"].items() if t != "default"} == HOOKS
     assert c["scripts"] == {"check": {"cmd": ["qmlp", "hook", "check", kind]},
-                            "vectors": {"cmd": ["qmlp", "hook", "vectors", kind]}}
+                            "vectors": {"cmd": ["qmlp", "hook", "vectors", kind]},
+                            "pnr_check": {"cmd": ["qmlp", "hook", "ecp5-setup", kind]}}
 
 
 @pytest.mark.parametrize("target,hook", [("sim", "vectors"), ("synth", "check")])

@@ -11,7 +11,7 @@
 // (INNER x COLS/PER bytes, row-major, qmlp.hw.roms.pack order), cyclically partitioned into
 // B_BANKS = max(1, LANES/PER) banks: byte jb in bank jb % B_BANKS at address jb / B_BANKS of
 // the flat array. C keeps its LANES banks. WBITS = 8 (the default) is the unpacked bench, the
-// only one the HLS-generated cores use (their wrapper has no WBITS parameter).
+// only one the HLS-generated cores take (their wrapper stops a simulation with another).
 //
 // Vectors come from Python (qmlp.hw.vectors, written by the cores' `qmlp hook vectors <kind>`
 // pre-build hook) in qmlp_vectors/ of the working directory:
@@ -66,19 +66,10 @@ module qmlp_tb_matmul #(
   wire [LANES*C_W-1:0]     C_d0;
 
   generate
-    if (KIND == "i8" && WBITS != 8) begin : g_i8_packed
+    if (KIND == "i8") begin : g_i8
       qmlp_matmul_i8 #(
         .ROWS(ROWS), .INNER(INNER), .COLS(COLS), .LANES(LANES), .ACC_W(ACC_W), .SHIFT(SHIFT),
         .WBITS(WBITS)
-      ) u_dut (
-        .ap_clk(clk), .ap_rst(rst), .ap_start(start), .ap_done(done), .ap_idle(idle), .ap_ready(ready),
-        .A_address0(A_address0), .A_ce0(A_ce0), .A_q0(A_q0),
-        .B_address0(B_address0), .B_ce0(B_ce0), .B_q0(B_q0),
-        .C_address0(C_address0), .C_ce0(C_ce0), .C_we0(C_we0), .C_d0(C_d0)
-      );
-    end else if (KIND == "i8") begin : g_i8
-      qmlp_matmul_i8 #(
-        .ROWS(ROWS), .INNER(INNER), .COLS(COLS), .LANES(LANES), .ACC_W(ACC_W), .SHIFT(SHIFT)
       ) u_dut (
         .ap_clk(clk), .ap_rst(rst), .ap_start(start), .ap_done(done), .ap_idle(idle), .ap_ready(ready),
         .A_address0(A_address0), .A_ce0(A_ce0), .A_q0(A_q0),

@@ -29,9 +29,15 @@ IP_TOP = {k: f"qmlp_matmul_{k}" for k in table.KINDS}
 CTRL = ("ap_clk", "ap_rst", "ap_start", "ap_done", "ap_idle", "ap_ready")
 
 
+# Parameters of the handwritten IP that HLS output does not have: it is generated for int8 B
+# (WBITS=8). Not in the packaged core; the wrapper declares it and stops a simulation with
+# another value (the shared testbench passes WBITS to every int8 DUT, default 8).
+HANDWRITTEN_ONLY = ("WBITS",)
+
+
 def param_names(kind: str) -> list[str]:
     """Verilog parameters of qmlp_matmul_<kind> (those the RTL depends on), from the parameter table."""
-    return [q.name for q in table.matmul_params(kind) if q.paramtype == "vlogparam"]
+    return [q.name for q in table.matmul_params(kind) if q.paramtype == "vlogparam" and q.name not in HANDWRITTEN_ONLY]
 
 
 def param_values(p: MatmulParams) -> dict[str, int]:
@@ -153,6 +159,8 @@ def wrapper(p: MatmulParams, bank_prefixes: list[str], source: str, hint: str) -
     kind, top, name = p.kind, HLS_TOP[p.kind], IP_TOP[p.kind]
     aw, bw, cw = WIDTHS[kind]
     gen = param_values(p)
+    if kind == "i8":
+        gen["WBITS"] = 8     # the testbench passes WBITS to every int8 DUT: HLS RTL has int8 B only
     names = list(gen)
     plist = ",\n".join(f"  parameter integer {n:<5} = {v}" for n, v in gen.items())
     glist = "\n".join(f"  localparam integer GEN_{n:<5} = {v};" for n, v in gen.items())
@@ -268,8 +276,8 @@ def _param_block(p: MatmulParams) -> str:
     gen = param_values(p)
     out = ""
     for q in table.matmul_params(p.kind):
-        if q.name == "STRICT_X":
-            continue    # tool-generated RTL may leave data outputs X between accesses
+        if q.name == "STRICT_X" or q.name in HANDWRITTEN_ONLY:
+            continue    # tool-generated RTL may leave data outputs X between accesses; B is int8
         if q.name in gen:
             out += f"  # the HLS RTL exists for {q.name}={gen[q.name]} only\n"
         out += (f"  {q.name}:\n    datatype: {q.datatype}\n    default: {gen.get(q.name, q.default)}\n"
