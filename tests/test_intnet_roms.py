@@ -82,7 +82,7 @@ def test_bad_models(qmodel):
     with pytest.raises(QmlpError, match="takes 8, 4, 2-bit weights, the quantized model has wl=6"):
         intnet.build(quant.QuantModel(6, qmodel.fls, qmodel.codes))
     with pytest.raises(QmlpError, match=r"requantization shift -\d+ .* out of range"):
-        intnet.build(qmodel, intnet.IntFormats(fl_z=30))
+        intnet.build(qmodel, intnet.IntFormats(fl_z=60))
     with pytest.raises(QmlpError, match="trained for activation bits"):
         intnet.build(quant.QuantModel(8, qmodel.fls, qmodel.codes, abits=(4, 4)), intnet.IntFormats())
     with pytest.raises(QmlpError, match="has biases"):

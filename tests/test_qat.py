@@ -127,7 +127,9 @@ def test_accel_bit_exact_at_w4a4_w2a2_and_mixed(tmp_path, dataset, small_model, 
         f = res.fields
         man = json.loads((res.work_root / "qmlp_roms" / "manifest.json").read_text())
         assert f["pass"] == "1" and f["mismatches"] == "0" and f["images"] == "10000", (name, f)
-        assert f["accuracy"] == f"{man['golden']['test_accuracy']:.2f}" and man["bits"]["name"] == name
+        wb, ab = points[name][1].split(","), points[name][2].split(",")
+        want = "w" + "".join(wb * 3 if len(wb) == 1 else wb) + "a" + "".join(ab * 2 if len(ab) == 1 else ab)
+        assert f["accuracy"] == f"{man['golden']['test_accuracy']:.2f}" and man["bits"]["name"] == want
         print(f"accel {name}: {f}; ROM {man['rom_bits']:,} bits")
 
 

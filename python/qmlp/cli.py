@@ -199,6 +199,10 @@ def cmd_roms(args) -> str:
     else:
         model = cache.float_model(paths, args.model, progress=not args.quiet)
         q, qpath = cache.wl8_model(paths, model, progress=not args.quiet)
+    for w in q.wls:
+        if w not in params.BITS:
+            raise QmlpError(f"{qpath}: the accelerator takes {', '.join(map(str, params.BITS))}-bit weights, the "
+                            f"quantized model has wl={w}")
     abits = tuple(q.abits or (8, 8))
     cfg = roms.HwConfig(pe, simd, tuple(q.wls), abits)          # the model's own bits
     fmt = IntFormats(idx_bits=idx_bits, fl_z=fl_z, abits=abits)
