@@ -184,7 +184,7 @@ def cmd_roms(args) -> str:
 
     paths = _paths(args)
     out = check_output_folder(Path(args.out).resolve() if args.out else paths.roms_dir, "--out", "manifest.json")
-    old = roms.verify(out) if (out / "manifest.json").is_file() and not args.force and _verifies(out) else None
+    old = _old_manifest(out) if (out / "manifest.json").is_file() and not args.force else None
     pe = tuple(args.pe) if args.pe else (tuple(l["pe"] for l in old["layers"]) if old else roms.DEFAULT_PE)
     simd = tuple(args.simd) if args.simd else (tuple(l["simd"] for l in old["layers"]) if old else roms.DEFAULT_SIMD)
     d = IntFormats(**old["formats"]) if old else IntFormats()
@@ -220,15 +220,15 @@ def cmd_roms(args) -> str:
     return f"ROMS dir={out} manifest={out / 'manifest.json'}"
 
 
-def _verifies(folder: Path) -> bool:
+def _old_manifest(folder: Path) -> dict | None:
+    """The folder's manifest when its files verify; None (and why, on stderr) when not."""
     from qmlp.hw import roms
 
     try:
-        roms.verify(folder)
-        return True
+        return roms.verify(folder)
     except QmlpError as e:
         print(f"qmlp roms: regenerating: {e}", file=sys.stderr)
-        return False
+        return None
 
 
 def cmd_hook(args) -> str:
