@@ -6,9 +6,13 @@
 // read SIMD inputs and ROM word n*(K/SIMD)+c (PE x SIMD weights), so an image takes exactly
 // (N/PE)*(K/SIMD) cycles and images follow each other without a gap when the next input slot
 // is full and the next output slot free. Pipeline (cycles after the read is issued):
-//   1 input word and ROM word   2 PE*SIMD products   2+D adder trees (D = clog2 SIMD)
-//   3+D accumulator (int32, exact here)   LAST: write the accumulators (logits)
-//   4+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   5+D tanh table   -> write PE bytes
+//   1 input word and ROM word   2 both again, registered   3 PE*SIMD products
+//   3+D adder trees (D = clog2 SIMD)   4+D accumulator (int32, exact here)
+//   LAST: write the accumulators (logits)
+//   5+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   6+D tanh table   -> write PE bytes
+// Stage 2 is there for timing: without it one cycle held the block RAM's clock-to-out, the
+// multiplexer joining its blocks and the multiplier (about 20 ns on ECP5). It costs one
+// cycle of latency, not throughput.
 // Only control is reset; products, trees and accumulators are plain registers (DSP48s).
 module qmlp_mlp_layer #(
   parameter integer K        = 784,
@@ -53,7 +57,7 @@ module qmlp_mlp_layer #(
   localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
   localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;
   localparam integer TW     = AB + WB + D;                   // adder tree output width
-  localparam integer ACC_ST = 3 + D;                          // stage where acc_q is final
+  localparam integer ACC_ST = 4 + D;                          // stage where acc_q is final
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
 
   localparam integer C_MAX_I = CHUNKS - 1;
@@ -147,9 +151,14 @@ module qmlp_mlp_layer #(
   // ------------------------------------------------------------------ weights
   // ROM word n*CHUNKS + c: weight (p*SIMD + s) at bits WB*(p*SIMD + s), two's complement
   reg [PE*SIMD*WB-1:0] rom [0:DEPTH-1];
-  reg [PE*SIMD*WB-1:0] w_q;
+  reg [PE*SIMD*WB-1:0] rom_q, w_q;
+  reg [SIMD*8-1:0]     x_q;
   initial $readmemh(ROM_FILE, rom);
-  always @(posedge clk_i) w_q <= rom[a_q];
+  always @(posedge clk_i) begin
+    rom_q <= rom[a_q];      // the block RAM's own read register
+    w_q   <= rom_q;         // stage 2: a fabric (or output) register before the multipliers
+    x_q   <= in_data_i;     // the input word, kept in step with its weights
+  end
 
   // ------------------------------------------------------------------ lanes
   wire acc_en    = v_sr[ACC_ST - 1];     // tree output of a valid read arrives this cycle
@@ -170,7 +179,7 @@ module qmlp_mlp_layer #(
         for (s = 0; s < NP; s = s + 1)
           if (s < SIMD)
             // an AB-bit code sign-extended into its byte: its low AB bits are the code
-            node[NP + s] <= $signed(in_data_i[s*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
+            node[NP + s] <= $signed(x_q[s*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
           else
             node[NP + s] <= {TW{1'b0}};
         for (i = 1; i < NP; i = i + 1)
