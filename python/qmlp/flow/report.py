@@ -86,7 +86,54 @@ def steps(paths: Paths) -> list[Step]:
             out.append(Step(f"{'sim' if what == 'RESULT' else 'synth'}_accel_{name}",
                             lambda wb=wb, ab=ab, t=target, w=what: _accel_bits(paths, wb, ab, t, w),
                             code=HOOKS + ("qmlp.eda.resources",), cores=(acc,), after=(f"qat_{name}",), heavy=True))
+    out += _pnr_steps(paths, q8)
     return out
+
+
+# ----------------------------------------------------------------------------- ECP5 timing
+
+# Open place and route on the LFE5U-85F: every matmul IP at its defaults, and the accelerator at
+# the fastest point that fits the 85F's 156 MULT18X18D (145 MACs, 784 cycles per image).
+PNR_MHZ = 100
+PNR_ACCEL = {"PE": "8,16,1", "SIMD": "16,1,1"}
+PNR_ACCEL_TIMEOUT = 2 * 3600      # routing the accelerator takes tens of minutes on one core
+
+
+def _pnr_steps(paths: Paths, q8: Path) -> list[Step]:
+    out = []
+    for kind in IP_KINDS:
+        core = f"qmlp:ip:matmul_{kind}"
+        out.append(Step(f"pnr_{kind}", lambda c=core: _pnr(c, {"TARGET_MHZ": PNR_MHZ}),
+                        code=HOOKS + ("qmlp.eda.ecp5",), cores=(core,), params={"TARGET_MHZ": PNR_MHZ}, heavy=True))
+    prm = {**PNR_ACCEL, "TARGET_MHZ": PNR_MHZ}
+    out.append(Step("pnr_accel", lambda: _pnr("qmlp:accel:mlp", prm, PNR_ACCEL_TIMEOUT),
+                    code=HOOKS + ("qmlp.eda.ecp5",), cores=("qmlp:accel:mlp",), files=(paths.model_npz, q8),
+                    params=prm, after=("sweep",), heavy=True))
+    return out
+
+
+def _pnr(core: str, params: dict, timeout: float = 3600) -> dict:
+    """One pnr_ecp5 run: its resources.json (fmax, resources, bitstream), also when the design
+    routed but missed its target clock (then `timing_pass` is false and fusesoc exited 1).
+    A run that did not route (an error, its time limit) is recorded with the reason, so that
+    the report shows it instead of stopping."""
+    from qmlp.eda.runner import failure_reason, run_fusesoc
+
+    t0 = time.time()
+    try:
+        res = run_fusesoc(core, "pnr_ecp5", params, timeout=timeout)
+    except QmlpError as e:
+        return {"routed": False, "reason": str(e).splitlines()[-1], "params": params}
+    rj = Path(res.work_root) / "resources.json"
+    if not rj.is_file() or rj.stat().st_mtime < t0:
+        return {"routed": False, "reason": failure_reason(res.output) or res.output.strip().splitlines()[-1],
+                "params": params, "wall_s": round(res.seconds, 1)}
+    r = json.loads(rj.read_text())
+    r.update({"routed": True, "params": params, "wall_s": round(res.seconds, 1), "work_root": str(res.work_root)})
+    man = Path(res.work_root) / "qmlp_roms" / "manifest.json"
+    if man.is_file():
+        r["cycles_per_image"] = json.loads(man.read_text())["cycles_per_image"]
+    return r
 
 
 def _qat(paths: Paths, wb, ab) -> dict:

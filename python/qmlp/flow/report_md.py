@@ -58,6 +58,7 @@ class ReportView:
     simd: str
     accel_rows: list
     bit_rows: list
+    pnr_rows: list
     run_rows: list
 
 
@@ -128,7 +129,7 @@ def view(r: dict) -> ReportView:
                          f"{int(hw['images']):,} images)", f"{hw['rom_bits'] / 8 / 1024:.1f}", f"{int(syn['lut']):,}",
                          f"{int(syn['ff']):,}", syn["dsp"], syn["bram18"], hw["cycles_per_image"],
                          f"{q.get('qat_seconds', '?')} s"])
-    return ReportView(bit_rows=bit_rows, 
+    return ReportView(bit_rows=bit_rows, pnr_rows=pnr_rows(s, n, blocks),
         data_name=Path(str(model.get("data", "?"))).name, data_path=str(model.get("data")), images=f"{n:,}",
         host=r["host"], compute_s=r["compute_s"], wall_s=r["wall_s"], headline=headline,
         val_size=model.get("val_size"), wl_rows=wl_rows, float_acc=f"{fr['test_accuracy']:.2f}",
@@ -140,6 +141,35 @@ def view(r: dict) -> ReportView:
         cycles_per_image=man["cycles_per_image"], bound_text=f"{ref.MLP_MACS:,} MACs / 220 DSP = 496",
         pe=",".join(str(l["pe"]) for l in lay), simd=",".join(str(l["simd"]) for l in lay),
         accel_rows=accel_rows, run_rows=[[k, v["seconds"]] for k, v in s.items() if "seconds" in v])
+
+
+def pnr_rows(s: dict, n: int, blocks: int) -> list:
+    """The ECP5 timing table: fmax per core, and the test set's time at that clock."""
+    rows = []
+    lab = f"{ref.LAB_IP['i8']['board_s']:.0f} s (int8 layer 2, board)"
+    for name in ("i8", "f32i8", "f32", "accel"):
+        r = s.get(f"pnr_{name}")
+        if r is None:
+            continue
+        core = "qmlp:accel:mlp" if name == "accel" else f"qmlp:ip:matmul_{name}"
+        prm = " ".join(f"--{k}={v}" for k, v in r.get("params", {}).items())
+        if not r.get("routed"):
+            rows.append([f"`{core}` {prm}", "not routed: " + str(r.get("reason", "?")).replace("|", "/"),
+                         "-", "-", "-", "-", "-", "-", "-"])
+            continue
+        f = float(r["fmax_mhz"])
+        if name == "accel":
+            cyc = int(r["cycles_per_image"])
+            rate = f"{cyc} cycles/image: {f * 1e6 / cyc:,.0f} images/s, {n:,} images in {n * cyc / (f * 1e6):.3f} s"
+        else:
+            cyc = int(s[f"sim_{name}_L1"]["cycles"])
+            rate = f"{cyc:,} cycles/block: layer 2 of {n:,} images in {blocks * cyc / (f * 1e6):.2f} s"
+        rows.append([f"`{core}` {prm}", f"{f:.2f}", "pass" if r["timing_pass"] else "miss",
+                     f"{int(r['lut']):,}", f"{int(r['ff']):,}", r["dsp"], r["bram18"], rate,
+                     f"{r.get('wall_s', '?')} s"])
+    if rows:
+        rows.append(["lab (PYNQ-Z2, Python + PYNQ)", "100 (FCLK0)", "-", "-", "-", "-", "-", lab, "-"])
+    return rows
 
 
 def render(results: dict) -> str:
