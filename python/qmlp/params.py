@@ -33,11 +33,13 @@ class Param:
     hi: int | None = None
     length: int | None = None    # list: number of items (one per layer)
     paramtype: str = "vlogparam"
+    choices: tuple = ()          # words: the accepted words (one value, or one per layer)
 
     @property
     def datatype(self) -> str:
         """The FuseSoC datatype of the parameter."""
-        return {"int": "int", "list": "str", "file": "file", "bool": "bool", "float": "real"}[self.kind]
+        return {"int": "int", "list": "str", "words": "str", "file": "file", "bool": "bool",
+                "float": "real"}[self.kind]
 
     def allowed(self) -> str:
         if self.kind == "int":
@@ -46,6 +48,8 @@ class Param:
         if self.kind == "list":
             return (f"{self.length} comma-separated integers {self.lo}..{self.hi if self.hi is not None else ''}"
                     .rstrip("."))
+        if self.kind == "words":
+            return f"one or {self.length} comma-separated words of {', '.join(self.choices)}"
         if self.kind == "bool":
             return "true or false"
         if self.kind == "float":
@@ -65,6 +69,12 @@ class Param:
             raise bad
         if self.kind == "file":
             return None if raw in (None, "") else str(raw)
+        if self.kind == "words":
+            items = list(raw) if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
+            words = tuple(str(x).strip() for x in items)
+            if len(words) not in (1, self.length) or any(w not in self.choices for w in words):
+                raise bad
+            return words
         if self.kind == "float":
             try:
                 v = float(raw)
@@ -201,6 +211,19 @@ ACCEL += [
     Param("ABITS", "list", (8,), "Activation bits per hidden layer, 8, 4 or 2 (one value = both)", 2, 8),
 ]
 
+# MAC styles of the accelerator, per layer (how a layer's PE x SIMD products are built; the
+# arithmetic is exact in every style, so ROMs, vectors and the golden model do not change):
+#   dsp   one product per DSP48E1 (Yosys infers one per multiplier)
+#   dsp2  two products per DSP48E1 sharing the activation: the weights of neurons 2q and 2q+1
+#         on the 25-bit port (16 bits apart), the activation on the 18-bit port; needs an even PE
+#   lut   products and adder trees in LUTs (no DSP); for weights of 4 or 2 bits
+MAC_STYLES = ("dsp", "dsp2", "lut")
+ACCEL += [
+    Param("MAC", "words", ("dsp",), "MAC style per layer: dsp (one product per DSP48), dsp2 (two products "
+          "sharing the activation per DSP48, even PE), lut (in LUTs, WBITS 4 or 2); one value = every layer",
+          length=3, choices=MAC_STYLES),
+]
+
 # place and route (the pnr_ecp5 targets): a define, the parameter type every flow accepts
 PNR: list[Param] = [
     Param("TARGET_MHZ", "int", 100, "Target clock of place and route in MHz (pnr_ecp5 targets)", 1, 500,
@@ -209,6 +232,11 @@ PNR: list[Param] = [
 for _kind in MATMUL:
     MATMUL[_kind] = MATMUL[_kind] + PNR
 ACCEL += PNR
+# the PYNQ-Z2 board build (the pynq_z2 targets of the AXI wrapper cores, qmlp.eda.pynq): FCLK0 of
+# the Zynq PS, which clocks the DMA and the core; a define, like TARGET_MHZ
+PYNQ_FCLK = Param("FCLK_MHZ", "int", 100, "FCLK0 of the PYNQ-Z2 block design in MHz, the clock of the DMA and "
+                  "the core (pynq_z2 targets)", 10, 250, paramtype="vlogdefine")
+PYNQ: list[Param] = [PYNQ_FCLK]
 DEFAULT_PE = ACCEL[0].default
 DEFAULT_SIMD = ACCEL[1].default
 
@@ -225,6 +253,25 @@ def parse_bits(name: str, raw, n: int) -> tuple[int, ...]:
         raise QmlpError(f"--{name}={_show(raw)}: give one value or {n} (one per layer), each of "
                         f"{', '.join(map(str, BITS))}")
     return out * n if len(out) == 1 else out
+
+
+def expand_mac(raw, n: int = 3) -> tuple[str, ...]:
+    """--MAC as one style per layer (one value = every layer)."""
+    mac = tuple(raw) if isinstance(raw, (list, tuple)) else tuple(str(raw).split(","))
+    return mac * n if len(mac) == 1 else mac
+
+
+def check_mac(mac, pe, wbits) -> None:
+    """The MAC style of each layer against its PE and weight bits; the message names the flags."""
+    mac, wbits = expand_mac(mac), expand_mac(wbits)
+    for i in range(3):
+        if mac[i] == "dsp2" and pe[i] % 2:
+            raise QmlpError(f"--MAC={_show(mac)} --PE={_show(pe)}: layer {i + 1} is dsp2, which packs the weights of "
+                            f"two neurons into one DSP48, and PE={pe[i]} is odd (dsp2 needs an even PE)")
+        if mac[i] == "lut" and int(wbits[i]) > 4:
+            raise QmlpError(f"--MAC={_show(mac)} --WBITS={_show(wbits)}: layer {i + 1} is lut, which builds its "
+                            f"multipliers in LUTs for 4- or 2-bit weights, and its weights have {wbits[i]} bits "
+                            "(use dsp or dsp2 for 8-bit weights)")
 
 
 def check_accel(pe, simd) -> None:
@@ -266,6 +313,8 @@ def validate(core: str, raw: dict, strict: bool = False) -> dict:
         check_accel(out["PE"], out["SIMD"])
         out["WBITS"] = parse_bits("WBITS", out["WBITS"], 3)
         out["ABITS"] = parse_bits("ABITS", out["ABITS"], 2)
+        out["MAC"] = expand_mac(out["MAC"])
+        check_mac(out["MAC"], out["PE"], out["WBITS"])
     else:
         check_matmul(core, out)
     return out

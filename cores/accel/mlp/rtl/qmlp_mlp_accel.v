@@ -16,6 +16,8 @@
 // WBITS and ABITS set the weight and activation widths per layer (8, 4, 2): the ROM words pack
 // PE*SIMD weight codes of WB bits; activations stay in byte containers (sign-extended codes),
 // and each multiplier takes only the bits it needs, so synthesis sizes it to WB x AB.
+// MAC picks per layer how the products are built (qmlp_mlp_layer): dsp, dsp2 (two per DSP48),
+// lut; the results are the same bit for bit.
 // ROM files: qmlp_roms/<name>.mem relative to the run (simulators, Yosys); Vivado finds the
 // files it read with read_mem by their bare name (define QMLP_ROMS_BY_NAME).
 // The port list is in the Verilog-1995 style so that port widths can use the localparams
@@ -36,6 +38,7 @@ module qmlp_mlp_accel (
   parameter [8*64-1:0] SIMD = "49,1,1";    // inputs consumed per cycle, per layer
   parameter [8*64-1:0] WBITS = "8";        // weight bits per layer (8, 4, 2; one value = every layer)
   parameter [8*64-1:0] ABITS = "8";        // activation bits per hidden layer (8, 4, 2; one value = both)
+  parameter [8*64-1:0] MAC  = "dsp";       // MAC style per layer: dsp, dsp2, lut (one value = every layer)
 
 `include "qmlp_mlp_list.vh"
 `include "qmlp_roms/qmlp_mlp_model.vh"
@@ -45,6 +48,8 @@ module qmlp_mlp_accel (
   localparam integer K3 = 64,  N3 = 10,  PE3 = qmlp_list_item(PE, 2), SIMD3 = qmlp_list_item(SIMD, 2);
   localparam integer WB1 = qmlp_list_at(WBITS, 0), WB2 = qmlp_list_at(WBITS, 1), WB3 = qmlp_list_at(WBITS, 2);
   localparam integer AB1 = qmlp_list_at(ABITS, 0), AB2 = qmlp_list_at(ABITS, 1);
+  localparam integer MAC1 = qmlp_mac_code(qmlp_list_word_at(MAC, 0)), MAC2 = qmlp_mac_code(qmlp_list_word_at(MAC, 1)),
+                     MAC3 = qmlp_mac_code(qmlp_list_word_at(MAC, 2));
   localparam integer W1 = K1 / SIMD1;
   localparam integer NB = 3;          // activation slots between layers
   localparam integer SW = 2;          // slot index width for NB = 3
@@ -68,6 +73,18 @@ module qmlp_mlp_accel (
     end
     if (WB1 < 2 || WB2 < 2 || WB3 < 2 || WB1 > 8 || WB2 > 8 || WB3 > 8 || AB1 < 2 || AB2 < 2 || AB1 > 8 || AB2 > 8) begin
       $display("ERROR: qmlp_mlp_accel: WBITS=%0s and ABITS=%0s must be 8, 4 or 2 bits", WBITS, ABITS);
+      $finish;
+    end
+    if ((qmlp_list_len(MAC) != 1 && qmlp_list_len(MAC) != 3) || MAC1 < 0 || MAC2 < 0 || MAC3 < 0) begin
+      $display("ERROR: qmlp_mlp_accel: MAC=%0s must be one or 3 of dsp, dsp2, lut", MAC);
+      $finish;
+    end
+    if ((MAC1 == 1 && PE1 % 2 != 0) || (MAC2 == 1 && PE2 % 2 != 0) || (MAC3 == 1 && PE3 % 2 != 0)) begin
+      $display("ERROR: qmlp_mlp_accel: MAC=%0s: a dsp2 layer packs two neurons per DSP48 and needs an even PE (PE=%0s)", MAC, PE);
+      $finish;
+    end
+    if ((MAC1 == 2 && WB1 > 4) || (MAC2 == 2 && WB2 > 4) || (MAC3 == 2 && WB3 > 4)) begin
+      $display("ERROR: qmlp_mlp_accel: MAC=%0s: a lut layer needs weights of 4 or 2 bits (WBITS=%0s)", MAC, WBITS);
       $finish;
     end
   end
@@ -105,7 +122,7 @@ module qmlp_mlp_accel (
   wire [PE1*8-1:0] l1_wdata;
 
   qmlp_mlp_layer #(
-    .K(K1), .N(N1), .PE(PE1), .SIMD(SIMD1), .WB(WB1), .AB(8), .SHIFT(SHIFT1), .IDX_BITS(IDX_BITS),
+    .K(K1), .N(N1), .PE(PE1), .SIMD(SIMD1), .WB(WB1), .AB(8), .MAC(MAC1), .SHIFT(SHIFT1), .IDX_BITS(IDX_BITS),
     .LAST(0), .NBUF_IN(2), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc1.mem")), .LUT_FILE(`QMLP_ROM("tanh1.mem"))
   ) u_l1 (
     .clk_i(ap_clk), .rst_i(ap_rst),
@@ -136,7 +153,7 @@ module qmlp_mlp_accel (
   wire [PE2*8-1:0] l2_wdata;
 
   qmlp_mlp_layer #(
-    .K(K2), .N(N2), .PE(PE2), .SIMD(SIMD2), .WB(WB2), .AB(AB1), .SHIFT(SHIFT2), .IDX_BITS(IDX_BITS),
+    .K(K2), .N(N2), .PE(PE2), .SIMD(SIMD2), .WB(WB2), .AB(AB1), .MAC(MAC2), .SHIFT(SHIFT2), .IDX_BITS(IDX_BITS),
     .LAST(0), .NBUF_IN(NB), .NBUF_OUT(NB), .ROM_FILE(`QMLP_ROM("fc2.mem")), .LUT_FILE(`QMLP_ROM("tanh2.mem"))
   ) u_l2 (
     .clk_i(ap_clk), .rst_i(ap_rst),
@@ -166,7 +183,7 @@ module qmlp_mlp_accel (
   wire [PE3*32-1:0] l3_wdata;
 
   qmlp_mlp_layer #(
-    .K(K3), .N(N3), .PE(PE3), .SIMD(SIMD3), .WB(WB3), .AB(AB2), .SHIFT(0), .IDX_BITS(IDX_BITS),
+    .K(K3), .N(N3), .PE(PE3), .SIMD(SIMD3), .WB(WB3), .AB(AB2), .MAC(MAC3), .SHIFT(0), .IDX_BITS(IDX_BITS),
     .LAST(1), .NBUF_IN(NB), .NBUF_OUT(2), .ROM_FILE(`QMLP_ROM("fc3.mem")), .LUT_FILE(`QMLP_ROM("tanh2.mem"))
   ) u_l3 (
     .clk_i(ap_clk), .rst_i(ap_rst),

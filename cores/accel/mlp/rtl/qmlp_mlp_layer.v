@@ -14,6 +14,12 @@
 // multiplexer joining its blocks and the multiplier (about 20 ns on ECP5). It costs one
 // cycle of latency, not throughput.
 // Only control is reset; products, trees and accumulators are plain registers (DSP48s).
+// MAC styles (the arithmetic is exact in each, so the results are the same bit for bit):
+//   dsp  (0) a `*` per product, which Yosys maps to one DSP48E1 each (its M/P register);
+//   dsp2 (1) neurons 2q and 2q+1 share a DSP48E1 per input: qmlp_mac_dsp2 packs their weights
+//            16 bits apart on the 25-bit port, the input on the 18-bit port (even PE);
+//   lut  (2) qmlp_mul_lut, shift-and-add products in LUTs (for 4- and 2-bit weights).
+// Every style registers its products at stage 3; the trees and accumulators are the same.
 module qmlp_mlp_layer #(
   parameter integer K        = 784,
   parameter integer N        = 128,
@@ -21,6 +27,7 @@ module qmlp_mlp_layer #(
   parameter integer SIMD     = 49,
   parameter integer WB       = 8,      // weight bits (8, 4 or 2): codes packed in the ROM word
   parameter integer AB       = 8,      // bits of the input activations (held in 8-bit containers)
+  parameter integer MAC      = 0,      // MAC style: 0 dsp, 1 dsp2 (even PE), 2 lut (qmlp_mac_code)
   parameter integer SHIFT    = 7,      // requantization shift of a hidden layer (< 0: a left shift)
   parameter integer IDX_BITS = 8,      // tanh table index width T
   parameter integer LAST     = 0,      // 1: output layer, writes int32 accumulators
@@ -68,6 +75,17 @@ module qmlp_mlp_layer #(
   localparam [GAW-1:0] G_MAX  = G_MAX_I[GAW-1:0];
   localparam [SWI-1:0] SI_MAX = SI_MAX_I[SWI-1:0];
   localparam [SWO-1:0] SO_MAX = SO_MAX_I[SWO-1:0];
+
+  localparam integer MAC_DSP = 0, MAC_DSP2 = 1, MAC_LUT = 2;
+
+  // a design point the RTL cannot build stops every tool at elaboration (no such module)
+  generate
+    if (MAC != MAC_DSP && MAC != MAC_DSP2 && MAC != MAC_LUT) begin : g_bad_mac
+      qmlp_mlp_layer_MAC_must_be_dsp_dsp2_or_lut u_bad ();
+    end else if (MAC == MAC_DSP2 && PE % 2 != 0) begin : g_bad_pe
+      qmlp_mlp_layer_MAC_dsp2_needs_an_even_PE u_bad ();
+    end
+  endgenerate
 
 `ifndef SYNTHESIS
   initial begin
@@ -152,7 +170,9 @@ module qmlp_mlp_layer #(
   // ROM word n*CHUNKS + c: weight (p*SIMD + s) at bits WB*(p*SIMD + s), two's complement
   reg [PE*SIMD*WB-1:0] rom [0:DEPTH-1];
   reg [PE*SIMD*WB-1:0] rom_q, w_q;
+  /* verilator lint_off UNUSEDSIGNAL */   // below 8 bits the high bits of each byte are sign copies
   reg [SIMD*8-1:0]     x_q;
+  /* verilator lint_on UNUSEDSIGNAL */
   initial $readmemh(ROM_FILE, rom);
   always @(posedge clk_i) begin
     rom_q <= rom[a_q];      // the block RAM's own read register
@@ -164,28 +184,70 @@ module qmlp_mlp_layer #(
   wire acc_en    = v_sr[ACC_ST - 1];     // tree output of a valid read arrives this cycle
   wire acc_first = f_sr[ACC_ST - 1];
 
-  // Products and the adder tree of one lane live in one register array laid out as a binary
-  // heap: leaves NP..NP+SIMD-1 are the registered products, node i the registered sum of
-  // nodes 2i and 2i+1, node 1 the sum, D = log2(NP) cycles after the products. Written with
-  // loops over an array rather than a flat bus of products: Icarus re-evaluates every reader
-  // of a bus when any slice changes, which made a 49-input tree crawl.
+  // Products (leaves) and the adder tree of one lane form a binary heap: leaf s (heap node
+  // NP+s) is the registered product of input s, node i the registered sum of nodes 2i and
+  // 2i+1, node 1 the sum, D = log2(NP) cycles after the products. Every leaf and node is its
+  // own generate block (one always block each): procedural loops that assign array elements
+  // are neither unrolled by Verilator beyond 64 iterations (BLKLOOPINIT at SIMD = 98..392)
+  // nor cheap in Icarus, which re-evaluates every reader of a bus when any slice changes.
+  // How a product is made is the layer's MAC style (see the header); the value is the same.
   localparam integer NP = 1 << D;
-  genvar p;
+  localparam integer PW = AB + WB;                           // a product's exact width
+  genvar p, s, i;
   generate
-    for (p = 0; p < PE; p = p + 1) begin : g_pe
-      reg signed [TW-1:0] node [1:2*NP-1];
-      integer s, i;
-      always @(posedge clk_i) begin
-        for (s = 0; s < NP; s = s + 1)
-          if (s < SIMD)
-            // an AB-bit code sign-extended into its byte: its low AB bits are the code
-            node[NP + s] <= $signed(x_q[s*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
-          else
-            node[NP + s] <= {TW{1'b0}};
-        for (i = 1; i < NP; i = i + 1)
-          node[i] <= node[2*i] + node[2*i + 1];
+    if (MAC == MAC_DSP2) begin : g_pair
+      // neurons 2q and 2q+1 share each input: one DSP48 per pair and input
+      for (p = 0; p < PE / 2; p = p + 1) begin : g_q
+        for (s = 0; s < SIMD; s = s + 1) begin : g_s
+          wire signed [15:0] lo, hi;
+          qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_mac (
+            .clk_i(clk_i), .w_lo_i(w_q[((2*p)*SIMD + s)*WB +: WB]), .w_hi_i(w_q[((2*p + 1)*SIMD + s)*WB +: WB]),
+            .x_i(x_q[s*8 +: AB]), .p_lo_o(lo), .p_hi_o(hi)
+          );
+        end
       end
-      wire [TW-1:0] tree = node[1];
+    end
+    for (p = 0; p < PE; p = p + 1) begin : g_pe
+      for (s = 0; s < NP; s = s + 1) begin : g_leaf
+        wire signed [TW-1:0] v;
+        if (s >= SIMD) begin : g_pad
+          assign v = {TW{1'b0}};
+        end else if (MAC == MAC_DSP2) begin : g_dsp2
+          // the 16-bit field holds the PW-bit product exactly: narrowing or widening keeps it
+          wire signed [15:0] f = (p % 2 == 0) ? g_pair.g_q[p / 2].g_s[s].lo : g_pair.g_q[p / 2].g_s[s].hi;
+          if (TW >= 16) begin : g_wide
+            assign v = {{(TW - 16 + 1){f[15]}}, f[14:0]};
+          end else begin : g_narrow
+            assign v = f[TW-1:0];
+            wire unused_ok = &{1'b0, f[15:TW]};   // sign copies of a product narrower than 16 bits
+          end
+        end else if (MAC == MAC_LUT) begin : g_lut
+          wire signed [PW-1:0] prod;
+          qmlp_mul_lut #(.WB(WB), .AB(AB)) u_mul (
+            .clk_i(clk_i), .w_i(w_q[(p*SIMD + s)*WB +: WB]), .x_i(x_q[s*8 +: AB]), .p_o(prod)
+          );
+          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
+        end else begin : g_dsp
+          // an AB-bit code sign-extended into its byte: its low AB bits are the code
+          reg signed [PW-1:0] prod;
+          always @(posedge clk_i) prod <= $signed(x_q[s*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
+          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
+        end
+      end
+      for (i = 1; i < NP; i = i + 1) begin : g_node
+        reg signed [TW-1:0] v;
+        if (2 * i >= NP) begin : g_last
+          always @(posedge clk_i) v <= g_leaf[2*i - NP].v + g_leaf[2*i + 1 - NP].v;
+        end else begin : g_inner
+          always @(posedge clk_i) v <= g_node[2*i].v + g_node[2*i + 1].v;
+        end
+      end
+      wire [TW-1:0] tree;
+      if (NP > 1) begin : g_root
+        assign tree = g_node[1].v;
+      end else begin : g_one
+        assign tree = g_leaf[0].v;
+      end
 
       // exact: |acc| <= 784 * 128 * 128 < 2**31
       reg signed [31:0] acc_q;

@@ -43,3 +43,34 @@ function automatic integer qmlp_list_at(input [8*QMLP_LIST_BYTES-1:0] list, inpu
     qmlp_list_at = (qmlp_list_len(list) == 1) ? qmlp_list_item(list, 0) : qmlp_list_item(list, idx);
   end
 endfunction
+
+// qmlp_list_word(list, i): item i of a comma-separated list of words ("dsp2,dsp2,dsp") as a
+// string of up to 8 characters, last character in the lowest byte like a Verilog string
+// literal, so it compares equal to "dsp2"; 0 when the list has fewer items.
+function automatic [63:0] qmlp_list_word(input [8*QMLP_LIST_BYTES-1:0] list, input integer idx);
+  integer i, item;
+  reg [7:0] ch;
+  begin
+    item = 0; qmlp_list_word = 64'd0;
+    for (i = QMLP_LIST_BYTES - 1; i >= 0; i = i - 1) begin
+      ch = list[i*8 +: 8];
+      if (ch == ",") item = item + 1;
+      else if (ch != 8'd0 && item == idx) qmlp_list_word = {qmlp_list_word[55:0], ch};
+    end
+  end
+endfunction
+
+// qmlp_list_word_at(list, i): word i, or word 0 when the list has one item.
+function automatic [63:0] qmlp_list_word_at(input [8*QMLP_LIST_BYTES-1:0] list, input integer idx);
+  begin
+    qmlp_list_word_at = (qmlp_list_len(list) == 1) ? qmlp_list_word(list, 0) : qmlp_list_word(list, idx);
+  end
+endfunction
+
+// qmlp_mac_code(word): the MAC style of a layer (--MAC) as qmlp_mlp_layer's MAC parameter:
+// 0 dsp (one product per DSP48), 1 dsp2 (two products per DSP48), 2 lut; -1 for an unknown word.
+function automatic integer qmlp_mac_code(input [63:0] word);
+  begin
+    qmlp_mac_code = (word == "dsp") ? 0 : (word == "dsp2") ? 1 : (word == "lut") ? 2 : -1;
+  end
+endfunction

@@ -17,6 +17,7 @@ module qmlp_tb_ulx3s;
   parameter [8*64-1:0] SIMD = "8,2,1";
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
+  parameter [8*64-1:0] MAC   = "dsp";
   parameter integer BAUD       = 1000000;
   parameter integer IDLE_RESET = 2500000;
 
@@ -33,7 +34,7 @@ module qmlp_tb_ulx3s;
   wire [7:0] led;
   wire       wifi_gpio0;
 
-  qmlp_ulx3s_top #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .IDLE_RESET(IDLE_RESET)) u_dut (
+  qmlp_ulx3s_top #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .IDLE_RESET(IDLE_RESET)) u_dut (
     .clk_25mhz(clk), .ftdi_txd(txd), .ftdi_rxd(rxd), .led(led), .wifi_gpio0(wifi_gpio0)
   );
 
