@@ -321,12 +321,23 @@ def cmd_report(args) -> str:
 def cmd_bench(args) -> str:
     from qmlp.flow import bench
 
-    if args.images < 2:
-        raise QmlpError(f"--images must be at least 2 (cycles per image need two images), got {args.images}")
-    d, best = bench.run(_paths(args), args.images, args.max_synth)
-    return (f"BENCH default_cycles_per_image={d['cycles_per_image']} default_latency={d['latency']} "
-            f"best_cycles_per_image={best['cycles_per_image']} best_pe={','.join(map(str, best['pe']))} "
-            f"best_simd={','.join(map(str, best['simd']))} dsp={best['dsp']} lut={best['lut']} bram18={best['bram18']}")
+    opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
+                         chart=args.chart, images=args.images, bits=args.bits, styles=args.mac)
+    return bench.run(_paths(args), opts, dry_run=args.dry_run)
+
+
+def _words(raw: str) -> list[str]:
+    return [w.strip() for w in raw.split(",") if w.strip()]
+
+
+def _count(raw: str) -> int:
+    try:
+        v = int(raw)
+    except ValueError:
+        v = -1
+    if not 0 <= v <= 100:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not an integer 0..100")
+    return v
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -403,12 +414,27 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--jobs", type=params.option("jobs"), default=2, help="simulations/syntheses run side by side (default 2)")
     rp.set_defaults(func=cmd_report)
 
-    b = sub.add_parser("bench", parents=[common], help="accelerator speed, and the fastest configuration that fits",
-                       description="Simulate the accelerator at the default parallelism, then search PE x SIMD "
-                                   "configurations for the smallest cycles per image that fits the xc7z020 "
-                                   "(Yosys estimate). Takes several minutes (one synthesis per candidate).")
-    b.add_argument("--images", type=params.option("bench-images"), default=200, help="images per Verilator run (default 200)")
-    b.add_argument("--max-synth", type=params.option("max-synth"), default=4, help="syntheses at most in the search (default 4)")
+    b = sub.add_parser("bench", parents=[common], help="design-space search: the fastest design that fits, per bit width",
+                       description="Search PE, SIMD and MAC style per layer at w8a8, w4a4 and w2a2 (layers balanced, "
+                                   "pruned by an analytic model), synthesize the plausible candidates with Yosys "
+                                   "(cached by their inputs), simulate the Pareto-optimal ones in Verilator (the "
+                                   "winners on all 10,000 test images) and write bench.json and pareto.png. "
+                                   "A full search takes tens of minutes on two cores; a second one reuses every result.")
+    b.add_argument("--jobs", type=params.option("jobs"), default=2, help="runs side by side (default 2)")
+    b.add_argument("--scheduler", metavar="ADDR", default=None,
+                   help="run the candidates on a dask.distributed cluster (tcp://host:8786; needs qmlp[dask], this "
+                        "checkout and the build folder on every worker)")
+    b.add_argument("--quick", action="store_true",
+                   help="bounded search (what qmlp report runs): 2 syntheses per bit width, no chart points")
+    b.add_argument("--max-synth", type=params.option("max-synth"), default=None,
+                   help="syntheses at most per bit width to find its winner (default 6, --quick 2)")
+    b.add_argument("--chart", type=_count, default=None, help="slower points per bit width for the chart (default 2)")
+    b.add_argument("--images", type=params.option("bench-images"), default=500,
+                   help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
+    b.add_argument("--bits", type=_words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")
+    b.add_argument("--mac", type=_words, default=None, help="MAC styles to consider (default: every style)")
+    b.add_argument("--dry-run", action="store_true",
+                   help="the analytic model answers instead of Yosys and Verilator (shows the plan; BUILD/bench-dry-run)")
     b.set_defaults(func=cmd_bench)
 
     h = sub.add_parser("hls", help="package a Vitis HLS solution as a core, or read its C synthesis report",

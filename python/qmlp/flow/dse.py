@@ -1,0 +1,886 @@
+"""The accelerator's design-space search: PE, SIMD and MAC style per layer, at each bit width.
+
+Design points are FuseSoC parameters of qmlp:accel:mlp (--PE, --SIMD, --MAC per layer, --WBITS,
+--ABITS, --MODEL). The search, per bit width (w8a8, w4a4, w2a2):
+
+1. Balance (FINN's folding rule). Layer l takes (N_l/PE_l) * (K_l/SIMD_l) cycles per image
+   (PE_l | N_l, SIMD_l | K_l) and an image takes the slowest layer's cycles. For a target
+   interval T every layer gets the cheapest folding with at most T cycles, per MAC style: a
+   faster layer than the slowest only costs area.
+2. Prune with an analytic model (`estimate`): DSP48E1s per style (dsp one product each, dsp2
+   two, lut none), LUTs per product by style and bits, and the weight ROM in BRAM18 by its
+   depth and width. Only candidates the model places within a margin of the xc7z020 fit rule
+   are synthesized; per T the style mix the model finds most comfortable is tried.
+3. Yosys (`synth`, the real `fusesoc run --target synth qmlp:accel:mlp ...`) for the fastest
+   plausible candidates of each bit width, two at a time, until one fits; then a few slower
+   points for the Pareto chart. Every result is cached by its inputs (the core's files, the
+   hooks' code, the parameters, the model file), so a second search runs no synthesis.
+4. Verilator (`sim_verilator`) on the Pareto-optimal points that fit: the winners over all
+   10,000 test images (bit-exact, 0 mismatches, or the search fails), the others on fewer.
+
+The fit rule: DSP <= 220, BRAM18 <= 280, LUT <= 85 % of 53,200 (room left for placement),
+FF <= 106,400.
+
+Runs go through a concurrent.futures Executor: a ThreadPoolExecutor driving the fusesoc
+subprocesses locally, or, with a scheduler address, a dask.distributed cluster
+(`Client(address).get_executor()`, the same interface); workers there need this checkout,
+its venv and the build folder on a shared path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import product
+from pathlib import Path
+from typing import Callable
+
+from qmlp import lines, params
+from qmlp import reference as ref
+from qmlp.config import TOPOLOGY, Paths
+from qmlp.errors import QmlpError
+from qmlp.files import write_text
+
+CORE = "qmlp:accel:mlp"
+LAYERS = tuple((TOPOLOGY[i], TOPOLOGY[i + 1]) for i in range(3))    # (K inputs, N outputs)
+# the bit widths searched: name, weight bits per layer, activation bits per hidden layer
+BIT_WIDTHS = (("w8a8", (8, 8, 8), (8, 8)), ("w4a4", (4, 4, 4), (4, 4)), ("w2a2", (2, 2, 2), (2, 2)))
+LUT_SHARE = 0.85
+FIT = {"dsp": ref.XC7Z020["dsp"], "bram18": ref.XC7Z020["bram18"], "lut": int(LUT_SHARE * ref.XC7Z020["lut"]),
+       "ff": ref.XC7Z020["ff"]}
+# the analytic model may be this far over a LUT, FF or BRAM18 limit and the candidate is still
+# synthesized (its DSP count is exact)
+MARGIN = 1.25
+# what the cores' pre-build hooks and the synthesis report run: part of every cache key
+CODE = ("qmlp.cli", "qmlp.eda.hooks", "qmlp.eda.resources")
+
+
+def _log(msg: str) -> None:
+    print(f"qmlp bench: {msg}", file=sys.stderr, flush=True)
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def layer_cycles(k: int, n: int, pe: int, simd: int) -> int:
+    """Cycles per image of one layer: (N/PE) groups of PE neurons, (K/SIMD) input chunks each."""
+    if n % pe or k % simd:
+        raise QmlpError(f"PE={pe} must divide {n} and SIMD={simd} must divide {k}")
+    return (n // pe) * (k // simd)
+
+
+# ----------------------------------------------------------------------------- MAC styles
+
+def mac_styles() -> tuple[str, ...]:
+    """The MAC styles the accelerator takes (the parameter table's; 'dsp' alone before --MAC existed)."""
+    return tuple(getattr(params, "MAC_STYLES", ("dsp",)))
+
+
+def has_mac_param() -> bool:
+    return any(p.name == "MAC" for p in params.ACCEL)
+
+
+def style_ok(style: str, pe: int, wbits: int) -> bool:
+    """Whether a layer may use `style` at this PE and weight width (the parameter table's check)."""
+    check = getattr(params, "check_mac", None)
+    if check is None:
+        return style == "dsp"
+    try:
+        check((style,) * 3, (pe,) * 3, (wbits,) * 3)
+    except QmlpError:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- analytic model
+
+# Calibrated on Yosys 0.23 synth_xilinx (-flatten -abc9) runs of the accelerator, e.g. the
+# default point PE=4,16,2 SIMD=49,1,1 (w8a8, dsp): 10,212 LUT, 11,118 FF, 214 DSP, 48 BRAM18.
+# LUTs and FFs outside the lanes (input slots, control, the output argmax)
+BASE_LUT, BASE_FF = 3500, 1500
+# BRAM18 shapes (depth, width) for a ROM; Yosys picks a shape per ROM
+BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+# ROMs of at most this depth become LUTs (one LUT per 64 words of a bit), not block RAM
+LUTROM_DEPTH = 32
+
+
+def tree_width(wb: int, ab: int, simd: int) -> int:
+    """Bits of a lane's adder tree (qmlp_mlp_layer: TW = AB + WB + clog2(SIMD))."""
+    return ab + wb + (math.ceil(math.log2(simd)) if simd > 1 else 0)
+
+
+def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
+    """LUTs per product: its share of the adder tree (one adder of the tree's width), and for
+    the lut style the shift-and-add multiplier (WB-1 adders of WB+AB bits, qmlp_mul_lut)."""
+    lut = tree_width(wb, ab, simd) * (simd - 1) / simd
+    if style == "lut":
+        lut += (wb - 1) * (wb + ab)
+    elif style == "dsp2":
+        lut += 1.0                    # the two 16-bit fields of P, sign bit flipped
+    return lut
+
+
+def ff_per_product(style: str, wb: int, ab: int, simd: int) -> float:
+    """FFs per product: the weight register before the multipliers, the product and tree registers."""
+    tw = tree_width(wb, ab, simd)
+    return wb + tw + (tw * (simd - 1) / simd)
+
+
+def dsp_of(style: str, pe: int, simd: int, wb: int, ab: int) -> int:
+    """DSP48E1s of a layer: one per product (dsp; Yosys maps every `*` to a DSP, 4 and 2 bits
+    too), one per two products sharing an activation (dsp2), none (lut)."""
+    if style == "dsp2":
+        return -(-pe // 2) * simd
+    if style == "lut":
+        return 0
+    return pe * simd
+
+
+def rom_bram18(depth: int, width: int) -> int:
+    """BRAM18s of a ROM depth x width bits in the cheapest shape (0 when it goes to LUTs)."""
+    if depth <= LUTROM_DEPTH:
+        return 0
+    return min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_SHAPES)
+
+
+@dataclass(frozen=True)
+class LayerPoint:
+    k: int
+    n: int
+    pe: int
+    simd: int
+    mac: str
+    wb: int
+    ab: int            # bits of this layer's input activations
+
+    @property
+    def cycles(self) -> int:
+        return layer_cycles(self.k, self.n, self.pe, self.simd)
+
+    @property
+    def macs(self) -> int:
+        return self.pe * self.simd
+
+    def estimate(self, hidden: bool) -> dict:
+        depth, width = self.cycles, self.macs * self.wb
+        bram = rom_bram18(depth, width)
+        lut = self.macs * lut_per_product(self.mac, self.wb, self.ab, self.simd)
+        lut += self.pe * (32 + (80 if hidden else 0))       # accumulator; requantize and tanh table
+        if bram == 0:
+            lut += width * math.ceil(depth / 64)            # a ROM in LUT6s
+        ff = self.macs * ff_per_product(self.mac, self.wb, self.ab, self.simd) + self.simd * 8
+        ff += self.pe * (32 + (16 if hidden else 0))
+        return {"dsp": dsp_of(self.mac, self.pe, self.simd, self.wb, self.ab), "lut": int(lut),
+                "bram18": bram, "ff": int(ff)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One design point: PE, SIMD and MAC style per layer, weight and activation bits."""
+    pe: tuple
+    simd: tuple
+    mac: tuple
+    wbits: tuple
+    abits: tuple
+
+    @property
+    def bits(self) -> str:
+        return f"w{''.join(map(str, sorted(set(self.wbits))))}a{''.join(map(str, sorted(set(self.abits))))}" \
+            if len(set(self.wbits)) == 1 and len(set(self.abits)) == 1 else \
+            f"w{''.join(map(str, self.wbits))}a{''.join(map(str, self.abits))}"
+
+    def layers(self) -> list[LayerPoint]:
+        ain = (8,) + tuple(self.abits)     # layer 1's input is the Q(8, 7) image
+        return [LayerPoint(k, n, self.pe[i], self.simd[i], self.mac[i], self.wbits[i], ain[i])
+                for i, (k, n) in enumerate(LAYERS)]
+
+    @property
+    def layer_cycles(self) -> tuple:
+        return tuple(l.cycles for l in self.layers())
+
+    @property
+    def cycles_per_image(self) -> int:
+        return max(self.layer_cycles)
+
+    @property
+    def macs(self) -> int:
+        return sum(l.macs for l in self.layers())
+
+    def estimate(self) -> dict:
+        est = {"dsp": 0, "lut": BASE_LUT, "bram18": 0, "ff": BASE_FF}
+        for i, l in enumerate(self.layers()):
+            for k, v in l.estimate(hidden=i < 2).items():
+                est[k] += v
+        return est
+
+    def fusesoc_params(self) -> dict:
+        """The FuseSoC parameters (without MODEL): what `fusesoc run ... qmlp:accel:mlp` takes."""
+        p = {"PE": _csv(self.pe), "SIMD": _csv(self.simd), "WBITS": _csv(self.wbits), "ABITS": _csv(self.abits)}
+        if has_mac_param():
+            p["MAC"] = _csv(self.mac)
+        return p
+
+    def check(self) -> None:
+        """The parameter table's own validation (the hooks run the same)."""
+        params.validate("accel", self.fusesoc_params())
+
+    def label(self) -> str:
+        return f"PE={_csv(self.pe)} SIMD={_csv(self.simd)} MAC={_csv(self.mac)}"
+
+    @classmethod
+    def from_params(cls, p: dict) -> "Candidate":
+        """The candidate of a run's FuseSoC parameters (one value = every layer, as the core takes them)."""
+        v = params.validate("accel", {k: p[k] for k in ("PE", "SIMD", "WBITS", "ABITS", "MAC") if k in p})
+        return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v.get("MAC", ("dsp",) * 3)), tuple(v["WBITS"]),
+                   tuple(v["ABITS"]))
+
+
+def _csv(v) -> str:
+    return ",".join(map(str, v))
+
+
+def score(est: dict) -> float:
+    """Utilization against the fit rule: the largest share of any limit (1.0 = exactly full)."""
+    return max(est[k] / FIT[k] for k in ("dsp", "lut", "bram18", "ff"))
+
+
+def plausible(est: dict, margin: float = MARGIN) -> bool:
+    """Worth a synthesis: DSP48s within the limit (the model counts them exactly: one or half a
+    DSP per product by style), LUT, FF and BRAM18 within `margin` of theirs (estimates)."""
+    return est["dsp"] <= FIT["dsp"] and all(est[k] <= margin * FIT[k] for k in ("lut", "ff", "bram18"))
+
+
+def fits(r: dict) -> bool:
+    """The fit rule on Yosys resources (or an estimate)."""
+    return all(int(r[k]) <= FIT[k] for k in FIT)
+
+
+def layer_options(k: int, n: int, wb: int, ab: int, styles=None) -> dict[str, list[LayerPoint]]:
+    """Per style, every legal (PE, SIMD) of a layer: PE | N, SIMD | K, at least 2 cycles."""
+    out = {}
+    for style in styles or mac_styles():
+        opts = []
+        for pe in divisors(n):
+            if not style_ok(style, pe, wb):
+                continue
+            for simd in divisors(k):
+                if layer_cycles(k, n, pe, simd) >= 2:
+                    opts.append(LayerPoint(k, n, pe, simd, style, wb, ab))
+        if opts:
+            out[style] = opts
+    return out
+
+
+def cheapest(opts: list[LayerPoint], t: int, hidden: bool) -> LayerPoint | None:
+    """The folding of a layer with at most t cycles and the fewest products (then the smallest
+    estimate, then the smaller SIMD: a shallower adder tree)."""
+    ok = [o for o in opts if o.cycles <= t]
+    if not ok:
+        return None
+    return min(ok, key=lambda o: (o.macs, score(_alone(o, hidden)), o.simd, o.pe))
+
+
+def _alone(l: LayerPoint, hidden: bool) -> dict:
+    e = l.estimate(hidden)
+    return {**e, "lut": e["lut"] + BASE_LUT, "ff": e["ff"] + BASE_FF}
+
+
+def intervals(wbits, abits) -> list[int]:
+    """Every image interval T some layer folding reaches exactly, fastest first."""
+    ts = set()
+    for i, (k, n) in enumerate(LAYERS):
+        for pe in divisors(n):
+            for simd in divisors(k):
+                c = layer_cycles(k, n, pe, simd)
+                if c >= 2:
+                    ts.add(c)
+    return sorted(ts)
+
+
+def balanced(wbits, abits, t: int, styles=None) -> list[Candidate]:
+    """Every style mix at interval t: per layer and style the cheapest folding within t cycles
+    (FINN's rule: every layer as close to t as its divisors allow), the slowest layer exactly
+    at t. Sorted by the analytic utilization, lowest first."""
+    ain = (8,) + tuple(abits)
+    per_layer = []
+    for i, (k, n) in enumerate(LAYERS):
+        opts = layer_options(k, n, wbits[i], ain[i], styles)
+        picks = [c for c in (cheapest(o, t, i < 2) for o in opts.values()) if c is not None]
+        if not picks:
+            return []
+        per_layer.append(picks)
+    out = []
+    for combo in product(*per_layer):
+        c = Candidate(tuple(l.pe for l in combo), tuple(l.simd for l in combo), tuple(l.mac for l in combo),
+                      tuple(wbits), tuple(abits))
+        if c.cycles_per_image == t:
+            out.append(c)
+    return sorted(set(out), key=lambda c: (score(c.estimate()), c.macs, c.mac))
+
+
+def plan(wbits, abits, styles=None, margin: float = MARGIN) -> list[Candidate]:
+    """The plausible candidates of one bit width, fastest first: per interval the plausible
+    style mix with the lowest analytic utilization."""
+    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin))
+
+
+@lru_cache(maxsize=64)
+def _plan(wbits, abits, styles, margin) -> tuple:
+    out = []
+    for t in intervals(wbits, abits):
+        mixes = [c for c in balanced(wbits, abits, t, styles) if plausible(c.estimate(), margin)]
+        if mixes:
+            out.append(mixes[0])
+    return tuple(out)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+@dataclass(frozen=True)
+class Task:
+    """One fusesoc run: a target and its parameters (MODEL included)."""
+    target: str                      # synth | sim_verilator
+    params: tuple                    # sorted (name, value) pairs
+
+    @property
+    def pdict(self) -> dict:
+        return dict(self.params)
+
+    @property
+    def name(self) -> str:
+        h = hashlib.sha256(json.dumps(self.params).encode()).hexdigest()[:16]
+        return f"{self.target}-{h}"
+
+
+def run_task(task: Task) -> dict:
+    """The real evaluator: `fusesoc run --target <target> qmlp:accel:mlp --P=v ...` in the run's own
+    build root (qmlp.eda.runner), its summary fields. Module level: dask workers import it."""
+    from qmlp.eda.runner import run_checked
+
+    what = "RESOURCES" if task.target == "synth" else "RESULT"
+    r = run_checked(CORE, task.target, task.pdict, what)
+    out = {k: v for k, v in r.items()}
+    if task.target == "synth":
+        rj = Path(r["work_root"]) / "resources.json"
+        if rj.is_file():
+            full = json.loads(rj.read_text())
+            out.update({k: full[k] for k in ("lut_logic", "lut_memory", "carry4") if k in full})
+    return out
+
+
+def inputs_key() -> dict:
+    """What every run of the core depends on besides its parameters: the core's files (RTL,
+    testbench, flow scripts, as FuseSoC uses them) and the code its hooks run."""
+    from qmlp.eda.cores import core_files
+    from qmlp.hashing import file_sha256, module_closure_sha256
+
+    return {"code": module_closure_sha256(*CODE), "core": [(str(f), file_sha256(f)) for f in core_files(CORE)]}
+
+
+def analytic_evaluate(task: Task) -> dict:
+    """An evaluator without tools (`qmlp bench --dry-run`, tests): synthesis answers the analytic
+    estimate, simulation a passing run at the folding's cycles. Module level: dask workers import it."""
+    c = Candidate.from_params(task.pdict)
+    if task.target == "synth":
+        return {**{k: str(v) for k, v in c.estimate().items()}, "wall_s": 0.0, "estimate_only": True}
+    n = int(task.pdict.get("IMAGES", 32))
+    return {"pass": "1", "images": str(n), "mismatches": "0", "accuracy": "na",
+            "cycles_per_image": str(c.cycles_per_image), "wall_s": 0.0, "estimate_only": True}
+
+
+def task_key(task: Task, base: dict) -> str:
+    """The cache key of a run: `inputs_key()`, the target, the parameters and the model file's
+    contents (the same parts qmlp.flow.pipeline.Step.key hashes)."""
+    from qmlp.hashing import file_sha256
+
+    model = task.pdict.get("MODEL")
+    parts = {**base, "target": task.target, "params": task.pdict,
+             "model": file_sha256(Path(model)) if model else None}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class Runs:
+    """Runs tasks through an Executor, each at most once per cache key.
+
+    `submit(task)` returns a Future: a cached result (no run), or the executor's. `calls` counts
+    the tasks that really ran.
+    """
+
+    def __init__(self, executor: Executor, cache_dir: Path, evaluate: Callable[[Task], dict] = run_task,
+                 log=_log):
+        from qmlp.flow.pipeline import Cache
+
+        self.executor, self.evaluate, self.log = executor, evaluate, log
+        self.cache = Cache(cache_dir)
+        self.calls, self.hits = 0, 0
+        self._base = inputs_key()          # once: the files do not change under a search
+        self._keys: dict[str, str] = {}
+
+    def key(self, task: Task) -> str:
+        if task.name not in self._keys:
+            self._keys[task.name] = task_key(task, self._base)
+        return self._keys[task.name]
+
+    def _step(self, task: Task):
+        from qmlp.flow.pipeline import Step
+
+        return Step(task.name, lambda: {})
+
+    def cached(self, task: Task) -> dict | None:
+        return self.cache.get(self._step(task), self.key(task))
+
+    def submit(self, task: Task) -> Future:
+        hit = self.cached(task)
+        if hit is not None:
+            self.hits += 1
+            f: Future = Future()
+            f.set_result(dict(hit, cached=True))
+            return f
+        self.calls += 1
+        key = self.key(task)
+        inner = self.executor.submit(self.evaluate, task)
+        outer: Future = Future()
+
+        def done(fut):
+            try:
+                r = dict(fut.result())
+            except BaseException as e:  # noqa: BLE001 - a failed run is a result of the search
+                outer.set_exception(e)
+                return
+            self.cache.put(self._step(task), key, r)
+            outer.set_result(dict(r, cached=False))
+        inner.add_done_callback(done)
+        return outer
+
+
+def executor(jobs: int = 2, scheduler: str | None = None, timeout: float = 30.0):
+    """(executor, close): local threads driving fusesoc subprocesses, or a dask.distributed
+    cluster's concurrent.futures interface when given a scheduler address."""
+    if not scheduler:
+        ex = ThreadPoolExecutor(max_workers=jobs)
+        return ex, lambda: ex.shutdown(wait=True)
+    try:
+        from distributed import Client
+    except ImportError:
+        raise QmlpError("--scheduler needs dask.distributed: pip install 'qmlp[dask]' "
+                        "(or pip install distributed)") from None
+    try:
+        client = Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError) as e:
+        raise QmlpError(f"--scheduler {scheduler}: cannot reach the dask scheduler ({e})") from None
+    ex = client.get_executor()
+    return ex, client.close
+
+
+# ----------------------------------------------------------------------------- the search
+
+@dataclass
+class Point:
+    cand: Candidate
+    model: str | None
+    synth: dict | None = None
+    error: str | None = None
+    sim: dict | None = None
+    role: str = ""                   # tried | chart | default
+
+    @property
+    def resources(self) -> dict | None:
+        return {k: int(self.synth[k]) for k in ("lut", "ff", "dsp", "bram18")} if self.synth else None
+
+    @property
+    def fits(self) -> bool:
+        return self.synth is not None and fits(self.synth)
+
+    def params(self) -> dict:
+        p = self.cand.fusesoc_params()
+        if self.model:
+            p["MODEL"] = self.model
+        return p
+
+    def command(self, target: str = "synth") -> str:
+        return f"fusesoc run --target {target} {CORE} " + " ".join(f"--{k}={v}" for k, v in self.params().items())
+
+    def row(self) -> dict:
+        c = self.cand
+        return {"bits": c.bits, "pe": list(c.pe), "simd": list(c.simd), "mac": list(c.mac),
+                "wbits": list(c.wbits), "abits": list(c.abits), "layer_cycles": list(c.layer_cycles),
+                "cycles_per_image": c.cycles_per_image, "macs": c.macs, "estimate": c.estimate(),
+                "resources": self.resources, "fits": self.fits, "error": self.error, "role": self.role,
+                "synth_s": (self.synth or {}).get("wall_s"), "cached": (self.synth or {}).get("cached"),
+                "params": self.params(), "command": self.command(),
+                "sim": _sim_fields(self.sim)}
+
+
+def _sim_fields(s: dict | None) -> dict | None:
+    if not s:
+        return None
+    keys = ("pass", "images", "mismatches", "accuracy", "cycles_per_image", "latency", "wall_s", "cached")
+    return {k: s.get(k) for k in keys if k in s}
+
+
+def pareto(points: list[Point]) -> list[Point]:
+    """Synthesized points that no other point of the same bit width beats in cycles per image,
+    LUT and DSP at once (lower is better in each)."""
+    done = [p for p in points if p.synth]
+    out = []
+    for p in done:
+        a = (p.cand.cycles_per_image, p.resources["lut"], p.resources["dsp"])
+        dominated = False
+        for q in done:
+            if q is p or q.cand.bits != p.cand.bits:
+                continue
+            b = (q.cand.cycles_per_image, q.resources["lut"], q.resources["dsp"])
+            if all(y <= x for x, y in zip(a, b)) and b != a:
+                dominated = True
+                break
+        if not dominated:
+            out.append(p)
+    return out
+
+
+@dataclass
+class Options:
+    bit_widths: tuple = BIT_WIDTHS
+    jobs: int = 2
+    scheduler: str | None = None
+    budget: int = 6                  # syntheses at most per bit width to find the winner
+    chart: int = 2                   # slower points per bit width for the chart
+    winner_images: int = 10000
+    images: int = 500                # Verilator images of the other Pareto points (0: none)
+    styles: tuple | None = None      # None: the parameter table's
+    margin: float = MARGIN
+
+
+@dataclass
+class Search:
+    points: list = field(default_factory=list)
+    winners: dict = field(default_factory=dict)       # bits name -> Point (or None)
+    plans: dict = field(default_factory=dict)          # bits name -> number of plausible candidates
+    wall_s: float = 0.0
+    calls: int = 0
+    hits: int = 0
+
+
+def models(paths: Paths, bit_widths) -> dict[str, str]:
+    """The quantized model of each bit width, made before any run (the runs read the files):
+    w8a8 the post-training wl=8 choice (what the accelerator's runs use by default), lower
+    widths the quantization-aware trained models (qmlp.nn.cache, once, under its lock)."""
+    from qmlp.nn import cache
+
+    fm = cache.float_model(paths, progress=False)
+    out = {}
+    for name, wb, ab in bit_widths:
+        if set(wb) == {8} and set(ab) == {8}:
+            _, q = cache.wl8_model(paths, fm)
+        else:
+            _, q = cache.qat_model(paths, fm, wb, ab)
+        out[name] = str(Path(q).resolve())
+    return out
+
+
+def search(paths: Paths, opts: Options = Options(), evaluate: Callable[[Task], dict] = run_task,
+           model_paths: dict | None = None, log=_log, cache_dir: Path | None = None) -> Search:
+    """The whole search (see the module docstring). `evaluate` runs one Task (tests pass a fake)."""
+    t0 = time.perf_counter()
+    res = Search()
+    model_paths = model_paths if model_paths is not None else models(paths, opts.bit_widths)
+    ex, close = executor(opts.jobs, opts.scheduler)
+    runs = Runs(ex, Path(cache_dir or Path(paths.build) / "bench"), evaluate, log)
+    try:
+        queues = {}
+        for name, wb, ab in opts.bit_widths:
+            cands = plan(wb, ab, opts.styles, opts.margin)
+            res.plans[name] = len(cands)
+            queues[name] = [Point(c, model_paths.get(name), role="tried") for c in cands]
+            log(f"{name}: {len(cands)} plausible intervals by the analytic model"
+                + (f", fastest {cands[0].cycles_per_image} cycles/image ({cands[0].label()})" if cands else ""))
+        _find_winners(res, queues, runs, opts, log)
+        _chart_points(res, queues, runs, opts, log)
+        _simulate(res, runs, opts, log)
+    finally:
+        close()
+    res.calls, res.hits = runs.calls, runs.hits
+    res.wall_s = round(time.perf_counter() - t0, 1)
+    return res
+
+
+def _synth_task(p: Point) -> Task:
+    return Task("synth", tuple(sorted(p.params().items())))
+
+
+def _describe(p: Point) -> str:
+    c, e = p.cand, p.cand.estimate()
+    s = (f"{c.bits} {c.cycles_per_image} cycles/image (layers {'/'.join(map(str, c.layer_cycles))}) {c.label()}: "
+         f"est DSP {e['dsp']} LUT {e['lut']:,} BRAM18 {e['bram18']}")
+    if p.error:
+        return s + f" -> failed: {p.error.splitlines()[-1][:200]}"
+    if p.synth:
+        r = p.resources
+        return s + (f" -> Yosys DSP {r['dsp']} LUT {r['lut']:,} FF {r['ff']:,} BRAM18 {r['bram18']}"
+                    f" ({'fits' if p.fits else 'does not fit'}{', cached' if p.synth.get('cached') else ''})")
+    return s
+
+
+def _collect(fut: Future, p: Point, log) -> None:
+    try:
+        p.synth = fut.result()
+    except Exception as e:  # noqa: BLE001 - one failed synthesis does not end the search
+        p.error = str(e)
+    log("  " + _describe(p))
+
+
+def _find_winners(res: Search, queues: dict, runs: Runs, opts: Options, log) -> None:
+    """Per bit width, synthesize plausible candidates fastest first until one fits (at most
+    `budget`); `jobs` runs at a time across the bit widths. The winner is the fastest fitting
+    candidate once every faster one has its result."""
+    nxt = {b: 0 for b in queues}
+    pending: dict[Future, tuple[str, Point]] = {}
+    resolved = {b: not q for b, q in queues.items()}
+    for b, q in queues.items():
+        if not q:
+            res.winners[b] = None
+
+    def decide(b):
+        q = queues[b]
+        for p in q[:nxt[b]]:
+            if p.synth is None and p.error is None:
+                return False             # a faster candidate is still running
+            if p.fits:
+                res.winners[b] = p
+                return True
+        if nxt[b] >= min(len(q), opts.budget):
+            res.winners[b] = None        # budget spent (or candidates exhausted): nothing fits
+            return True
+        return False
+
+    while True:
+        # fill the slots: round robin over unresolved bit widths, each at most budget deep
+        filled = True
+        while len(pending) < max(1, opts.jobs) and filled:
+            filled = False
+            for b, q in queues.items():
+                if len(pending) >= max(1, opts.jobs):
+                    break
+                if resolved[b] or nxt[b] >= min(len(q), opts.budget):
+                    continue
+                # do not run ahead more than `jobs` candidates within one bit width
+                inflight = sum(1 for bb, _ in pending.values() if bb == b)
+                if inflight >= max(1, opts.jobs):
+                    continue
+                p = q[nxt[b]]
+                nxt[b] += 1
+                res.points.append(p)
+                f = runs.submit(_synth_task(p))
+                if f.done():
+                    _collect(f, p, log)
+                    resolved[b] = resolved[b] or decide(b)
+                else:
+                    pending[f] = (b, p)
+                filled = True
+        if not pending:
+            if all(resolved.values()):
+                break
+            for b in queues:
+                if not resolved[b]:
+                    resolved[b] = decide(b) or nxt[b] >= min(len(queues[b]), opts.budget)
+                    if resolved[b] and b not in res.winners:
+                        res.winners[b] = None
+            if all(resolved.values()):
+                break
+            continue
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for f in done:
+            b, p = pending.pop(f)
+            _collect(f, p, log)
+            if not resolved[b]:
+                resolved[b] = decide(b)
+    for b in queues:
+        w = res.winners.get(b)
+        if w is None:
+            log(f"{b}: no candidate fits within {min(len(queues[b]), opts.budget)} syntheses")
+        else:
+            log(f"{b}: winner {w.cand.cycles_per_image} cycles/image, {w.cand.label()}")
+
+
+def _chart_points(res: Search, queues: dict, runs: Runs, opts: Options, log) -> None:
+    """A few slower candidates per bit width (about 2x, 4x, ... the winner's interval) so the
+    chart shows the trade-off; cheap: small designs synthesize quickly."""
+    if opts.chart <= 0:
+        return
+    todo = []
+    for b, q in queues.items():
+        w = res.winners.get(b)
+        base = w.cand.cycles_per_image if w else (q[0].cand.cycles_per_image if q else None)
+        if base is None:
+            continue
+        taken = {p.cand for p in res.points}
+        want = [base * 2 ** (i + 1) for i in range(opts.chart)]
+        for t in want:
+            slower = [p for p in q if p.cand.cycles_per_image >= t and p.cand not in taken]
+            if slower:
+                p = slower[0]
+                p.role = "chart"
+                taken.add(p.cand)
+                todo.append(p)
+    futs = {runs.submit(_synth_task(p)): p for p in todo}
+    res.points.extend(todo)
+    for f in list(futs):
+        _collect(f, futs[f], log)
+
+
+def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
+    """Verilator on the Pareto-optimal points that fit: winners on `winner_images` (must be
+    bit-exact), the others on `images`."""
+    winners = {id(p) for p in res.winners.values() if p is not None}
+    todo = []
+    for p in pareto(res.points):
+        if not p.fits:
+            continue
+        n = opts.winner_images if id(p) in winners else opts.images
+        if n <= 0:
+            continue
+        todo.append((p, Task("sim_verilator", tuple(sorted(dict(p.params(), IMAGES=n).items())))))
+    futs = [(p, runs.submit(t)) for p, t in todo]
+    for p, f in futs:
+        try:
+            p.sim = f.result()
+        except Exception as e:  # noqa: BLE001
+            p.sim = {"pass": "0", "error": str(e)}
+        s = p.sim
+        log(f"  Verilator {p.cand.bits} {p.cand.label()}: pass={s.get('pass')} images={s.get('images')} "
+            f"mismatches={s.get('mismatches')} accuracy={s.get('accuracy')} "
+            f"cycles_per_image={s.get('cycles_per_image')}{' (cached)' if s.get('cached') else ''}")
+    bad = [p for p in res.winners.values() if p is not None and (not p.sim or p.sim.get("pass") != "1")]
+    if bad and opts.winner_images > 0:
+        p = bad[0]
+        raise QmlpError(f"the {p.cand.bits} winner ({p.cand.label()}) failed its Verilator run: "
+                        f"{(p.sim or {}).get('error') or p.sim}")
+    for p in res.winners.values():
+        if p is not None and p.sim and "cycles_per_image" in p.sim and \
+                int(p.sim["cycles_per_image"]) != p.cand.cycles_per_image:
+            raise QmlpError(f"the {p.cand.bits} winner simulated at {p.sim['cycles_per_image']} cycles/image, "
+                            f"the folding gives {p.cand.cycles_per_image}")
+
+
+# ----------------------------------------------------------------------------- output
+
+def to_json(res: Search, opts: Options) -> dict:
+    par = {id(p) for p in pareto(res.points)}
+    rows = []
+    for p in res.points:
+        r = p.row()
+        r["pareto"] = id(p) in par
+        rows.append(r)
+    winners = {}
+    for b, p in res.winners.items():
+        if p is None:
+            winners[b] = None
+            continue
+        winners[b] = {"cycles_per_image": p.cand.cycles_per_image, "layer_cycles": list(p.cand.layer_cycles),
+                      "params": p.params(), "resources": p.resources, "sim": _sim_fields(p.sim),
+                      "command": p.command("synth"), "sim_command": p.command("sim_verilator")}
+    return {"winners": winners, "points": rows, "fit_rule": FIT, "lut_share": LUT_SHARE,
+            "styles": list(opts.styles or mac_styles()), "plausible": res.plans, "budget": opts.budget,
+            "syntheses_run": sum(1 for p in res.points if p.synth and not p.synth.get("cached")),
+            "runs": res.calls, "cached_runs": res.hits, "wall_s": res.wall_s, "jobs": opts.jobs,
+            "scheduler": opts.scheduler}
+
+
+def bench_line(data: dict, json_path: Path) -> str:
+    """SPEC 3's BENCH line (qmlp.lines.bench): `na` for a bit width without a fitting design."""
+    w = data["winners"]
+    return lines.bench({b: (w[b]["cycles_per_image"] if w.get(b) else None) for b in lines.BENCH_WIDTHS},
+                       json_path)
+
+
+def write(res: Search, opts: Options, out_dir: Path) -> tuple[dict, Path]:
+    data = to_json(res, opts)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "bench.json"
+    write_text(path, json.dumps(data, indent=1, default=str) + "\n")
+    chart(data, out_dir / "pareto.png")
+    return data, path
+
+
+def chart(data: dict, png: Path) -> None:
+    """Cycles per image against LUT and against DSP, one colour per bit width; Pareto points
+    joined, winners starred, the fit limits dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = {"w8a8": "tab:blue", "w4a4": "tab:orange", "w2a2": "tab:green"}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120, sharey=True)
+    for ax, key in zip(axes, ("lut", "dsp")):
+        for b in colours:
+            pts = [r for r in data["points"] if r["bits"] == b and r["resources"]]
+            if not pts:
+                continue
+            ax.scatter([r["resources"][key] for r in pts], [r["cycles_per_image"] for r in pts], s=22,
+                       color=colours[b], alpha=0.45)
+            par = sorted((r for r in pts if r.get("pareto")), key=lambda r: r["resources"][key])
+            ax.plot([r["resources"][key] for r in par], [r["cycles_per_image"] for r in par], "o-", ms=5,
+                    color=colours[b], label=b)
+            w = data["winners"].get(b)
+            if w:
+                ax.plot(w["resources"][key], w["cycles_per_image"], "*", ms=15, color=colours[b], mec="k")
+        ax.axvline(FIT[key], color="r", lw=0.8, ls="--", label=f"fit limit ({FIT[key]:,})")
+        ax.set_xlabel(f"{key.upper()} (Yosys estimate, xc7)")
+        ax.set_yscale("log", base=2)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("cycles per image")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Design-space search: cycles per image against resources (stars: fastest that fits)")
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)
+
+
+def table_rows(data: dict) -> list[list]:
+    """Rows for a markdown table of the synthesized points (fastest first)."""
+    rows = []
+    for r in sorted(data["points"], key=lambda r: (r["bits"], r["cycles_per_image"])):
+        res = r["resources"] or {}
+        w = data["winners"].get(r["bits"])
+        win = bool(w) and w["params"] == r["params"]
+        sim = r.get("sim") or {}
+        rows.append([r["bits"] + (" **winner**" if win else ""), r["cycles_per_image"],
+                     "/".join(map(str, r["layer_cycles"])), _csv(r["pe"]), _csv(r["simd"]), _csv(r["mac"]),
+                     f"{res.get('lut', '-'):,}" if res else "-", res.get("ff", "-"), res.get("dsp", "-"),
+                     res.get("bram18", "-"), "yes" if r["fits"] else ("failed" if r["error"] else "no"),
+                     "yes" if r.get("pareto") else "",
+                     f"{sim.get('mismatches')} / {sim.get('images')}" if sim.get("images") else "-"])
+    return rows
+
+
+TABLE_HEADERS = ["bits", "cycles/image", "per layer", "PE", "SIMD", "MAC", "LUT", "FF", "DSP", "BRAM18", "fits",
+                 "Pareto", "Verilator mismatches / images"]
+
+
+def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, log=_log, dry_run: bool = False) \
+        -> tuple[dict, Path]:
+    """`qmlp bench`: the search, bench.json and pareto.png in BUILD/bench; (data, json path).
+    dry_run: the analytic model answers for the tools (nothing is synthesized or simulated)."""
+    out_dir = out_dir or Path(paths.build) / ("bench-dry-run" if dry_run else "bench")
+    if dry_run:
+        res = search(paths, opts, analytic_evaluate, {b: None for b, _, _ in opts.bit_widths}, log=log,
+                     cache_dir=out_dir)
+    else:
+        res = search(paths, opts, log=log)
+    data, path = write(res, opts, out_dir)
+    for b, w in data["winners"].items():
+        if w:
+            log(f"{b}: {w['cycles_per_image']} cycles/image (layers {'/'.join(map(str, w['layer_cycles']))}), "
+                f"LUT {w['resources']['lut']:,} DSP {w['resources']['dsp']} BRAM18 {w['resources']['bram18']}; "
+                f"reproduce: {w['command']}")
+    log(f"{data['syntheses_run']} syntheses run, {data['cached_runs']} results from the cache, {res.wall_s:.0f} s")
+    return data, path
+

@@ -1,0 +1,243 @@
+"""The design-space search (qmlp.flow.dse, `qmlp bench`): the analytic model and FINN's balance
+rule, the fit rule, the pruning, the executor path (threads and a dask LocalCluster) with a cheap
+evaluator, the per-candidate cache, failures, and the BENCH line.
+
+No test here runs Yosys or Verilator: the search's real evaluator is `fusesoc run` through
+qmlp.eda.runner, which tests/test_accel.py exercises (synthesis and simulation of the
+accelerator); the real search is `qmlp bench` (README, "Design-space search").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from itertools import product
+
+import pytest
+
+from qmlp import lines, params
+from qmlp.config import Paths
+from qmlp.errors import QmlpError
+from qmlp.flow import bench, dse
+
+W8 = ((8, 8, 8), (8, 8))
+W4 = ((4, 4, 4), (4, 4))
+W2 = ((2, 2, 2), (2, 2))
+
+
+def test_layer_cycles_divisors_and_options():
+    assert dse.divisors(784) == [1, 2, 4, 7, 8, 14, 16, 28, 49, 56, 98, 112, 196, 392, 784]
+    assert dse.layer_cycles(784, 128, 4, 49) == 512          # (128/4) * (784/49)
+    assert dse.layer_cycles(64, 10, 2, 1) == 320
+    with pytest.raises(QmlpError):
+        dse.layer_cycles(784, 128, 3, 49)                     # PE must divide N
+    opts = dse.layer_options(784, 128, 4, 8)
+    assert set(opts) == set(dse.mac_styles())
+    for style, ls in opts.items():
+        for l in ls:
+            assert 128 % l.pe == 0 and 784 % l.simd == 0 and l.cycles >= 2
+            assert style != "dsp2" or l.pe % 2 == 0           # two neurons per DSP48E1
+    # 8-bit weights have no LUT style (the parameter table's rule), 4-bit ones do
+    assert "lut" not in dse.layer_options(784, 128, 8, 8) and "lut" in opts
+    # every legal folding is listed: 8 x 15 divisor pairs less the one of 1 cycle
+    assert len(opts["dsp"]) == len(dse.divisors(128)) * len(dse.divisors(784)) - 1
+
+
+@pytest.mark.parametrize("bits", [W8, W4, W2], ids=["w8a8", "w4a4", "w2a2"])
+def test_balanced_layers_follow_finns_rule(bits):
+    """At interval T every layer takes at most T cycles, the slowest exactly T, and no layer
+    could reach its bound with fewer products in its style."""
+    wb, ab = bits
+    for t in (64, 98, 128, 256, 512, 1024):
+        for c in dse.balanced(wb, ab, t):
+            assert c.cycles_per_image == t == max(c.layer_cycles)
+            for i, l in enumerate(c.layers()):
+                k, n = dse.LAYERS[i]
+                legal = [p * s for p, s in product(dse.divisors(n), dse.divisors(k))
+                         if (n // p) * (k // s) <= t and dse.style_ok(l.mac, p, wb[i])]
+                assert l.cycles <= t and l.macs == min(legal)
+            c.check()                                        # the parameter table accepts it
+
+
+def test_analytic_model_against_measured_yosys():
+    """The model at the default point against Yosys 0.23 here (10,212 LUT, 11,118 FF, 214 DSP,
+    48 BRAM18), and its per-style rules."""
+    c = dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, (8, 8, 8), (8, 8))
+    e = c.estimate()
+    assert e["dsp"] == 214 == c.macs
+    assert abs(e["lut"] - 10212) / 10212 < 0.2 and abs(e["ff"] - 11118) / 11118 < 0.3
+    assert abs(e["bram18"] - 48) <= 4
+    # dsp2 halves the DSPs of a layer, lut takes none and pays in LUTs
+    l = dse.LayerPoint(784, 128, 16, 49, "dsp", 4, 8)
+    assert l.estimate(True)["dsp"] == 784
+    assert dse.LayerPoint(784, 128, 16, 49, "dsp2", 4, 8).estimate(True)["dsp"] == 392
+    lut = dse.LayerPoint(784, 128, 16, 49, "lut", 4, 8).estimate(True)
+    assert lut["dsp"] == 0 and lut["lut"] > l.estimate(True)["lut"] + 784 * 20
+    # ROMs: 512 x 36 per BRAM18, a deeper ROM in a narrower shape, shallow ones in LUTs
+    assert dse.rom_bram18(512, 36) == 1 and dse.rom_bram18(512, 392 * 8) == 88
+    assert dse.rom_bram18(2048, 9) == 1 and dse.rom_bram18(16, 1000) == 0
+
+
+def test_fit_rule():
+    ok = {"dsp": 220, "bram18": 280, "lut": 45220, "ff": 106400}
+    assert dse.FIT == ok and dse.fits(ok) and dse.fits({k: str(v) for k, v in ok.items()})
+    for k in ok:
+        assert not dse.fits(dict(ok, **{k: ok[k] + 1})), k
+    assert ok["lut"] == int(0.85 * 53200)
+    assert dse.score(ok) == 1.0
+
+
+def test_pruning_keeps_only_plausible_candidates():
+    only_dsp = dse.plan(*W8, styles=("dsp",))
+    # one MAC per DSP: the first round's answer, 512 cycles with 214 DSPs
+    assert only_dsp[0].cycles_per_image == 512 and only_dsp[0].estimate()["dsp"] <= 220
+    assert only_dsp[0].macs <= 220
+    for bits in (W8, W4, W2):
+        pl = dse.plan(*bits)
+        assert [c.cycles_per_image for c in pl] == sorted({c.cycles_per_image for c in pl})
+        assert all(dse.plausible(c.estimate()) for c in pl)
+        # what was left out is implausible by the model: every mix at a faster interval
+        fastest = pl[0].cycles_per_image
+        for t in dse.intervals(*bits):
+            if t < fastest:
+                assert not any(dse.plausible(c.estimate()) for c in dse.balanced(*bits, t))
+    assert dse.plausible({"dsp": 220, "lut": 56000, "ff": 0, "bram18": 0})
+    assert not dse.plausible({"dsp": 221, "lut": 0, "ff": 0, "bram18": 0})        # DSPs are counted exactly
+    assert not dse.plausible({"dsp": 0, "lut": 57000, "ff": 0, "bram18": 0})
+    # two products per DSP reach the int8 target (<= 256 cycles) in the model
+    assert dse.plan(*W8)[0].cycles_per_image <= 256
+
+
+def _fake(counter=None, fail=(), lock=threading.Lock()):
+    """A cheap evaluator: the analytic model as 'Yosys', a passing 'Verilator'; counts its calls."""
+    def ev(task):
+        with lock:
+            if counter is not None:
+                counter.append(task)
+        c = dse.Candidate.from_params(task.pdict)
+        if task.target == "synth" and c.label() in fail:
+            raise QmlpError(f"fusesoc run --target synth failed for {c.label()}")
+        return dse.analytic_evaluate(task)
+    return ev
+
+
+def _opts(**kw):
+    return dse.Options(**{"budget": 3, "chart": 1, "images": 100, **kw})
+
+
+NO_MODELS = {"w8a8": None, "w4a4": None, "w2a2": None}
+
+
+def test_search_local_executor_cache_and_bench_line(tmp_path):
+    paths = Paths(tmp_path)
+    calls = []
+    res = dse.search(paths, _opts(), _fake(calls), NO_MODELS, log=lambda m: None)
+    n = len(calls)
+    assert n == res.calls > 0 and res.hits == 0
+    synths = [t for t in calls if t.target == "synth"]
+    sims = [t for t in calls if t.target == "sim_verilator"]
+    assert len(synths) == len({t.name for t in synths}) <= 3 * (3 + 1)      # budget + chart per width
+    for b, _, _ in dse.BIT_WIDTHS:
+        w = res.winners[b]
+        assert w is not None and w.fits
+        # the winner is the fastest fitting point of its bit width among those synthesized
+        assert w.cand.cycles_per_image == min(p.cand.cycles_per_image for p in res.points
+                                              if p.cand.bits == b and p.fits)
+        assert int(w.sim["images"]) == 10000 and w.sim["pass"] == "1"
+    assert {dict(t.params)["IMAGES"] for t in sims} <= {10000, 100}
+    data, path = dse.write(res, _opts(), tmp_path / "bench")
+    assert (tmp_path / "bench" / "pareto.png").stat().st_size > 10000
+    line = dse.bench_line(data, path)
+    kind, f = lines.parse(line, "BENCH")
+    assert kind == "BENCH" and list(f) == ["w8a8_cycles_per_image", "w4a4_cycles_per_image",
+                                           "w2a2_cycles_per_image", "json"]
+    assert int(f["w8a8_cycles_per_image"]) == res.winners["w8a8"].cand.cycles_per_image
+    j = json.loads((tmp_path / "bench" / "bench.json").read_text())
+    assert f["json"] == str(path) and j["winners"]["w4a4"]["params"]["MAC"]
+    w = j["winners"]["w2a2"]
+    assert w["command"].startswith("fusesoc run --target synth qmlp:accel:mlp --PE=")
+    assert f"--SIMD={w['params']['SIMD']}" in w["command"] and f"--MAC={w['params']['MAC']}" in w["command"]
+    assert w["layer_cycles"] and max(w["layer_cycles"]) == w["cycles_per_image"]
+    assert len(dse.table_rows(j)) == len(j["points"])
+    # a second search runs nothing: every result comes from the cache, same winners
+    again = []
+    res2 = dse.search(paths, _opts(), _fake(again), NO_MODELS, log=lambda m: None)
+    assert again == [] and res2.calls == 0 and res2.hits == n
+    assert {b: p.cand for b, p in res2.winners.items()} == {b: p.cand for b, p in res.winners.items()}
+    # another model file is another input: its runs are not taken from the cache
+    m = tmp_path / "m.npz"
+    m.write_bytes(b"model")
+    third = []
+    dse.search(paths, _opts(bit_widths=dse.BIT_WIDTHS[:1]), _fake(third), {"w8a8": str(m)}, log=lambda m: None)
+    assert third and all(dict(t.params)["MODEL"] == str(m) for t in third)
+
+
+def test_a_failed_synthesis_is_a_result_and_the_search_goes_on(tmp_path):
+    first = dse.plan(*W4)[0]
+    res = dse.search(Paths(tmp_path), _opts(bit_widths=dse.BIT_WIDTHS[1:2], chart=0), _fake(fail={first.label()}),
+                     {"w4a4": None}, log=lambda m: None)
+    p = next(p for p in res.points if p.cand == first)
+    assert p.error and "failed" in p.error and not p.fits
+    assert res.winners["w4a4"].cand.cycles_per_image > first.cycles_per_image
+
+
+def test_nothing_fits_gives_na_and_a_failed_winner_run_stops(tmp_path):
+    def too_big(task):
+        r = dse.analytic_evaluate(task)
+        return dict(r, dsp="999") if task.target == "synth" else r
+    res = dse.search(Paths(tmp_path), _opts(bit_widths=dse.BIT_WIDTHS[:1], budget=2), too_big, {"w8a8": None},
+                     log=lambda m: None)
+    assert res.winners["w8a8"] is None and len([p for p in res.points if p.role == "tried"]) == 2
+    data, path = dse.write(res, _opts(), tmp_path / "b")
+    assert "w8a8_cycles_per_image=na" in dse.bench_line(data, path)
+
+    def mismatch(task):
+        r = dse.analytic_evaluate(task)
+        return dict(r, **{"pass": "0", "mismatches": "3"}) if task.target == "sim_verilator" else r
+    with pytest.raises(QmlpError, match="failed its Verilator run"):
+        dse.search(Paths(tmp_path / "x"), _opts(bit_widths=dse.BIT_WIDTHS[:1]), mismatch, {"w8a8": None},
+                   log=lambda m: None)
+
+
+def test_bench_line_format():
+    line = lines.bench({"w8a8": 256, "w4a4": 128, "w2a2": None}, "/tmp/x/bench.json")
+    assert line == "BENCH w8a8_cycles_per_image=256 w4a4_cycles_per_image=128 w2a2_cycles_per_image=na " \
+                   "json=/tmp/x/bench.json"
+    assert lines.parse("noise\n" + line + "\n", "BENCH")[1]["w4a4_cycles_per_image"] == "128"
+
+
+def test_bench_options_are_checked():
+    with pytest.raises(QmlpError, match="w3a3"):
+        bench.options(bits=["w8a8", "w3a3"])
+    with pytest.raises(QmlpError, match="MAC style"):
+        bench.options(styles=["dsp4"])
+    q = bench.options(quick=True)
+    assert q.budget == 2 and q.chart == 0 and q.images == 0 and q.winner_images == 10000
+    assert bench.options(bits=["w2a2"]).bit_widths == dse.BIT_WIDTHS[2:]
+    assert "MAC" in dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, *W8).fusesoc_params()
+    assert dse.mac_styles() == params.MAC_STYLES
+
+
+def test_search_on_a_dask_local_cluster(tmp_path):
+    """The same search through dask.distributed's Executor (Client(address).get_executor()),
+    two worker processes, the scheduler given by address as `qmlp bench --scheduler` does;
+    the evaluator runs in the workers (pickled by reference, imported there)."""
+    distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed "
+                                      "(pip install 'qmlp[dask]'): the --scheduler path is not tested")
+    opts = _opts(bit_widths=dse.BIT_WIDTHS[:2], chart=0)
+    local = dse.search(Paths(tmp_path / "local"), opts, dse.analytic_evaluate, NO_MODELS, log=lambda m: None)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  silence_logs=40) as cluster:
+        res = dse.search(Paths(tmp_path / "dask"), dse.Options(**{**opts.__dict__,
+                                                                   "scheduler": cluster.scheduler_address}),
+                         dse.analytic_evaluate, NO_MODELS, log=lambda m: None)
+        with distributed.Client(cluster.scheduler_address) as c:
+            workers = len(c.scheduler_info()["workers"])
+    assert workers == 2 and res.calls == local.calls > 0
+    assert {b: p.cand for b, p in res.winners.items()} == {b: p.cand for b, p in local.winners.items()}
+
+
+def test_scheduler_that_is_not_there_is_one_error():
+    pytest.importorskip("distributed", reason="dask.distributed is not installed")
+    with pytest.raises(QmlpError, match="cannot reach the dask scheduler"):
+        dse.executor(2, "tcp://127.0.0.1:9", timeout=2)
