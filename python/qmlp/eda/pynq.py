@@ -26,7 +26,6 @@ qmlp_pynq_build.tcl in tclsh against recording stand-ins of the Vivado commands.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sys
@@ -283,6 +282,10 @@ def setup(kind: str, work_root: Path = Path("."), check: bool = True) -> Overlay
     ov = overlay_of(kind, work_root)
     srcs = _sources(work_root)
     ov.addr_bits = _addr_bits(ov.wrapper, srcs)
+    # FuseSoC's EDAM lists the parameters of every core in the tree (a MAC core's WB, say): the
+    # top passes only those the wrapper declares
+    declared = _declared_params(ov.wrapper, srcs)
+    ov.params = {k: v for k, v in ov.params.items() if k in declared}
     if ov.kind == "mlp":
         roms = work_root / ROM_DIR
         mems = sorted(roms.glob("*.mem"))
@@ -313,7 +316,7 @@ def setup(kind: str, work_root: Path = Path("."), check: bool = True) -> Overlay
             headers.append(f"src/{ROM_DIR}/qmlp_mlp_model.vh")
         write_text(tmp / top_name, top_verilog(ov))
         files.append(top_name)           # last: Vivado's compile order ends with the top
-        digest = _digest(tmp, files + headers + mem_names)
+        digest = _digest(tmp, files + headers + mem_names, config_tcl(ov, files, headers, mem_names, ""))
     write_text(work_root / CONFIG, config_tcl(ov, files, headers, mem_names, digest))
     print(f"qmlp: {ov.name}: IP {ov.vlnv} in {(work_root / IP_DIR).resolve()} ({len(files)} sources, "
           f"{len(headers)} headers, {len(mem_names)} ROM files), FCLK0 {ov.fclk_mhz} MHz "
@@ -324,17 +327,29 @@ def setup(kind: str, work_root: Path = Path("."), check: bool = True) -> Overlay
     return ov
 
 
-def _addr_bits(wrapper: str, srcs) -> int | None:
-    """The wrapper's s_axi_control_awaddr width from its source (`input wire [6:0] ..._awaddr`)."""
+def _module_text(wrapper: str, srcs) -> str:
+    """The wrapper module's source text (from `module <wrapper>` to its `endmodule`)."""
     for f, inc in srcs:
         if inc:
             continue
         text = f.read_text(errors="replace")
-        if not re.search(rf"^\s*module\s+{re.escape(wrapper)}\b", text, re.M):
-            continue
-        m = re.search(r"input\s+(?:wire\s+)?\[(\d+):0\]\s*s_axi_control_awaddr\b", text)
-        if m and 0 < int(m.group(1)) < CTRL_ADDR_BITS:
-            return int(m.group(1)) + 1
+        m = re.search(rf"^\s*module\s+{re.escape(wrapper)}\b(.*?)^\s*endmodule\b", text, re.M | re.S)
+        if m:
+            return re.sub(r"//[^\n]*|/\*.*?\*/", "", m.group(1), flags=re.S)
+    raise QmlpError(f"no `module {wrapper}` in the EDAM file's sources: the toplevel of a pynq_z2 target must be "
+                    "the AXI wrapper")
+
+
+def _declared_params(wrapper: str, srcs) -> set[str]:
+    text = _module_text(wrapper, srcs)
+    return set(re.findall(r"\bparameter\b[^=;]*?\b(\w+)\s*=", text))
+
+
+def _addr_bits(wrapper: str, srcs) -> int | None:
+    """The wrapper's s_axi_control_awaddr width from its source (`input wire [6:0] ..._awaddr`)."""
+    m = re.search(r"input\s+(?:wire\s+)?\[(\d+):0\]\s*s_axi_control_awaddr\b", _module_text(wrapper, srcs))
+    if m and 0 < int(m.group(1)) < CTRL_ADDR_BITS:
+        return int(m.group(1)) + 1
     return None
 
 
@@ -343,14 +358,14 @@ def _mkdir(p: Path) -> Path:
     return p
 
 
-def _digest(root: Path, names: list[str]) -> str:
-    """One hash over the IP's files and the constants: the build Tcl skips an unchanged overlay."""
+def _digest(root: Path, names: list[str], config: str) -> str:
+    """One hash over the IP's files and every setting (config.tcl without the digest): the build
+    Tcl skips an unchanged overlay, and rebuilds when anything in it changed."""
     import hashlib
 
-    h = hashlib.sha256()
+    h = hashlib.sha256(config.encode())
     for n in sorted(names):
         h.update(n.encode() + b"\0" + file_sha256(root / n).encode() + b"\0")
-    h.update(json.dumps([PART, BOARD, CELLS, ADDR, RANGE, DDR, DMA_LENGTH_BITS, STREAM_BITS, BURST]).encode())
     return h.hexdigest()[:16]
 
 
