@@ -241,3 +241,23 @@ def test_scheduler_that_is_not_there_is_one_error():
     pytest.importorskip("distributed", reason="dask.distributed is not installed")
     with pytest.raises(QmlpError, match="cannot reach the dask scheduler"):
         dse.executor(2, "tcp://127.0.0.1:9", timeout=2)
+
+
+def test_the_report_shows_the_search(tmp_path):
+    """report.md's design-space section: the winners with their commands, every point, the chart."""
+    from test_bench_report import _fake_results
+
+    from qmlp.flow.report_md import render
+
+    opts = _opts(chart=0)
+    res = dse.search(Paths(tmp_path), opts, dse.analytic_evaluate, NO_MODELS, log=lambda m: None)
+    data, path = dse.write(res, opts, tmp_path / "bench")
+    r = _fake_results()
+    plain = render(r)
+    r["steps"]["bench"] = {"data": data, "json": str(path), "quick": True}
+    md = render(r)
+    assert "No design-space search in this run." in plain and "No design-space search" not in md
+    assert md.count("\n|---") == plain.count("\n|---") + 2          # winners and points
+    w = data["winners"]["w8a8"]
+    assert f"| w8a8 | {w['cycles_per_image']} | {'/'.join(map(str, w['layer_cycles']))} |" in md
+    assert w["command"] in md and "![design-space search](pareto.png)" in md and "bench --quick" in md

@@ -87,7 +87,20 @@ def steps(paths: Paths) -> list[Step]:
                             lambda wb=wb, ab=ab, t=target, w=what: _accel_bits(paths, wb, ab, t, w),
                             code=HOOKS + ("qmlp.eda.resources",), cores=(acc,), after=(f"qat_{name}",), heavy=True))
     out += _pnr_steps(paths, q8)
+    # the design-space search, bounded (qmlp bench --quick): its runs share qmlp bench's cache
+    out.append(Step("bench", lambda: _bench(paths), code=("qmlp.flow.bench",) + HOOKS + ("qmlp.eda.resources",),
+                    cores=(acc,), files=(paths.model_npz, q8), params={"quick": True},
+                    after=("sweep", "qat_w4a4", "qat_w2a2"), outputs=(paths.report_dir / "pareto.png",)))
     return out
+
+
+def _bench(paths: Paths) -> dict:
+    """`qmlp bench --quick` into the report folder: winners per bit width, points, chart."""
+    from qmlp.flow import bench, dse
+
+    data, path = dse.run(paths, bench.options(quick=True), out_dir=paths.report_dir / "bench")
+    shutil.copy2(path.parent / "pareto.png", paths.report_dir / "pareto.png")
+    return {"data": data, "json": str(path), "quick": True}
 
 
 # ----------------------------------------------------------------------------- ECP5 timing

@@ -60,6 +60,7 @@ class ReportView:
     bit_rows: list
     pnr_rows: list
     run_rows: list
+    bench: dict | None = None    # the design-space search (bench_view), None when it did not run
 
 
 def view(r: dict) -> ReportView:
@@ -129,7 +130,7 @@ def view(r: dict) -> ReportView:
                          f"{int(hw['images']):,} images)", f"{hw['rom_bits'] / 8 / 1024:.1f}", f"{int(syn['lut']):,}",
                          f"{int(syn['ff']):,}", syn["dsp"], syn["bram18"], hw["cycles_per_image"],
                          f"{q.get('qat_seconds', '?')} s"])
-    return ReportView(bit_rows=bit_rows, pnr_rows=pnr_rows(s, n, blocks),
+    return ReportView(bit_rows=bit_rows, pnr_rows=pnr_rows(s, n, blocks), bench=bench_view(s.get("bench")),
         data_name=Path(str(model.get("data", "?"))).name, data_path=str(model.get("data")), images=f"{n:,}",
         host=r["host"], compute_s=r["compute_s"], wall_s=r["wall_s"], headline=headline,
         val_size=model.get("val_size"), wl_rows=wl_rows, float_acc=f"{fr['test_accuracy']:.2f}",
@@ -141,6 +142,35 @@ def view(r: dict) -> ReportView:
         cycles_per_image=man["cycles_per_image"], bound_text=f"{ref.MLP_MACS:,} MACs / 220 DSP = 496",
         pe=",".join(str(l["pe"]) for l in lay), simd=",".join(str(l["simd"]) for l in lay),
         accel_rows=accel_rows, run_rows=[[k, v["seconds"]] for k, v in s.items() if "seconds" in v])
+
+
+BENCH_TARGETS = {"w8a8": 256, "w4a4": 128, "w2a2": 64}     # cycles per image the search aims for
+
+
+def bench_view(step: dict | None) -> dict | None:
+    """The design-space search's winners and points as table rows (qmlp.flow.dse's JSON)."""
+    if not step or "data" not in step:
+        return None
+    from qmlp.flow import dse
+
+    d = step["data"]
+    win = []
+    for b, w in d["winners"].items():
+        if not w:
+            win.append([b, "none fits", "-", "-", "-", "-", "-", "-", "-", "-", "-", f"<= {BENCH_TARGETS.get(b, '?')}: no"])
+            continue
+        r, sim, p = w["resources"], w.get("sim") or {}, w["params"]
+        target = BENCH_TARGETS.get(b)
+        win.append([b, w["cycles_per_image"], "/".join(map(str, w["layer_cycles"])), p["PE"], p["SIMD"],
+                    p.get("MAC", "dsp"), f"{r['lut']:,}", f"{r['ff']:,}", r["dsp"], r["bram18"],
+                    f"{sim.get('accuracy', '-')} % ({sim.get('mismatches', '-')} mismatches, "
+                    f"{int(sim.get('images', 0)):,} images)" if sim else "-",
+                    f"<= {target}: {'yes' if target and w['cycles_per_image'] <= target else 'no'}"])
+    cmds = [f"`{w['command']}`" for w in d["winners"].values() if w]
+    return {"win_rows": win, "point_rows": dse.table_rows(d), "headers": dse.TABLE_HEADERS, "commands": cmds,
+            "quick": bool(step.get("quick")), "wall_s": d.get("wall_s"), "syntheses": d.get("syntheses_run"),
+            "cached": d.get("cached_runs"), "styles": ", ".join(d.get("styles", [])),
+            "lut_limit": f"{d['fit_rule']['lut']:,}", "json": step.get("json")}
 
 
 def pnr_rows(s: dict, n: int, blocks: int) -> list:
