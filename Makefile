@@ -12,7 +12,7 @@ help:
 	@echo "make setup  - system tools (apt) where missing, and $(VENV) with the Python dependencies"
 	@echo "make run    - setup, then the whole flow on the default data set, ending in the report"
 	@echo "make test   - setup, then the whole test suite (what CI runs)"
-	@echo "make bench  - accelerator speed, and the fastest configuration that fits the xc7z020 (~6 min)"
+	@echo "make bench  - design-space search: the fastest design that fits the xc7z020 per bit width (tens of minutes)"
 	@echo "make clean  - remove build/ (models, ROMs, simulations, reports)"
 
 setup: system venv

@@ -20,6 +20,8 @@ from qmlp.config import Paths
 from qmlp.errors import QmlpError
 from qmlp.flow import bench, dse
 
+from fusesoc_conf import private_fusesoc  # noqa: F401,E402  (the fixture)
+
 W8 = ((8, 8, 8), (8, 8))
 W4 = ((4, 4, 4), (4, 4))
 W2 = ((2, 2, 2), (2, 2))
@@ -261,3 +263,13 @@ def test_the_report_shows_the_search(tmp_path):
     w = data["winners"]["w8a8"]
     assert f"| w8a8 | {w['cycles_per_image']} | {'/'.join(map(str, w['layer_cycles']))} |" in md
     assert w["command"] in md and "![design-space search](pareto.png)" in md and "bench --quick" in md
+
+
+def test_the_real_evaluator_runs_fusesoc_and_reports_a_rejected_design(private_fusesoc):
+    """run_task is `fusesoc run --target synth qmlp:accel:mlp` with the candidate's parameters:
+    a design the parameter table rejects (dsp2 at an odd PE) stops in the pre-build hook, in
+    seconds, and the search gets the hook's reason (it records it as a failed point)."""
+    task = dse.Task("synth", tuple(sorted({"PE": "4,16,1", "SIMD": "49,1,1", "MAC": "dsp,dsp,dsp2",
+                                           "WBITS": "8", "ABITS": "8"}.items())))
+    with pytest.raises(QmlpError, match="layer 3 is dsp2, which packs the weights of two neurons"):
+        dse.run_task(task)
