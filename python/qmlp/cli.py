@@ -264,6 +264,10 @@ def cmd_hook(args) -> str:
             ov = pynq.setup(args.core, check=not args.no_vivado_check)
             return f"HOOK pynq-setup ok: {ov.name} ({ov.vlnv}, FCLK0 {ov.fclk_mhz} MHz)"
         return pynq.report()
+    if args.what == "axi-matmul":
+        from qmlp.driver.design import hook_matmul
+
+        return hook_matmul()
     raise QmlpError(f"unknown hook {args.what}")
 
 
@@ -477,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     kq.add_argument("core", choices=("mlp", "matmul"))
     kq.add_argument("--no-vivado-check", action="store_true", help="write the files only")
     ks.add_parser("pynq-report", help="pynq_z2: check <name>.bit/.hwh, OVERLAY, TIMING, RESOURCES lines")
+    ks.add_parser("axi-matmul", help="validate a qmlp:axi:matmul run's KIND and IP parameters")
     k.set_defaults(func=cmd_hook)
 
     bd = sub.add_parser("board", parents=[common], help="talk to the ULX3S board top over its UART",

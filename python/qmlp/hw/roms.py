@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -186,7 +187,23 @@ def _write_rom(folder: Path, name: str, lines: list[str], width: int) -> dict:
     return {"depth": len(lines), "width": width, "files": sorted(h), "sha256": h}
 
 
-def model_header(shifts, idx_bits: int, note: str) -> str:
+def rom_checksum(net: intnet.IntNet) -> int:
+    """CRC-32 of what the ROMs and the model header hold, independent of PE/SIMD: per layer its
+    weight bits and int8 weight codes (out x in, row-major), then the hidden layers' shifts and
+    the tanh index width (int8 each), then both tanh tables. The AXI wrapper (qmlp_axi_mlp)
+    reads it back at its CHECKSUM register (qmlp.driver.regs) so that a driver can check that a
+    bitstream holds the model it was given; manifest.json holds it as "rom_checksum"."""
+    crc = 0
+    for w, b in zip(net.w_codes, net.w_bits):
+        crc = zlib.crc32(bytes([int(b)]), crc)
+        crc = zlib.crc32(np.ascontiguousarray(np.asarray(w, dtype=np.int8)).tobytes(), crc)
+    crc = zlib.crc32(np.asarray(list(net.shifts) + [net.fmt.idx_bits], dtype=np.int8).tobytes(), crc)
+    for t in net.tanh_luts:
+        crc = zlib.crc32(np.ascontiguousarray(np.asarray(t, dtype=np.int8)).tobytes(), crc)
+    return crc & 0xFFFFFFFF
+
+
+def model_header(shifts, idx_bits: int, note: str, checksum: int = 0) -> str:
     """The Verilog include of the model's constants (localparams inside qmlp_mlp_accel)."""
     return "\n".join([
         f"// {note}",
@@ -195,6 +212,10 @@ def model_header(shifts, idx_bits: int, note: str) -> str:
         f"localparam integer SHIFT1 = {int(shifts[0])};",
         f"localparam integer SHIFT2 = {int(shifts[1])};",
         f"localparam integer IDX_BITS = {int(idx_bits)};",
+        "// rom_checksum() of the model (read by the AXI wrapper qmlp_axi_mlp; unused in the accelerator)",
+        "/* verilator lint_off UNUSEDPARAM */",
+        f"localparam [31:0] ROM_CHECKSUM = 32'h{int(checksum) & 0xFFFFFFFF:08x};",
+        "/* verilator lint_on UNUSEDPARAM */",
         "",
     ])
 
@@ -256,7 +277,9 @@ def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_u8: np.ndarray, 
         "golden": {"test_accuracy": float(100.0 * np.mean(classes == test_labels)), "images": n_img},
         "source": source or {},
     }
-    hdr = model_header(net.shifts, net.fmt.idx_bits, "Written with the ROMs from the manifest beside it.")
+    man["rom_checksum"] = rom_checksum(net)
+    hdr = model_header(net.shifts, net.fmt.idx_bits, "Written with the ROMs from the manifest beside it.",
+                       man["rom_checksum"])
     man["model_header_sha256"] = _write(folder / MODEL_HEADER, hdr)
     (folder / "manifest.json").write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
     return man

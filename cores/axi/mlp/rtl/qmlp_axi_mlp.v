@@ -1,0 +1,247 @@
+`default_nettype none
+// qmlp:axi:mlp - qmlp_mlp_accel behind AXI4-Lite control and 32-bit AXI4-Streams, for AXI DMA in
+// simple mode (PYNQ-Z2). Register map and stream layouts: python/qmlp/driver/regs.py.
+//
+//   s_axis: COUNT images x 196 words (4 pixel codes per word), TLAST on the very last word
+//     -> qmlp_axi_gear (32 bits -> SIMD1 bytes) -> qmlp_mlp_accel
+//     -> its m_axis (10 logits + class per image, tlast per image) -> output register
+//   m_axis: COUNT x 11 words, TLAST only on the last image's class word
+//
+// A transfer: write COUNT, write CTRL.ap_start; the core takes exactly COUNT*196 words. Words are
+// checked as they come: TLAST early (SHORT), the last word without TLAST (NOLAST), no word offered
+// for TIMEOUT cycles (TIMEOUT), a write to ABORT, or COUNT = 0 (CONFIG) end the transfer: the
+// output register finishes the word it holds, then sends ERROR_BEAT | STATUS with TLAST (so the
+// DMA's S2MM completes), the accelerator is reset (its half-read image discarded) and the core is
+// idle again with ap_done set. While idle (and while ending with an error) input words are
+// accepted and dropped (DROPPED, STATUS.DRAINED): a long transfer's rest never blocks the DMA.
+// The output register has its own valid bit, so TVALID/TDATA never change before a handshake,
+// and it is loaded in the cycle it empties (one word per cycle under no back-pressure).
+module qmlp_axi_mlp (
+  ap_clk, ap_rst_n, interrupt,
+  s_axi_control_awaddr, s_axi_control_awvalid, s_axi_control_awready,
+  s_axi_control_wdata, s_axi_control_wstrb, s_axi_control_wvalid, s_axi_control_wready,
+  s_axi_control_bresp, s_axi_control_bvalid, s_axi_control_bready,
+  s_axi_control_araddr, s_axi_control_arvalid, s_axi_control_arready,
+  s_axi_control_rdata, s_axi_control_rresp, s_axi_control_rvalid, s_axi_control_rready,
+  s_axis_tdata, s_axis_tvalid, s_axis_tready, s_axis_tlast, s_axis_tkeep,
+  m_axis_tdata, m_axis_tvalid, m_axis_tready, m_axis_tlast, m_axis_tkeep
+);
+  // the accelerator's list parameters, passed through unchanged (see qmlp_mlp_accel)
+  parameter [8*64-1:0] PE    = "4,16,2";
+  parameter [8*64-1:0] SIMD  = "49,1,1";
+  parameter [8*64-1:0] WBITS = "8";
+  parameter [8*64-1:0] ABITS = "8";
+  parameter [8*64-1:0] MAC   = "dsp";
+
+`include "qmlp_mlp_list.vh"
+  // ROM_CHECKSUM: the model in the ROMs (qmlp.hw.roms.rom_checksum); the shifts are the accelerator's
+  /* verilator lint_off UNUSEDPARAM */
+`include "qmlp_roms/qmlp_mlp_model.vh"
+  /* verilator lint_on UNUSEDPARAM */
+
+  localparam integer SIMD1 = qmlp_list_item(SIMD, 0);
+  localparam integer WPI   = 196;          // input words per image (784 pixel bytes / 4)
+  localparam integer OPI   = 11;           // output words per image
+  // read-only configuration words (regs.py mlp_config): MAGIC, ID, CFG0..CFG3, CHECKSUM, LAYOUT, LAYOUT_B
+  localparam [31:0] C_PE   = qmlp_list_item(PE, 0) | (qmlp_list_item(PE, 1) << 8) | (qmlp_list_item(PE, 2) << 16);
+  localparam [31:0] C_SIMD = SIMD1 | (qmlp_list_item(SIMD, 1) << 16) | (qmlp_list_item(SIMD, 2) << 24);
+  localparam [31:0] C_BITS = qmlp_list_at(WBITS, 0) | (qmlp_list_at(WBITS, 1) << 4) | (qmlp_list_at(WBITS, 2) << 8)
+                           | (qmlp_list_at(ABITS, 0) << 12) | (qmlp_list_at(ABITS, 1) << 16);
+  localparam [31:0] C_MAC  = qmlp_mac_code(qmlp_list_word_at(MAC, 0)) | (qmlp_mac_code(qmlp_list_word_at(MAC, 1)) << 4)
+                           | (qmlp_mac_code(qmlp_list_word_at(MAC, 2)) << 8);
+  localparam [31:0] C_LAYOUT = WPI | (OPI << 16);
+  localparam [9*32-1:0] CFG = {32'd0, C_LAYOUT, ROM_CHECKSUM, C_MAC, C_BITS, C_SIMD, C_PE, 32'h0000_0100, 32'h514D_4C50};
+
+  input  wire        ap_clk;
+  input  wire        ap_rst_n;             // synchronous, active low
+  /* verilator lint_off SYMRSVDWORD */
+  output wire        interrupt;          // the port name Vivado's IP integrator expects
+  /* verilator lint_on SYMRSVDWORD */
+  input  wire [6:0]  s_axi_control_awaddr;
+  input  wire        s_axi_control_awvalid;
+  output wire        s_axi_control_awready;
+  input  wire [31:0] s_axi_control_wdata;
+  input  wire [3:0]  s_axi_control_wstrb;
+  input  wire        s_axi_control_wvalid;
+  output wire        s_axi_control_wready;
+  output wire [1:0]  s_axi_control_bresp;
+  output wire        s_axi_control_bvalid;
+  input  wire        s_axi_control_bready;
+  input  wire [6:0]  s_axi_control_araddr;
+  input  wire        s_axi_control_arvalid;
+  output wire        s_axi_control_arready;
+  output wire [31:0] s_axi_control_rdata;
+  output wire [1:0]  s_axi_control_rresp;
+  output wire        s_axi_control_rvalid;
+  input  wire        s_axi_control_rready;
+  input  wire [31:0] s_axis_tdata;
+  input  wire        s_axis_tvalid;
+  output wire        s_axis_tready;
+  input  wire        s_axis_tlast;
+  /* verilator lint_off UNUSEDSIGNAL */
+  input  wire [3:0]  s_axis_tkeep;         // whole words only (the DMA sends whole words)
+  /* verilator lint_on UNUSEDSIGNAL */
+  output wire [31:0] m_axis_tdata;
+  output wire        m_axis_tvalid;
+  input  wire        m_axis_tready;
+  output wire        m_axis_tlast;
+  output wire [3:0]  m_axis_tkeep;
+
+  wire rst = !ap_rst_n;
+
+  // ---------------------------------------------------------------- control registers
+  wire        start, abort;
+  wire [31:0] count, timeout;
+  reg         done_p, ready_p;
+  reg  [15:0] set_p;
+  reg  [31:0] cycles_q, beats_in_q, beats_out_q, dropped_q;
+
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] mode;                        // no mode bits in this core
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  localparam [1:0] IDLE = 2'd0, RUN = 2'd1, ERR = 2'd2, FLUSH = 2'd3;
+  reg [1:0] state_q;
+
+  qmlp_axi_ctrl #(.NCFG(9), .CFG(CFG)) u_ctrl (
+    .clk_i(ap_clk), .rst_i(rst),
+    .awaddr_i(s_axi_control_awaddr), .awvalid_i(s_axi_control_awvalid), .awready_o(s_axi_control_awready),
+    .wdata_i(s_axi_control_wdata), .wstrb_i(s_axi_control_wstrb), .wvalid_i(s_axi_control_wvalid),
+    .wready_o(s_axi_control_wready), .bresp_o(s_axi_control_bresp), .bvalid_o(s_axi_control_bvalid),
+    .bready_i(s_axi_control_bready), .araddr_i(s_axi_control_araddr), .arvalid_i(s_axi_control_arvalid),
+    .arready_o(s_axi_control_arready), .rdata_o(s_axi_control_rdata), .rresp_o(s_axi_control_rresp),
+    .rvalid_o(s_axi_control_rvalid), .rready_i(s_axi_control_rready),
+    .start_o(start), .idle_i(state_q == IDLE), .done_i(done_p), .ready_i(ready_p), .status_set_i(set_p),
+    .abort_o(abort), .count_o(count), .mode_o(mode), .timeout_o(timeout),
+    .cycles_i(cycles_q), .beats_in_i(beats_in_q), .beats_out_i(beats_out_q), .dropped_i(dropped_q),
+    .interrupt_o(interrupt)
+  );
+
+  // ---------------------------------------------------------------- transfer state
+  reg  [31:0] last_in_q;                   // index of the last input word: COUNT*196 - 1
+  reg  [31:0] in_cnt_q;                    // input words taken
+  reg         in_done_q;                   // the last input word has been taken
+  reg  [31:0] img_out_q;                   // images sent
+  reg  [31:0] last_img_q;                  // COUNT - 1
+  reg  [31:0] wd_q;                        // watchdog: cycles with no input word offered
+  reg  [15:0] err_q;                       // this transfer's error bits (into the error beat)
+
+  wire        taking   = (state_q == RUN) && !in_done_q;
+  wire        gear_rdy;
+  wire        in_fire  = taking && s_axis_tvalid && gear_rdy;
+  wire        is_last  = (in_cnt_q == last_in_q);
+  wire        e_short  = in_fire && s_axis_tlast && !is_last;
+  wire        e_nolast = in_fire && !s_axis_tlast && is_last;
+  wire        e_time   = taking && !s_axis_tvalid && timeout != 32'd0 && wd_q >= timeout - 32'd1;
+  wire        e_any    = e_short || e_nolast || e_time || (abort && state_q == RUN);
+  wire        drain    = (state_q != RUN) && s_axis_tvalid;     // taken and dropped
+
+  assign s_axis_tready = (state_q != RUN) || (taking && gear_rdy);
+
+  // ---------------------------------------------------------------- accelerator
+  wire [SIMD1*8-1:0] a_tdata;
+  wire               a_tvalid, a_tready;
+  wire [31:0]        r_tdata;
+  wire               r_tvalid, r_tlast;
+  reg                o_valid_q, o_last_q;
+  reg  [31:0]        o_data_q;
+  wire               o_free   = !o_valid_q || m_axis_tready;
+  wire               r_tready = (state_q == RUN) && o_free;
+  wire               acc_rst  = rst || (state_q == FLUSH);
+
+  qmlp_axi_gear #(.BYTES(SIMD1)) u_gear (
+    .clk_i(ap_clk), .rst_i(acc_rst),
+    .s_tdata_i(s_axis_tdata), .s_tvalid_i(in_fire && !e_any), .s_tready_o(gear_rdy),
+    .m_tdata_o(a_tdata), .m_tvalid_o(a_tvalid), .m_tready_i(a_tready)
+  );
+
+  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_accel (
+    .ap_clk(ap_clk), .ap_rst(acc_rst),
+    .s_axis_tdata(a_tdata), .s_axis_tvalid(a_tvalid), .s_axis_tready(a_tready),
+    .m_axis_tdata(r_tdata), .m_axis_tvalid(r_tvalid), .m_axis_tready(r_tready), .m_axis_tlast(r_tlast)
+  );
+
+  assign m_axis_tdata  = o_data_q;
+  assign m_axis_tvalid = o_valid_q;
+  assign m_axis_tlast  = o_last_q;
+  assign m_axis_tkeep  = 4'hF;
+
+  wire r_fire   = r_tvalid && r_tready;
+  wire out_fire = o_valid_q && m_axis_tready;
+
+  always @(posedge ap_clk) begin
+    done_p  <= 1'b0;
+    ready_p <= 1'b0;
+    set_p   <= 16'd0;
+    if (rst) begin
+      state_q <= IDLE;
+      o_valid_q <= 1'b0; o_last_q <= 1'b0; o_data_q <= 32'd0;
+      in_cnt_q <= 32'd0; in_done_q <= 1'b0; img_out_q <= 32'd0; last_in_q <= 32'd0; last_img_q <= 32'd0;
+      wd_q <= 32'd0; err_q <= 16'd0;
+      cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0; dropped_q <= 32'd0;
+    end else begin
+      if (out_fire) begin
+        o_valid_q   <= 1'b0;
+        beats_out_q <= beats_out_q + 32'd1;
+      end
+      if (drain) begin
+        dropped_q <= dropped_q + 32'd1;
+        set_p[8]  <= 1'b1;                     // STATUS.DRAINED
+      end
+      if (state_q != IDLE) cycles_q <= cycles_q + 32'd1;
+      case (state_q)
+        IDLE: if (start) begin
+          cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0;
+          in_cnt_q <= 32'd0; in_done_q <= 1'b0; img_out_q <= 32'd0; wd_q <= 32'd0; err_q <= 16'd0;
+          last_in_q  <= count * WPI - 32'd1;
+          last_img_q <= count - 32'd1;
+          if (count == 32'd0) begin
+            err_q[4] <= 1'b1;                  // STATUS.CONFIG
+            state_q  <= ERR;
+          end else begin
+            state_q <= RUN;
+          end
+        end
+        RUN: begin
+          wd_q <= (taking && !s_axis_tvalid) ? wd_q + 32'd1 : 32'd0;
+          if (in_fire && !e_any) begin
+            in_cnt_q   <= in_cnt_q + 32'd1;
+            beats_in_q <= beats_in_q + 32'd1;
+            if (is_last) begin
+              in_done_q <= 1'b1;
+              ready_p   <= 1'b1;                 // every input word read: ap_ready
+            end
+          end
+          if (r_fire) begin
+            o_valid_q <= 1'b1;
+            o_data_q  <= r_tdata;
+            o_last_q  <= r_tlast && (img_out_q == last_img_q);
+            if (r_tlast) img_out_q <= img_out_q + 32'd1;
+          end
+          if (e_any) begin
+            err_q   <= {11'd0, 1'b0, abort, e_time, e_nolast, e_short};
+            if (in_fire) beats_in_q <= beats_in_q + 32'd1;   // the offending word was taken
+            state_q <= ERR;
+          end else if (out_fire && o_last_q) begin
+            state_q <= IDLE;                     // the last class word is out
+            done_p  <= 1'b1;
+          end
+        end
+        ERR: if (o_free) begin                   // the word in the output register has gone
+          o_valid_q <= 1'b1;
+          o_data_q  <= 32'hBAD0_0000 | {16'd0, err_q};
+          o_last_q  <= 1'b1;
+          set_p     <= err_q;
+          state_q   <= FLUSH;
+        end
+        FLUSH: if (out_fire) begin               // error beat taken: accelerator reset meanwhile
+          state_q <= IDLE;
+          done_p  <= 1'b1;
+          ready_p <= 1'b1;
+        end
+        default: state_q <= IDLE;
+      endcase
+    end
+  end
+endmodule
+`default_nettype wire

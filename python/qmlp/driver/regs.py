@@ -1,0 +1,208 @@
+"""The AXI register map and stream layouts of qmlp_axi_mlp and qmlp_axi_matmul, defined once.
+
+numpy and the standard library only: the board's Python imports this, the simulation backend
+and the tests import it, and cores/axi/*/rtl/*.v implement it (the names in comments there are
+the ones here). README.md, "AXI wrappers and the Python driver", has the same map as a table.
+
+AXI4-Lite, 32-bit data, 7-bit byte address (word-aligned). 0x00..0x0C follow Vitis HLS's
+ap_ctrl_hs block so that pynq's DefaultIP conventions apply (write 1 to CTRL.ap_start; poll
+CTRL.ap_done, which clears on read; GIE/IER/ISR for the interrupt line).
+
+Streams are 32 bits wide (AXI DMA's default). Every start consumes exactly the words the
+registers announce and ends its output with TLAST on the last word, also after an error: an
+error ends the output early with one ERROR_BEAT word (TLAST set), so the DMA's S2MM channel
+always completes. While idle the input stream is drained (accepted and dropped, counted in
+DROPPED, flagged by STATUS.DRAINED).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# ------------------------------------------------------------------------- register offsets
+CTRL = 0x00       # bit 0 ap_start (R/W, clears when the core starts), 1 ap_done (COR), 2 ap_idle, 3 ap_ready (COR)
+GIE = 0x04        # bit 0: global interrupt enable
+IER = 0x08        # bit 0 done, bit 1 ready: interrupt enables
+ISR = 0x0C        # bit 0 done, bit 1 ready: interrupt status, write 1 to clear
+STATUS = 0x10     # error and information bits (STATUS_BITS), write 1 to clear; kept until cleared
+ABORT = 0x14      # write bit 0 = 1: end the running transfer now (STATUS.ABORT, error beat, idle)
+COUNT = 0x18      # units per start: images (mlp) or 64-row A blocks (matmul); latched at start
+MODE = 0x1C       # matmul: bit 0 LOAD_B (B precedes the A blocks in the input stream); mlp: unused
+TIMEOUT = 0x20    # input watchdog: cycles without an offered input word (TVALID low) that end a
+                  # transfer with STATUS.TIMEOUT; 0 = off. Reset value TIMEOUT_RESET
+CYCLES = 0x24     # cycles from the start to the end of the last (or current) transfer
+BEATS_IN = 0x28   # input words taken by the last transfer
+BEATS_OUT = 0x2C  # output words sent by the last transfer (error beat included)
+DROPPED = 0x30    # input words drained while idle or after an error (since reset)
+# read-only configuration: what the hardware was built with
+MAGIC = 0x40      # MAGIC_WORD
+ID = 0x44         # [7:0] kind code (KIND_CODES), [15:8] register-map version
+CFG0 = 0x48       # mlp: PE1 | PE2 << 8 | PE3 << 16          matmul: ROWS | INNER << 16
+CFG1 = 0x4C       # mlp: SIMD1 | SIMD2 << 16 | SIMD3 << 24   matmul: COLS | LANES << 16
+CFG2 = 0x50       # mlp: WB1 | WB2 << 4 | WB3 << 8 | AB1 << 12 | AB2 << 16 (bits)
+                  # matmul: WBITS | ACC_W << 8 | SHIFT << 16 (i8; f32i8/f32: 0)
+CFG3 = 0x54       # mlp: MAC style per layer, 4 bits each (MAC_CODES; 0 = dsp)   matmul: FL_B (signed)
+CHECKSUM = 0x58   # mlp: rom_checksum() of the model in the ROMs; matmul: 0
+LAYOUT = 0x5C     # input words per unit [15:0], output words per unit [31:16] (unit: image / A block)
+LAYOUT_B = 0x60   # matmul: words of B in the stream (when MODE.LOAD_B); mlp: 0
+LAST_REG = 0x7C
+
+MAGIC_WORD = 0x514D4C50          # "QMLP"
+MAP_VERSION = 1
+TIMEOUT_RESET = 1 << 24          # 0.17 s at 100 MHz
+ERROR_BEAT = 0xBAD00000          # | STATUS bits [15:0]: the one word an error puts on the output
+KIND_CODES = {"mlp": 0, "i8": 1, "f32i8": 2, "f32": 3}
+MAC_CODES = {"dsp": 0, "dsp2": 1, "lut": 2}
+
+NAMES = {v: k for k, v in dict(CTRL=CTRL, GIE=GIE, IER=IER, ISR=ISR, STATUS=STATUS, ABORT=ABORT, COUNT=COUNT,
+                               MODE=MODE, TIMEOUT=TIMEOUT, CYCLES=CYCLES, BEATS_IN=BEATS_IN, BEATS_OUT=BEATS_OUT,
+                               DROPPED=DROPPED, MAGIC=MAGIC, ID=ID, CFG0=CFG0, CFG1=CFG1, CFG2=CFG2, CFG3=CFG3,
+                               CHECKSUM=CHECKSUM, LAYOUT=LAYOUT, LAYOUT_B=LAYOUT_B).items()}
+READABLE = sorted(NAMES)                   # every register with a meaning, in address order
+
+# CTRL bits
+AP_START, AP_DONE, AP_IDLE, AP_READY = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+# MODE bits
+LOAD_B = 1 << 0
+
+# STATUS bits: errors end a transfer; DRAINED only informs
+STATUS_BITS = {
+    "SHORT": 1 << 0,     # TLAST before the last word the registers announced
+    "NOLAST": 1 << 1,    # the announced last word came without TLAST (a long transfer, or no TLAST)
+    "TIMEOUT": 1 << 2,   # no input word offered for TIMEOUT cycles while the transfer wanted one
+    "ABORT": 1 << 3,     # ended by a write to ABORT
+    "CONFIG": 1 << 4,    # COUNT = 0, or (matmul) no B loaded yet and MODE.LOAD_B = 0
+    "DRAINED": 1 << 8,   # words arrived while no transfer wanted them and were dropped
+}
+ERROR_MASK = 0x1F
+
+
+def status_names(status: int) -> list[str]:
+    return [n for n, b in STATUS_BITS.items() if status & b]
+
+
+# ------------------------------------------------------------------------- stream layouts
+#
+# mlp, per image (COUNT images per start):
+#   in : WORDS_IN_IMAGE = 196 words; word w holds the int8 pixel codes (Q(8, 7)) 4w .. 4w+3 in
+#        bytes 0..3 (little endian, pixel order), TLAST on the last word of the last image
+#   out: WORDS_OUT_IMAGE = 11 words: the 10 int32 logits, then the class (0..9); TLAST only on
+#        the class word of the last image (the accelerator's per-image tlast is not passed on)
+# matmul (COUNT blocks of ROWS rows per start; int8 elements 4 per word, little endian, in
+# row-major order; float32 elements one per word, IEEE bits):
+#   in : [B (MODE.LOAD_B): INNER x COLS elements of B (i8 with WBITS < 8: the packed bytes,
+#        INNER x COLS/PER, qmlp.hw.roms.pack order)], then per block ROWS x INNER of A
+#   out: per block ROWS x COLS of C, TLAST on the last word of the last block
+
+MLP_PIXELS = 784
+MLP_LOGITS = 10
+WORDS_IN_IMAGE = MLP_PIXELS // 4
+WORDS_OUT_IMAGE = MLP_LOGITS + 1
+
+
+def pack_bytes(codes) -> np.ndarray:
+    """int8 codes (any shape, row-major, a multiple of 4 in all) -> uint32 words, 4 per word."""
+    b = np.ascontiguousarray(np.asarray(codes).astype(np.int8).reshape(-1)).view(np.uint8)
+    if b.size % 4:
+        raise ValueError(f"{b.size} bytes do not fill 32-bit words (a multiple of 4 is needed)")
+    return b.reshape(-1, 4).astype(np.uint32) @ np.array([1, 1 << 8, 1 << 16, 1 << 24], np.uint32)
+
+
+def unpack_bytes(words) -> np.ndarray:
+    """uint32 words -> int8 codes, 4 per word, byte 0 first."""
+    w = np.asarray(words, dtype=np.uint32).reshape(-1)
+    return ((w[:, None] >> np.array([0, 8, 16, 24], np.uint32)) & 0xFF).astype(np.uint8).view(np.int8).reshape(-1)
+
+
+def f32_words(x) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(x, dtype=np.float32)).view(np.uint32).reshape(-1)
+
+
+def mlp_input_words(codes) -> np.ndarray:
+    """N x 784 int8 pixel codes -> the input stream (N * 196 words)."""
+    c = np.asarray(codes)
+    if c.ndim != 2 or c.shape[1] != MLP_PIXELS:
+        raise ValueError(f"pixel codes must be N x {MLP_PIXELS}, got {c.shape}")
+    return pack_bytes(c)
+
+
+def mlp_output(words, images: int):
+    """The output stream of `images` images -> (logits int64 N x 10, classes int64 N)."""
+    w = np.asarray(words, dtype=np.uint32).reshape(images, WORDS_OUT_IMAGE)
+    return w[:, :MLP_LOGITS].view(np.int32).astype(np.int64), w[:, MLP_LOGITS].astype(np.int64)
+
+
+def matmul_widths(kind: str) -> tuple[int, int, int]:
+    """Bits of the A, B and C elements on the streams (B of i8 is bytes, packed or not)."""
+    return {"i8": (8, 8, 8), "f32i8": (32, 8, 32), "f32": (32, 32, 32)}[kind]
+
+
+def elements_to_words(x, bits: int) -> np.ndarray:
+    return pack_bytes(x) if bits == 8 else f32_words(x)
+
+
+def words_to_elements(words, bits: int) -> np.ndarray:
+    return unpack_bytes(words) if bits == 8 else np.asarray(words, np.uint32).view(np.float32).reshape(-1)
+
+
+# ------------------------------------------------------------------------- configuration words
+
+def list_word(vals, shifts) -> int:
+    return sum(int(v) << s for v, s in zip(vals, shifts))
+
+
+def mlp_config(pe, simd, wbits, abits, mac=("dsp",) * 3, checksum: int = 0) -> dict:
+    """{offset: value} of the read-only registers of qmlp_axi_mlp built with these parameters."""
+    wbits = tuple(wbits) * 3 if len(tuple(wbits)) == 1 else tuple(wbits)
+    abits = tuple(abits) * 2 if len(tuple(abits)) == 1 else tuple(abits)
+    mac = tuple(mac) * 3 if len(tuple(mac)) == 1 else tuple(mac)
+    return {
+        MAGIC: MAGIC_WORD, ID: KIND_CODES["mlp"] | MAP_VERSION << 8,
+        CFG0: list_word(pe, (0, 8, 16)), CFG1: list_word(simd, (0, 16, 24)),
+        CFG2: list_word(tuple(wbits) + tuple(abits), (0, 4, 8, 12, 16)),
+        CFG3: list_word([MAC_CODES[m] for m in mac], (0, 4, 8)),
+        CHECKSUM: int(checksum) & 0xFFFFFFFF, LAYOUT: WORDS_IN_IMAGE | WORDS_OUT_IMAGE << 16, LAYOUT_B: 0,
+    }
+
+
+def matmul_words(kind: str, rows: int, inner: int, cols: int, wbits: int = 8) -> tuple[int, int, int]:
+    """(A words per block, C words per block, B words) on the streams."""
+    aw, bw, cw = matmul_widths(kind)
+    per = 8 // wbits if kind == "i8" else 1
+    return rows * inner * aw // 32, rows * cols * cw // 32, inner * cols // per * bw // 32
+
+
+def matmul_config(kind: str, rows=64, inner=128, cols=64, lanes=1, acc_w=32, shift=0, wbits=8, fl_b=4) -> dict:
+    """{offset: value} of the read-only registers of qmlp_axi_matmul built with these parameters."""
+    a_words, c_words, b_words = matmul_words(kind, rows, inner, cols, wbits)
+    return {
+        MAGIC: MAGIC_WORD, ID: KIND_CODES[kind] | MAP_VERSION << 8,
+        CFG0: rows | inner << 16, CFG1: cols | lanes << 16,
+        CFG2: (wbits | acc_w << 8 | shift << 16) if kind == "i8" else 0,
+        CFG3: (int(fl_b) & 0xFFFFFFFF) if kind == "f32i8" else 0,
+        CHECKSUM: 0, LAYOUT: a_words | c_words << 16, LAYOUT_B: b_words,
+    }
+
+
+def decode_config(read) -> dict:
+    """What the hardware says it is, from a register read function read(offset) -> int."""
+    ident = read(ID)
+    if read(MAGIC) != MAGIC_WORD:
+        return {"magic": read(MAGIC)}
+    kinds = {v: k for k, v in KIND_CODES.items()}
+    c0, c1, c2, c3 = read(CFG0), read(CFG1), read(CFG2), read(CFG3)
+    lay = read(LAYOUT)
+    out = {"kind": kinds.get(ident & 0xFF, f"unknown {ident & 0xFF}"), "version": ident >> 8 & 0xFF,
+           "words_in": lay & 0xFFFF, "words_out": lay >> 16, "b_words": read(LAYOUT_B)}
+    if out["kind"] == "mlp":
+        macs = {v: k for k, v in MAC_CODES.items()}
+        out.update(pe=(c0 & 0xFF, c0 >> 8 & 0xFF, c0 >> 16 & 0xFF), simd=(c1 & 0xFFFF, c1 >> 16 & 0xFF, c1 >> 24),
+                   wbits=tuple(c2 >> s & 0xF for s in (0, 4, 8)), abits=tuple(c2 >> s & 0xF for s in (12, 16)),
+                   mac=tuple(macs.get(c3 >> s & 0xF, "?") for s in (0, 4, 8)), checksum=read(CHECKSUM))
+    else:
+        out.update(rows=c0 & 0xFFFF, inner=c0 >> 16, cols=c1 & 0xFFFF, lanes=c1 >> 16)
+        if out["kind"] == "i8":
+            out.update(wbits=c2 & 0xFF, acc_w=c2 >> 8 & 0xFF, shift=c2 >> 16 & 0xFF)
+        if out["kind"] == "f32i8":
+            out.update(fl_b=c3 - (1 << 32) if c3 >> 31 else c3)
+    return out
