@@ -10,6 +10,7 @@ accelerator); the real search is `qmlp bench` (README, "Design-space search").
 from __future__ import annotations
 
 import json
+import os
 import threading
 from itertools import product
 
@@ -235,8 +236,11 @@ def test_search_on_a_dask_local_cluster(tmp_path):
                          dse.analytic_evaluate, NO_MODELS, log=lambda m: None)
         with distributed.Client(cluster.scheduler_address) as c:
             workers = len(c.scheduler_info()["workers"])
-    assert workers == 2 and res.calls == local.calls > 0
-    assert {b: p.cand for b, p in res.winners.items()} == {b: p.cand for b, p in local.winners.items()}
+    # the same answer; how many candidates ran ahead of a decision depends on completion order
+    assert workers == 2 and {b: p.cand for b, p in res.winners.items()} == {b: p.cand for b, p in local.winners.items()}
+    assert 0 < local.calls <= res.calls <= 2 * (2 * opts.budget)        # syntheses and simulations
+    pids = {p.synth["pid"] for p in res.points if p.synth}
+    assert pids and os.getpid() not in pids                # evaluated in the worker processes
 
 
 def test_scheduler_that_is_not_there_is_one_error():

@@ -387,12 +387,15 @@ def inputs_key() -> dict:
 def analytic_evaluate(task: Task) -> dict:
     """An evaluator without tools (`qmlp bench --dry-run`, tests): synthesis answers the analytic
     estimate, simulation a passing run at the folding's cycles. Module level: dask workers import it."""
+    import os
+
     c = Candidate.from_params(task.pdict)
     if task.target == "synth":
-        return {**{k: str(v) for k, v in c.estimate().items()}, "wall_s": 0.0, "estimate_only": True}
+        return {**{k: str(v) for k, v in c.estimate().items()}, "wall_s": 0.0, "estimate_only": True,
+                "pid": os.getpid()}
     n = int(task.pdict.get("IMAGES", 32))
     return {"pass": "1", "images": str(n), "mismatches": "0", "accuracy": "na",
-            "cycles_per_image": str(c.cycles_per_image), "wall_s": 0.0, "estimate_only": True}
+            "cycles_per_image": str(c.cycles_per_image), "wall_s": 0.0, "estimate_only": True, "pid": os.getpid()}
 
 
 def task_key(task: Task, base: dict) -> str:
@@ -454,7 +457,10 @@ class Runs:
             except BaseException as e:  # noqa: BLE001 - a failed run is a result of the search
                 outer.set_exception(e)
                 return
-            self.cache.put(self._step(task), key, r)
+            try:
+                self.cache.put(self._step(task), key, r)
+            except OSError as e:            # an unwritable cache costs a re-run later, not this result
+                self.log(f"could not cache {task.name}: {e}")
             outer.set_result(dict(r, cached=False))
         inner.add_done_callback(done)
         return outer
@@ -465,7 +471,8 @@ def executor(jobs: int = 2, scheduler: str | None = None, timeout: float = 30.0)
     cluster's concurrent.futures interface when given a scheduler address."""
     if not scheduler:
         ex = ThreadPoolExecutor(max_workers=jobs)
-        return ex, lambda: ex.shutdown(wait=True)
+        # on an error or Ctrl-C nothing new starts; the runs under way finish (each has its time limit)
+        return ex, lambda ok=True: ex.shutdown(wait=ok, cancel_futures=not ok)
     try:
         from distributed import Client
     except ImportError:
@@ -476,7 +483,7 @@ def executor(jobs: int = 2, scheduler: str | None = None, timeout: float = 30.0)
     except (OSError, TimeoutError) as e:
         raise QmlpError(f"--scheduler {scheduler}: cannot reach the dask scheduler ({e})") from None
     ex = client.get_executor()
-    return ex, client.close
+    return ex, lambda ok=True: client.close()
 
 
 # ----------------------------------------------------------------------------- the search
@@ -604,8 +611,10 @@ def search(paths: Paths, opts: Options = Options(), evaluate: Callable[[Task], d
         _find_winners(res, queues, runs, opts, log)
         _chart_points(res, queues, runs, opts, log)
         _simulate(res, runs, opts, log)
-    finally:
-        close()
+    except BaseException:
+        close(False)
+        raise
+    close()
     res.calls, res.hits = runs.calls, runs.hits
     res.wall_s = round(time.perf_counter() - t0, 1)
     return res
@@ -810,35 +819,45 @@ def write(res: Search, opts: Options, out_dir: Path) -> tuple[dict, Path]:
 
 
 def chart(data: dict, png: Path) -> None:
-    """Cycles per image against LUT and against DSP, one colour per bit width; Pareto points
-    joined, winners starred, the fit limits dashed."""
+    """Cycles per image against LUT and against DSP, one colour per bit width: synthesized points
+    (crosses: does not fit), each panel's Pareto front as a line, winners starred, limits dashed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import ScalarFormatter
 
     colours = {"w8a8": "tab:blue", "w4a4": "tab:orange", "w2a2": "tab:green"}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120, sharey=True)
     for ax, key in zip(axes, ("lut", "dsp")):
-        for b in colours:
+        for b, col in colours.items():
             pts = [r for r in data["points"] if r["bits"] == b and r["resources"]]
             if not pts:
                 continue
-            ax.scatter([r["resources"][key] for r in pts], [r["cycles_per_image"] for r in pts], s=22,
-                       color=colours[b], alpha=0.45)
-            par = sorted((r for r in pts if r.get("pareto")), key=lambda r: r["resources"][key])
-            ax.plot([r["resources"][key] for r in par], [r["cycles_per_image"] for r in par], "o-", ms=5,
-                    color=colours[b], label=b)
+            ok = [r for r in pts if r["fits"]]
+            bad = [r for r in pts if not r["fits"]]
+            ax.scatter([r["resources"][key] for r in ok], [r["cycles_per_image"] for r in ok], s=24, color=col)
+            ax.scatter([r["resources"][key] for r in bad], [r["cycles_per_image"] for r in bad], s=30, color=col,
+                       marker="x")
+            front, best = [], None
+            for r in sorted(pts, key=lambda r: (r["resources"][key], r["cycles_per_image"])):
+                if best is None or r["cycles_per_image"] < best:
+                    front.append(r)
+                    best = r["cycles_per_image"]
+            ax.step([r["resources"][key] for r in front], [r["cycles_per_image"] for r in front], where="post",
+                    color=col, lw=1.2, label=b)
             w = data["winners"].get(b)
             if w:
-                ax.plot(w["resources"][key], w["cycles_per_image"], "*", ms=15, color=colours[b], mec="k")
+                ax.plot(w["resources"][key], w["cycles_per_image"], "*", ms=15, color=col, mec="k")
         ax.axvline(FIT[key], color="r", lw=0.8, ls="--", label=f"fit limit ({FIT[key]:,})")
         ax.set_xlabel(f"{key.upper()} (Yosys estimate, xc7)")
         ax.set_yscale("log", base=2)
+        ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("cycles per image")
     axes[0].legend(fontsize=7)
-    fig.suptitle("Design-space search: cycles per image against resources (stars: fastest that fits)")
+    fig.suptitle("Design-space search: cycles per image against resources (star: fastest that fits; x: does not fit)",
+                 fontsize=10)
     fig.tight_layout()
     fig.savefig(png)
     plt.close(fig)
