@@ -442,6 +442,10 @@ def report(work_root: Path = Path(".")) -> str:
     r = vivado.resources(work_root / OUT / "utilization.rpt", work_root / OUT / "timing.rpt")
     r.update({"tool": "vivado (pynq_z2 block design)", "bit": str(bit.resolve()), "hwh": str(hwh.resolve()),
               "fclk_mhz": int(cfg["fclk_mhz"])})
+    want_ns = 1000.0 / fclk_actual(int(cfg["fclk_mhz"]))
+    if r["period_ns"] is not None and abs(r["period_ns"] - want_ns) > 0.01 * want_ns:
+        print(f"WARNING: the timing report's clock {r['clock']} has a {r['period_ns']:.3f} ns period, FCLK0 "
+              f"{cfg['fclk_mhz']} MHz is {want_ns:.3f} ns", file=sys.stderr)
     print(f"OVERLAY bit={bit.resolve()} hwh={hwh.resolve()} fclk_mhz={cfg['fclk_mhz']}", flush=True)
     print(vivado.timing_line(r), flush=True)
     line = report_resources(r, work_root)
