@@ -7,9 +7,15 @@
 // releases it. Slots are used in order by both sides, so a full flag per slot is all the
 // bookkeeping needed. With NBUF = 3 a producer whose image takes as long as the consumer's
 // can start the next image while the consumer still reads the previous-but-one.
-// Storage: where both sides move whole words (WR == RD, the input stream) it is one word-wide
-// memory; otherwise registers of bytes, since several bytes are written and read per cycle at
-// unrelated offsets.
+// Storage: a memory of words with a registered read, so that synthesis can use block or
+// distributed RAM and the read is never a wide multiplexer of flip-flops (on ECP5 a 384-to-1
+// byte multiplexer of registers was the accelerator's critical path, 17 ns). The word is
+// WW = max(WR, RD) bytes. WR >= RD: the producer writes whole words and the consumer picks its
+// RD bytes out of the word it read, by an offset registered with it (a small multiplexer
+// after the RAM). WR < RD: RD/WR banks of WR-byte words, written one bank at a time and read
+// all at once. WR and RD divide K; where neither divides the other the layers are sized so
+// that it cannot happen (K2 = 128 and K3 = 64 make PE and SIMD powers of two there, and the
+// input buffer has WR = RD).
 module qmlp_mlp_slots #(
   parameter integer K    = 128,
   parameter integer WR   = 4,     // bytes written per cycle (divides K)
@@ -28,37 +34,68 @@ module qmlp_mlp_slots #(
   // consumer
   input  wire [$clog2(NBUF > 1 ? NBUF : 2)-1:0] rslot_i,
   input  wire [$clog2(K / RD > 1 ? K / RD : 2)-1:0] raddr_i,   // in units of RD bytes
-  output reg  [RD*8-1:0]      rdata_o,
+  output wire [RD*8-1:0]      rdata_o,
   input  wire                 release_i,
   input  wire [$clog2(NBUF > 1 ? NBUF : 2)-1:0] release_slot_i,
   // slot states
   output reg  [NBUF-1:0]      full_o
 );
-  localparam integer SW = $clog2(NBUF > 1 ? NBUF : 2);
+  localparam integer SW  = $clog2(NBUF > 1 ? NBUF : 2);
+  localparam integer WW  = (WR > RD) ? WR : RD;          // bytes per memory word
+  localparam integer WPS = K / WW;                        // words per slot
+  localparam integer MAW = $clog2(NBUF * WPS > 1 ? NBUF * WPS : 2);
+
+`ifndef SYNTHESIS
+  initial begin
+    if (K % WR != 0 || K % RD != 0 || (WR % RD != 0 && RD % WR != 0)) begin
+      $display("ERROR: qmlp_mlp_slots: WR=%0d and RD=%0d must divide K=%0d and one must divide the other",
+               WR, RD, K);
+      $finish;
+    end
+  end
+`endif
 
   generate
-    if (WR == RD) begin : g_words
-      localparam integer WPS = K / WR;        // words per slot
-      localparam integer MAW = $clog2(NBUF * WPS > 1 ? NBUF * WPS : 2);
+    if (WR >= RD) begin : g_pick
+      localparam integer SEL = WR / RD;                   // RD-byte pieces per word
       reg [WR*8-1:0] mem [0:NBUF*WPS-1];
+      reg [WR*8-1:0] word_q;
       // word index slot * WPS + word: sized to the memory, narrower than its integer operands
       /* verilator lint_off WIDTH */
       wire [MAW-1:0] wi = wslot_i * WPS + waddr_i;
-      wire [MAW-1:0] ri = rslot_i * WPS + raddr_i;
+      wire [MAW-1:0] ri = rslot_i * WPS + raddr_i / SEL;
       /* verilator lint_on WIDTH */
       always @(posedge clk_i) begin
         if (we_i) mem[wi] <= wdata_i;
-        rdata_o <= mem[ri];
+        word_q <= mem[ri];
       end
-    end else begin : g_bytes
-      reg [7:0] mem [0:NBUF*K-1];
-      integer b;
-      always @(posedge clk_i) begin
-        if (we_i)
-          for (b = 0; b < WR; b = b + 1)
-            mem[wslot_i * K + waddr_i * WR + b] <= wdata_i[b*8 +: 8];
-        for (b = 0; b < RD; b = b + 1)
-          rdata_o[b*8 +: 8] <= mem[rslot_i * K + raddr_i * RD + b];
+      if (SEL > 1) begin : g_sel
+        localparam integer OW = $clog2(SEL);
+        reg [OW-1:0] off_q;
+        /* verilator lint_off WIDTH */
+        always @(posedge clk_i) off_q <= raddr_i % SEL;
+        /* verilator lint_on WIDTH */
+        assign rdata_o = word_q[off_q * (RD * 8) +: RD * 8];
+      end else begin : g_all
+        assign rdata_o = word_q;
+      end
+    end else begin : g_banks
+      localparam integer NBK = RD / WR;                   // banks of WR bytes
+      genvar j;
+      for (j = 0; j < NBK; j = j + 1) begin : g_bank
+        localparam integer JI = j;
+        reg [WR*8-1:0] mem [0:NBUF*WPS-1];
+        reg [WR*8-1:0] q;
+        /* verilator lint_off WIDTH */
+        wire [MAW-1:0] wi = wslot_i * WPS + waddr_i / NBK;
+        wire           wj = (waddr_i % NBK) == JI;
+        wire [MAW-1:0] ri = rslot_i * WPS + raddr_i;
+        /* verilator lint_on WIDTH */
+        always @(posedge clk_i) begin
+          if (we_i && wj) mem[wi] <= wdata_i;
+          q <= mem[ri];
+        end
+        assign rdata_o[j*WR*8 +: WR*8] = q;
       end
     end
   endgenerate
