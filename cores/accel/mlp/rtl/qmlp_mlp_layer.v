@@ -249,20 +249,25 @@ module qmlp_mlp_layer #(
         assign tree = g_leaf[0].v;
       end
 
-      // exact: |acc| <= 784 * 128 * 128 < 2**31
+      // exact: |acc| <= 784 * 128 * 128 + BIAS < 2**31. A hidden layer's rounding constant
+      // 2**(SHIFT-1) is the accumulator's starting value instead of a separate adder after
+      // it: the same sum, and the requantization below is a plain shift and a saturation
+      // (one carry chain fewer between acc_q and z_q; on ECP5 two chains did not fit 10 ns).
+      localparam signed [31:0] BIAS = (LAST == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
       reg signed [31:0] acc_q;
       wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree};
       always @(posedge clk_i)
-        if (acc_en) acc_q <= acc_first ? tree32 : acc_q + tree32;
+        if (acc_en) acc_q <= (acc_first ? BIAS : acc_q) + tree32;
 
       if (LAST != 0) begin : g_logit
         assign out_data_o[p*32 +: 32] = acc_q;
       end else begin : g_act
-        // round half up, arithmetic shift, saturate to the T-bit table index
+        // round half up (BIAS is already in acc_q), arithmetic shift, saturate to the T-bit
+        // table index
         wire signed [32:0] wide = {acc_q[31], acc_q};
         wire signed [32:0] rq;
         if (SHIFT > 0) begin : g_shift
-          assign rq = (wide + (33'sd1 <<< (SHIFT - 1))) >>> SHIFT;
+          assign rq = wide >>> SHIFT;
         end else if (SHIFT < 0) begin : g_lshift
           // few fraction bits (low precision): exact, saturated below like any other index
           wire signed [32+16:0] up = $signed({{16{wide[32]}}, wide}) <<< (-SHIFT);
