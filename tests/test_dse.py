@@ -277,3 +277,27 @@ def test_the_real_evaluator_runs_fusesoc_and_reports_a_rejected_design(private_f
                                            "WBITS": "8", "ABITS": "8"}.items())))
     with pytest.raises(QmlpError, match="layer 3 is dsp2, which packs the weights of two neurons"):
         dse.run_task(task)
+
+
+def test_every_bit_width_starts_before_any_runs_ahead(tmp_path):
+    """With two slots and three bit widths, the first three runs are one per bit width."""
+    order = []
+    dse.search(Paths(tmp_path), _opts(chart=0, images=0), _fake(order), NO_MODELS, log=lambda m: None)
+    first = [dse.Candidate.from_params(t.pdict).bits for t in order[:3]]
+    assert sorted(first) == ["w2a2", "w4a4", "w8a8"]
+
+
+def test_a_changed_core_file_is_a_new_input(tmp_path, monkeypatch):
+    """Keys are taken when a run is submitted: an RTL file edited during a long search makes the
+    runs after it new runs, not hits on results of the old RTL."""
+    from qmlp import hashing
+
+    runs = dse.Runs(__import__("concurrent.futures").futures.ThreadPoolExecutor(1), tmp_path, dse.analytic_evaluate)
+    task = dse.Task("synth", tuple(sorted(dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, *W8)
+                                          .fusesoc_params().items())))
+    k = runs.key(task)
+    real = hashing.file_sha256
+    monkeypatch.setattr(hashing, "file_sha256",
+                        lambda f: "edited" if str(f).endswith("qmlp_mlp_layer.v") else real(f))
+    assert runs.key(task) != k
+    runs.executor.shutdown()

@@ -375,13 +375,16 @@ def run_task(task: Task) -> dict:
     return out
 
 
-def inputs_key() -> dict:
+def inputs_key(files=None) -> dict:
     """What every run of the core depends on besides its parameters: the core's files (RTL,
-    testbench, flow scripts, as FuseSoC uses them) and the code its hooks run."""
+    testbench, flow scripts, as FuseSoC uses them; `files` is their list, qmlp.eda.cores) and
+    the code its hooks run. Hashed when a run is submitted: the checkout may change under a
+    long search, and a result is keyed by the files its run read."""
     from qmlp.eda.cores import core_files
     from qmlp.hashing import file_sha256, module_closure_sha256
 
-    return {"code": module_closure_sha256(*CODE), "core": [(str(f), file_sha256(f)) for f in core_files(CORE)]}
+    files = core_files(CORE) if files is None else files
+    return {"code": module_closure_sha256(*CODE), "core": [(str(f), file_sha256(f)) for f in files]}
 
 
 def analytic_evaluate(task: Task) -> dict:
@@ -423,31 +426,30 @@ class Runs:
         self.executor, self.evaluate, self.log = executor, evaluate, log
         self.cache = Cache(cache_dir)
         self.calls, self.hits = 0, 0
-        self._base = inputs_key()          # once: the files do not change under a search
-        self._keys: dict[str, str] = {}
+        from qmlp.eda.cores import core_files
+
+        self._files = core_files(CORE)      # the list (slow to resolve); contents hashed per run
 
     def key(self, task: Task) -> str:
-        if task.name not in self._keys:
-            self._keys[task.name] = task_key(task, self._base)
-        return self._keys[task.name]
+        return task_key(task, inputs_key(self._files))
 
     def _step(self, task: Task):
         from qmlp.flow.pipeline import Step
 
         return Step(task.name, lambda: {})
 
-    def cached(self, task: Task) -> dict | None:
-        return self.cache.get(self._step(task), self.key(task))
+    def cached(self, task: Task, key: str | None = None) -> dict | None:
+        return self.cache.get(self._step(task), key or self.key(task))
 
     def submit(self, task: Task) -> Future:
-        hit = self.cached(task)
+        key = self.key(task)
+        hit = self.cached(task, key)
         if hit is not None:
             self.hits += 1
             f: Future = Future()
             f.set_result(dict(hit, cached=True))
             return f
         self.calls += 1
-        key = self.key(task)
         inner = self.executor.submit(self.evaluate, task)
         outer: Future = Future()
 
@@ -670,18 +672,21 @@ def _find_winners(res: Search, queues: dict, runs: Runs, opts: Options, log) -> 
         return False
 
     while True:
-        # fill the slots: round robin over unresolved bit widths, each at most budget deep
+        # fill the slots, one run at a time, each bit width at most `budget` deep
         filled = True
         while len(pending) < max(1, opts.jobs) and filled:
             filled = False
-            for b, q in queues.items():
+            # the bit width with the fewest runs under way first (then the fewest tried): every
+            # width gets its fastest candidate going before any runs ahead on a second one
+            inflight = {b: sum(1 for bb, _ in pending.values() if bb == b) for b in queues}
+            for b in sorted(queues, key=lambda b: (inflight[b], nxt[b])):
+                q = queues[b]
                 if len(pending) >= max(1, opts.jobs):
                     break
                 if resolved[b] or nxt[b] >= min(len(q), opts.budget):
                     continue
                 # do not run ahead more than `jobs` candidates within one bit width
-                inflight = sum(1 for bb, _ in pending.values() if bb == b)
-                if inflight >= max(1, opts.jobs):
+                if inflight[b] >= max(1, opts.jobs):
                     continue
                 p = q[nxt[b]]
                 nxt[b] += 1
@@ -693,6 +698,7 @@ def _find_winners(res: Search, queues: dict, runs: Runs, opts: Options, log) -> 
                 else:
                     pending[f] = (b, p)
                 filled = True
+                break                    # re-rank the bit widths before the next slot
         if not pending:
             if all(resolved.values()):
                 break
