@@ -35,7 +35,7 @@ sys.path.insert(0, str(TB_DIR))
 import fp32_vectors as fv  # noqa: E402
 from fusesoc_conf import private_fusesoc  # noqa: E402,F401  (autouse: FuseSoC cache in a temp folder)
 
-RTL_FILES = [RTL_DIR / f"qmlp_fp32_{m}.v" for m in ("norm", "mul", "add", "from_int8")]
+RTL_FILES = [RTL_DIR / f"qmlp_fp32_{m}.v" for m in ("norm", "lzc", "mul", "add", "from_int8")]
 LAT_VH = RTL_DIR / "qmlp_fp32_lat.vh"
 TOPS = {"mul": "qmlp_fp32_mul", "add": "qmlp_fp32_add", "cvt": "qmlp_fp32_from_int8"}
 
@@ -99,50 +99,59 @@ def sim(fp32_build):
     for tool in ("verilator", "iverilog", "vvp"):
         if shutil.which(tool) is None:
             pytest.fail(f"{tool} not on PATH")
-    vl_dir = fp32_build / "verilator"
-    ic_dir = fp32_build / "icarus"
-    vl_dir.mkdir(parents=True, exist_ok=True)
-    ic_dir.mkdir(parents=True, exist_ok=True)
-    for d in (vl_dir, ic_dir):
+    # Two builds of each simulator: the RTL as is, and with QMLP_FP32_MUL18 (the multiplier's
+    # four-partial-product form that the ECP5 targets select).
+    variants = {"": [], "18": ["-DQMLP_FP32_MUL18=1"]}
+    vl_dirs = {v: fp32_build / f"verilator{v}" for v in variants}
+    ic_dirs = {v: fp32_build / f"icarus{v}" for v in variants}
+    for d in (*vl_dirs.values(), *ic_dirs.values()):
+        d.mkdir(parents=True, exist_ok=True)
         for f in ("mul.out", "add.out", "cvt.out"):
             (d / f).unlink(missing_ok=True)
+    vl_dir, ic_dir = vl_dirs[""], ic_dirs[""]
 
     env = dict(os.environ)
     if shutil.which("ccache"):
         env["OBJCACHE"] = "ccache"
-    vl_build = _popen(
-        ["verilator", "--cc", "--exe", "--build", "-O3", "-j", "2",
-         "--x-assign", "unique", "--x-initial", "unique",
-         "--top-module", "tb_fp32_units", "-Mdir", "obj", f"-I{RTL_DIR}",
-         str(TB_DIR / "tb_fp32_units.v"), *map(str, RTL_FILES), str(TB_DIR / "sim_main.cpp")],
-        vl_dir, vl_dir / "build.log", env)
-    # -g2005: Icarus also checks that the RTL is plain Verilog-2005.
-    ic_build = _popen(
-        ["iverilog", "-g2005", "-Wall", "-I", str(RTL_DIR), "-s", "tb_fp32_icarus",
-         f"-Ptb_fp32_icarus.MAXN={N_ICARUS}", "-o", "sim.vvp",
-         str(TB_DIR / "tb_fp32_icarus.v"), str(TB_DIR / "tb_fp32_units.v"), *map(str, RTL_FILES)],
-        ic_dir, ic_dir / "build.log")
+    vl_builds, ic_builds = {}, {}
+    for v, defs in variants.items():
+        vl_builds[v] = _popen(
+            ["verilator", "--cc", "--exe", "--build", "-O3", "-j", "2",
+             "--x-assign", "unique", "--x-initial", "unique", *defs,
+             "--top-module", "tb_fp32_units", "-Mdir", "obj", f"-I{RTL_DIR}",
+             str(TB_DIR / "tb_fp32_units.v"), *map(str, RTL_FILES), str(TB_DIR / "sim_main.cpp")],
+            vl_dirs[v], vl_dirs[v] / "build.log", env)
+        # -g2005: Icarus also checks that the RTL is plain Verilog-2005.
+        ic_builds[v] = _popen(
+            ["iverilog", "-g2005", "-Wall", *defs, "-I", str(RTL_DIR), "-s", "tb_fp32_icarus",
+             f"-Ptb_fp32_icarus.MAXN={N_ICARUS}", "-o", "sim.vvp",
+             str(TB_DIR / "tb_fp32_icarus.v"), str(TB_DIR / "tb_fp32_units.v"), *map(str, RTL_FILES)],
+            ic_dirs[v], ic_dirs[v] / "build.log")
 
     a, b, groups = fv.make_vectors()
     n = a.size
-    fv.write_hex(vl_dir / "vec.hex", np.stack([a, b], axis=1), 2)
     # Stratified Icarus subset: every k-th vector, so every group is in it.
     ic_idx = np.linspace(0, n - 1, N_ICARUS).round().astype(np.int64)
-    fv.write_hex(ic_dir / "vec.hex", np.stack([a[ic_idx], b[ic_idx]], axis=1), 2)
+    for v in variants:
+        fv.write_hex(vl_dirs[v] / "vec.hex", np.stack([a, b], axis=1), 2)
+        fv.write_hex(ic_dirs[v] / "vec.hex", np.stack([a[ic_idx], b[ic_idx]], axis=1), 2)
 
-    _wait(ic_build)
-    ic_run = _popen(["vvp", "-n", "sim.vvp", "+vec=vec.hex", f"+n={N_ICARUS}"],
-                    ic_dir, ic_dir / "run.log")
+    ic_runs = {}
+    for v in variants:
+        _wait(ic_builds[v])
+        ic_runs[v] = _popen(["vvp", "-n", "sim.vvp", "+vec=vec.hex", f"+n={N_ICARUS}"],
+                            ic_dirs[v], ic_dirs[v] / "run.log")
 
     np_mul, np_add = fv.numpy_ref(a, b)
     sf_mul, sf_add = fv.softfloat_ref(a, b)
     cvt_np = np.stack([fv.cvt_ref_numpy(fl) for fl in FLS], axis=1)
     cvt_sf = np.stack([fv.cvt_ref_softfloat(fl) for fl in FLS], axis=1)
 
-    _wait(vl_build)
-    _run([str(vl_dir / "obj" / "Vtb_fp32_units"), "+vec=vec.hex", f"+n={n}",
-          "+verilator+rand+reset+2", "+verilator+seed+7"], vl_dir, vl_dir / "run.log")
-    _wait(ic_run)
+    for v in variants:
+        _wait(vl_builds[v])
+        _run([str(vl_dirs[v] / "obj" / "Vtb_fp32_units"), "+vec=vec.hex", f"+n={n}",
+              "+verilator+rand+reset+2", "+verilator+seed+7"], vl_dirs[v], vl_dirs[v] / "run.log")
+        _wait(ic_runs[v])
 
     def outputs(d, nvec):
         return SimpleNamespace(
@@ -156,6 +165,7 @@ def sim(fp32_build):
         np_mul=np_mul, np_add=np_add, sf_mul=sf_mul, sf_add=sf_add,
         cvt_np=cvt_np, cvt_sf=cvt_sf,
         vl=outputs(vl_dir, n), ic=outputs(ic_dir, N_ICARUS),
+        vl18=outputs(vl_dirs["18"], n), ic18=outputs(ic_dirs["18"], N_ICARUS),
     )
 
 
@@ -164,7 +174,7 @@ def sim(fp32_build):
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("top,params", [
-    ("mul", []), ("add", []),
+    ("mul", []), ("mul", ["-DQMLP_FP32_MUL18=1"]), ("add", []),
     *[("cvt", [f"-GFL={fl}"]) for fl in (-120, -5, 0, 7, 126, 127, 133, 134, 140, 149)],
 ])
 def test_lint_wall_clean(top, params, tmp_path):
@@ -221,7 +231,7 @@ def test_yosys_synth_xc7(tmp_path):
         pytest.fail("yosys not on PATH")
     procs = {}
     for key, top in TOPS.items():
-        files = " ".join(str(f) for f in (RTL_DIR / "qmlp_fp32_norm.v", RTL_DIR / f"{top}.v"))
+        files = " ".join(str(f) for f in RTL_FILES)
         script = (f"read_verilog {files}; synth_xilinx -family xc7 -flatten -noiopad -top {top}; "
                   f"tee -o {key}.stat stat")
         procs[key] = _popen(["yosys", "-q", "-p", script], tmp_path, tmp_path / f"{key}.log")
@@ -307,6 +317,17 @@ def test_icarus_no_x_and_bit_exact(sim, op):
     for ref in ("np", "sf"):
         check_equal(f"{op} RTL (Icarus) vs {ref}", sim.a[i], sim.b[i], got,
                     getattr(sim, f"{ref}_{op}")[i])
+
+
+def test_mul18_variant_bit_exact(sim):
+    # QMLP_FP32_MUL18 (the ECP5 targets' four registered 18x18 partial products): the same
+    # words as the references on every vector in Verilator, and no X in Icarus
+    for ref in ("np", "sf"):
+        check_equal(f"mul RTL (Verilator, QMLP_FP32_MUL18) vs {ref}", sim.a, sim.b, sim.vl18.mul(),
+                    getattr(sim, f"{ref}_mul"), sim.groups)
+        i = sim.ic_idx
+        check_equal(f"mul RTL (Icarus, QMLP_FP32_MUL18) vs {ref}", sim.a[i], sim.b[i],
+                    sim.ic18.mul(), getattr(sim, f"{ref}_mul")[i])
 
 
 # ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ build/ (tests/fusesoc_conf.py keeps FuseSoC's cache out of it too).
 """
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -20,7 +21,18 @@ from qmlp.eda.runner import tool_env, run_fusesoc
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("i8", "f32i8", "f32")
-ADD_LAT = 4  # QMLP_FP32_ADD_LAT: the float engine's tile of interleaved outputs
+
+
+def _fp32_latencies():
+    """The binary32 units' latencies from qmlp_fp32_lat.vh (`define QMLP_FP32_<UNIT>_LAT <n>)."""
+    vh = (REPO / "cores" / "ip" / "fp32" / "rtl" / "qmlp_fp32_lat.vh").read_text()
+    lat = {k: int(v) for k, v in re.findall(r"`define\s+QMLP_FP32_(\w+)_LAT\s+(\d+)", vh)}
+    assert set(lat) == {"MUL", "ADD", "CVT"}, lat
+    return lat
+
+
+FP32_LAT = _fp32_latencies()
+ADD_LAT = FP32_LAT["ADD"]  # the float engine's tile of interleaved outputs
 
 
 def core(kind):
@@ -37,7 +49,10 @@ def expected_cycles(kind, rows, inner, cols, lanes):
     if kind == "i8":
         return outs * inner + 4
     tiles = -(-outs // ADD_LAT)
-    return tiles * ADD_LAT * inner + (9 if kind == "f32" else 10)
+    # the walk, then the last issue's way to its C write (memory read, conversion of an int8 B,
+    # multiplier, adder) and ap_done one cycle after it
+    latency = 1 + (FP32_LAT["CVT"] if kind == "f32i8" else 0) + FP32_LAT["MUL"] + ADD_LAT
+    return tiles * ADD_LAT * inner + latency + 1
 
 
 def check(res, vectors=None):

@@ -5,8 +5,8 @@
 `ifndef QMLP_FP32_LAT_VH
 `define QMLP_FP32_LAT_VH
 
-`define QMLP_FP32_MUL_LAT 3
-`define QMLP_FP32_ADD_LAT 4
+`define QMLP_FP32_MUL_LAT 7
+`define QMLP_FP32_ADD_LAT 8
 `define QMLP_FP32_CVT_LAT 1
 
 `endif

@@ -11,7 +11,10 @@
 // sum leaving the adder is exactly the accumulator the next product of that slot needs. Each
 // output still sums its products in k order, so the result equals the golden model, and
 // every lane does one MAC per cycle. Outputs are taken in row-major order of (row, column
-// group); a last tile that is not full runs with empty slots.
+// group); a last tile that is not full runs with empty slots: a block takes
+// ceil(ROWS*COLS/LANES / P) * P * INNER cycles plus the pipeline's latency, i.e.
+// ROWS*COLS*INNER/LANES when P divides ROWS*COLS/LANES (P = 8 divides it for every power-of-two
+// shape with at least 8 outputs per lane; a smaller or odd-sized block wastes up to P-1 slots).
 //
 // Ports: as qmlp_matmul_i8 (HLS ap_ctrl_hs + ap_memory, B and C in LANES cyclic banks packed side
 // by side). Only control is reset; data registers are plain so that they can sit in DSPs.
