@@ -215,7 +215,8 @@ def test_bench_options_are_checked():
     with pytest.raises(QmlpError, match="MAC style"):
         bench.options(styles=["dsp4"])
     q = bench.options(quick=True)
-    assert q.budget == 2 and q.chart == 0 and q.images == 0 and q.winner_images == 10000
+    assert q.budget == 1 and q.chart == 0 and q.images == 0 and q.winner_images == 10000
+    assert q.margin == 1.0 and q.synth_timeout == 900 and bench.options().synth_timeout == 3600
     assert bench.options(bits=["w2a2"]).bit_widths == dse.BIT_WIDTHS[2:]
     assert "MAC" in dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, *W8).fusesoc_params()
     assert dse.mac_styles() == params.MAC_STYLES

@@ -429,9 +429,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the candidates on a dask.distributed cluster (tcp://host:8786; needs qmlp[dask], this "
                         "checkout and the build folder on every worker)")
     b.add_argument("--quick", action="store_true",
-                   help="bounded search (what qmlp report runs): 2 syntheses per bit width, no chart points")
+                   help="bounded search (what qmlp report runs): candidates the model says fit, one synthesis "
+                        "per bit width (15 min at most), no chart points")
     b.add_argument("--max-synth", type=params.option("max-synth"), default=None,
-                   help="syntheses at most per bit width to find its winner (default 6, --quick 2)")
+                   help="syntheses at most per bit width to find its winner (default 6, --quick 1)")
     b.add_argument("--chart", type=_count, default=None, help="slower points per bit width for the chart (default 2)")
     b.add_argument("--images", type=params.option("bench-images"), default=500,
                    help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")

@@ -348,6 +348,7 @@ class Task:
     """One fusesoc run: a target and its parameters (MODEL included)."""
     target: str                      # synth | sim_verilator
     params: tuple                    # sorted (name, value) pairs
+    timeout: float = 3600.0          # seconds for the run (not an input of its result)
 
     @property
     def pdict(self) -> dict:
@@ -365,7 +366,7 @@ def run_task(task: Task) -> dict:
     from qmlp.eda.runner import run_checked
 
     what = "RESOURCES" if task.target == "synth" else "RESULT"
-    r = run_checked(CORE, task.target, task.pdict, what)
+    r = run_checked(CORE, task.target, task.pdict, what, timeout=task.timeout)
     out = {k: v for k, v in r.items()}
     if task.target == "synth":
         rj = Path(r["work_root"]) / "resources.json"
@@ -565,6 +566,7 @@ class Options:
     images: int = 500                # Verilator images of the other Pareto points (0: none)
     styles: tuple | None = None      # None: the parameter table's
     margin: float = MARGIN
+    synth_timeout: float = 3600.0    # a synthesis that takes longer is a failed point
 
 
 @dataclass
@@ -622,8 +624,8 @@ def search(paths: Paths, opts: Options = Options(), evaluate: Callable[[Task], d
     return res
 
 
-def _synth_task(p: Point) -> Task:
-    return Task("synth", tuple(sorted(p.params().items())))
+def _synth_task(p: Point, timeout: float = 3600.0) -> Task:
+    return Task("synth", tuple(sorted(p.params().items())), timeout)
 
 
 def _describe(p: Point) -> str:
@@ -691,7 +693,7 @@ def _find_winners(res: Search, queues: dict, runs: Runs, opts: Options, log) -> 
                 p = q[nxt[b]]
                 nxt[b] += 1
                 res.points.append(p)
-                f = runs.submit(_synth_task(p))
+                f = runs.submit(_synth_task(p, opts.synth_timeout))
                 if f.done():
                     _collect(f, p, log)
                     resolved[b] = resolved[b] or decide(b)
@@ -744,7 +746,7 @@ def _chart_points(res: Search, queues: dict, runs: Runs, opts: Options, log) -> 
                 p.role = "chart"
                 taken.add(p.cand)
                 todo.append(p)
-    futs = {runs.submit(_synth_task(p)): p for p in todo}
+    futs = {runs.submit(_synth_task(p, opts.synth_timeout)): p for p in todo}
     res.points.extend(todo)
     for f in list(futs):
         _collect(f, futs[f], log)
