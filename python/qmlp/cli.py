@@ -326,7 +326,8 @@ def cmd_bench(args) -> str:
     from qmlp.flow import bench
 
     opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
-                         chart=args.chart, images=args.images, bits=args.bits, styles=args.mac)
+                         chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
+                         synth_timeout=args.synth_timeout)
     return bench.run(_paths(args), opts, dry_run=args.dry_run)
 
 
@@ -349,6 +350,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"qmlp {__import__('qmlp').__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--build", metavar="DIR", help="output folder (default: <repo>/build/qmlp, or $QMLP_BUILD)")
+def _seconds(raw: str) -> float:
+    try:
+        v = float(raw)
+    except ValueError:
+        v = -1.0
+    if not 1 <= v <= 86400:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of seconds 1..86400")
+    return v
+
+
     common.add_argument("--data", metavar="DIR",
                         help=f"folder of MNIST-format IDX files (default: the model's, else {DEFAULT_DATA})")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -453,6 +464,8 @@ def build_parser() -> argparse.ArgumentParser:
     hr = hs.add_parser("report", help="print the summary line of a csynth.xml")
     hr.add_argument("xml")
     h.set_defaults(func=cmd_hls)
+    b.add_argument("--synth-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")
 
     k = sub.add_parser("hook", help="(internal) run in a FuseSoC work root by the cores and flow scripts",
                        description="Validate a run's parameters and write what it needs into its work root, "

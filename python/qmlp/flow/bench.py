@@ -20,7 +20,7 @@ from qmlp.flow import dse
 
 def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, budget: int | None = None,
             chart: int | None = None, images: int = 500, bits: list[str] | None = None,
-            styles: list[str] | None = None) -> dse.Options:
+            styles: list[str] | None = None, synth_timeout: float | None = None) -> dse.Options:
     """Search options from the command line's, checked (unknown bit widths or styles are errors)."""
     names = [b for b, _, _ in dse.BIT_WIDTHS]
     widths = dse.BIT_WIDTHS
@@ -40,7 +40,8 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
                        budget=budget if budget is not None else (1 if quick else 6),
                        chart=chart if chart is not None else (0 if quick else 2),
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
-                       margin=1.0 if quick else dse.MARGIN, synth_timeout=900.0 if quick else 3600.0)
+                       margin=1.0 if quick else dse.MARGIN,
+                       synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0))
 
 
 def run(paths: Paths, opts: dse.Options, out_dir: Path | None = None, dry_run: bool = False) -> str:
