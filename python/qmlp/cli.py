@@ -322,6 +322,21 @@ def cmd_report(args) -> str:
     return f"REPORT dir={out}"
 
 
+def cmd_driver_bench(args) -> str:
+    """qmlp driver-bench: MlpOverlay.predict on the simulation backend against the golden model."""
+    from qmlp.driver import bench
+
+    r = bench.run(images=args.images, tool=args.tool, stall=args.stall, batch=args.batch,
+                  params={"MODEL": args.model} if args.model else None)
+    print(f"driver-bench: {r['images']} images, golden accuracy {r['golden_accuracy']:.2f} %, "
+          f"{r['run_s']:.1f} s on {r['tool']} ({r['sim_runs']} transfers; build {r['build_s']:.1f} s), "
+          f"ROM checksum {r['checksum']:#010x}", flush=True)
+    line = bench.line(r)
+    if r["mismatches"]:
+        raise QmlpError(f"{r['mismatches']} image(s) differ from the golden model\n{line}")
+    return line
+
+
 def cmd_bench(args) -> str:
     from qmlp.flow import bench
 
@@ -452,6 +467,19 @@ def _seconds(raw: str) -> float:
     b.add_argument("--dry-run", action="store_true",
                    help="the analytic model answers instead of Yosys and Verilator (shows the plan; BUILD/bench-dry-run)")
     b.set_defaults(func=cmd_bench)
+
+    db = sub.add_parser("driver-bench", parents=[common], help="the board driver on the simulated accelerator: "
+                        "MlpOverlay.predict over the test set, against the golden model",
+                        description="Run qmlp.driver's MlpOverlay(...).predict on the simulation backend "
+                                    "(qmlp:axi:mlp in Verilator) over the test images; print accuracy, "
+                                    "mismatches against the integer golden model and images per second.")
+    db.add_argument("--images", type=params.option("images"), default=None, help="first N test images (default: all)")
+    db.add_argument("--tool", choices=("verilator", "icarus"), default="verilator", help="simulator (default verilator)")
+    db.add_argument("--stall", type=int, choices=range(0, 100), default=0, metavar="PCT",
+                    help="percent of cycles with random back-pressure on both streams (default 0)")
+    db.add_argument("--batch", type=int, default=1000, help="images per DMA transfer (default 1000)")
+    db.add_argument("--model", default=None, help="float model .npz (default: the build folder's)")
+    db.set_defaults(func=cmd_driver_bench)
 
     h = sub.add_parser("hls", help="package a Vitis HLS solution as a core, or read its C synthesis report",
                        description="Tools for HLS results made elsewhere (Vitis HLS is not needed to run these).")

@@ -109,6 +109,7 @@ class _Core:
             self.last = {"status": status, "cycles": self.read(regs.CYCLES), "beats_in": self.read(regs.BEATS_IN),
                          "beats_out": n_out, "seconds": seconds}
             ctrl = self.read(regs.CTRL)
+            self.last["ctrl"] = ctrl
             if status & regs.ERROR_MASK:
                 names = ", ".join(regs.status_names(status & regs.ERROR_MASK))
                 err = got[n_out - 1] if 0 < n_out <= len(got) else None

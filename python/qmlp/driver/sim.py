@@ -72,13 +72,18 @@ def _design(design) -> dict:
     return d
 
 
-def _sources_hash() -> str:
-    """What a compiled model depends on besides its parameters: every RTL and core file."""
+# the folders whose RTL and core files a compiled model of each core depends on
+SOURCES = {"qmlp:axi:mlp": ("cores/axi", "cores/accel"), "qmlp:axi:matmul": ("cores/axi", "cores/ip")}
+
+
+def _sources_hash(core: str) -> str:
+    """What a compiled model depends on besides its parameters: the RTL and core files it uses."""
     from qmlp.config import repo_root
 
     h = hashlib.sha256()
     root = repo_root() or Path.cwd()
-    for f in sorted((root / "cores").rglob("*")):
+    files = [f for d in SOURCES[core] for f in (root / d).rglob("*")]
+    for f in sorted(files):
         if f.is_file() and f.suffix in (".v", ".vh", ".sv", ".core"):
             h.update(str(f.relative_to(root)).encode())
             h.update(f.read_bytes())
@@ -105,7 +110,7 @@ class Model:
         root = default_build_root(self.core, self.target, self.params)
         work = root / core_dir(self.core) / self.target
         model = self.params.get("MODEL")
-        want = {"params": self.params, "sources": _sources_hash(),
+        want = {"params": self.params, "sources": _sources_hash(self.core),
                 "model": file_sha256(model) if model and Path(model).is_file() else None}
         stamp = work / "qmlp_sim_stamp.json"
         with locked(root.parent / (root.name + ".lock")):
@@ -134,7 +139,8 @@ class Model:
 
     def run(self, ops: list[tuple[int, int, int]], beats: np.ndarray | None, last: np.ndarray | None,
             stall_in: int = 0, stall_out: int = 0, seed: int = 1, limit: int = 100_000_000) -> dict:
-        """Run one transaction; {"reads": {offset: value}, "out": (data, last), "xfer": {...}, "cycles"}."""
+        """Run one transaction; {"reads": {offset: value} (the last read of each), "out": (data, last)
+        of every beat received, "xfer": the last transfer's figures, "xfers": every one's, "cycles"}."""
         from qmlp.eda.runner import run_tool
 
         if self.work_root is None:
@@ -165,7 +171,7 @@ class Model:
 
 
 def _parse(text: str) -> dict:
-    reads, odata, olast, xfer, end = {}, [], [], None, 0
+    reads, odata, olast, xfer, xfers, end = {}, [], [], None, [], 0
     for ln in text.splitlines():
         f = ln.split()
         if not f:
@@ -177,10 +183,11 @@ def _parse(text: str) -> dict:
             reads[int(f[1], 16)] = int(f[2], 16)
         elif f[0] == "x":
             xfer = dict(zip(("sent", "received", "tlast", "timeout", "cycles"), map(int, f[1:6])))
+            xfers.append(xfer)
         elif f[0] == "end":
             end = int(f[1])
     return {"reads": reads, "out": (np.array(odata, np.uint32), np.array(olast, np.int64)), "xfer": xfer,
-            "cycles": end}
+            "xfers": xfers, "cycles": end}
 
 
 # ----------------------------------------------------------------------------- pynq stand-ins

@@ -19,7 +19,7 @@ module qmlp_axi_gear #(
   input  wire               m_tready_i
 );
   localparam integer CAP = BYTES + 4;
-  localparam integer NW  = $clog2(CAP + 1);
+  localparam integer NW  = $clog2(CAP + 5);    // n + 4 must not wrap: up to CAP + 4
   localparam [NW-1:0] NB = BYTES[NW-1:0];
   localparam [NW-1:0] N4 = 4;
   localparam [NW-1:0] NCAP = CAP[NW-1:0];
