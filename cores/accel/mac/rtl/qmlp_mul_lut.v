@@ -1,28 +1,56 @@
 `default_nettype none
-// A registered signed product p = w * x built from shifts and adds (MAC style lut), so that
-// synthesis builds it in LUTs and carry chains: Yosys 0.23 maps every `*` it can to a DSP48
-// and ignores (* use_dsp = "no" *), so the multiplier is written out instead. With the weight
-// w = -w[WB-1] * 2**(WB-1) + sum_j w[j] * 2**j (two's complement),
-//   w * x = sum_{j < WB-1} (w[j] ? x << j : 0) - (w[WB-1] ? x << (WB-1) : 0)
-// on PW = WB + AB bits, which hold every product exactly (|w * x| <= 2**(PW-2)).
+// A signed product w * x in LUTs (MAC style lut), as a registered leaf and a registered
+// correction count: w * x = p_o + c_o exactly. Yosys 0.23 maps every `*` it can to a DSP48
+// and ignores (* use_dsp = "no" *), so the product is written out, and so that it is small:
+//
+// Radix-4 Booth digits of the WB-bit two's-complement weight (WB even):
+//   d_j = -2 w[2j+1] + w[2j] + w[2j-1]  (w[-1] = 0),  d_j in {-2..2},  w = sum_j d_j 4**j
+// d_j * x is t_j = |d_j| * x (0, x or 2x: wiring and a 2:1 choice), negated when d_j < 0 as
+// ~t_j + 1. The ones' complement is a LUT per bit together with the choice (inputs: three
+// weight bits and two bits of x), no carry chain; the +1 of each negated digit is not added
+// here but counted in c_o = sum_j [d_j < 0] 4**j, which depends on the weight only and is summed
+// by the layer in a narrow tree of its own. At WB=2 (one digit) a product is PW LUTs; at WB=4
+// the two digit terms are added here (one PW-bit adder).
 module qmlp_mul_lut #(
-  parameter integer WB = 4,    // weight code bits (2..4 are what it is for; any >= 2 works)
+  parameter integer WB = 4,    // weight code bits: 2 or 4 (even)
   parameter integer AB = 8     // activation code bits
 ) (
   input  wire                      clk_i,
   input  wire [WB-1:0]             w_i,
   input  wire [AB-1:0]             x_i,
-  output reg  signed [WB+AB-1:0]   p_o
+  output reg  signed [WB+AB-1:0]   p_o,
+  output reg  [WB-1:0]             c_o
 );
   localparam integer PW = WB + AB;
+  localparam integer ND = WB / 2;               // Booth digits
+  generate
+    if (WB % 2 != 0 || WB < 2) begin : g_bad
+      qmlp_mul_lut_WB_must_be_even u_bad ();
+    end
+  endgenerate
+
   wire signed [PW-1:0] xs = {{WB{x_i[AB-1]}}, x_i};
-  reg  signed [PW-1:0] sum;
+  wire [WB:0] wx = {w_i, 1'b0};                 // w[-1] = 0 below bit 0
+  reg  signed [PW-1:0] sum, t;
+  reg  [WB-1:0] cnt;
+  reg  neg, one, two;
   integer j;
   always @* begin
-    sum = w_i[WB-1] ? -(xs <<< (WB - 1)) : {PW{1'b0}};
-    for (j = 0; j < WB - 1; j = j + 1)
-      if (w_i[j]) sum = sum + (xs <<< j);
+    sum = {PW{1'b0}};
+    cnt = {WB{1'b0}};
+    for (j = 0; j < ND; j = j + 1) begin
+      // digit j from bits 2j+1, 2j, 2j-1 (wx index +1)
+      neg = wx[2*j + 2] & ~(wx[2*j + 1] & wx[2*j]);
+      one = wx[2*j + 1] ^ wx[2*j];
+      two = (wx[2*j + 2] & ~wx[2*j + 1] & ~wx[2*j]) | (~wx[2*j + 2] & wx[2*j + 1] & wx[2*j]);
+      t = one ? xs : two ? (xs <<< 1) : {PW{1'b0}};
+      sum = sum + ((t ^ {PW{neg}}) <<< (2 * j));
+      if (neg) cnt = cnt + (1 << (2 * j));
+    end
   end
-  always @(posedge clk_i) p_o <= sum;
+  always @(posedge clk_i) begin
+    p_o <= sum;
+    c_o <= cnt;
+  end
 endmodule
 `default_nettype wire

@@ -18,7 +18,8 @@
 //   dsp  (0) a `*` per product, which Yosys maps to one DSP48E1 each (its M/P register);
 //   dsp2 (1) neurons 2q and 2q+1 share a DSP48E1 per input: qmlp_mac_dsp2 packs their weights
 //            16 bits apart on the 25-bit port, the input on the 18-bit port (even PE);
-//   lut  (2) qmlp_mul_lut, shift-and-add products in LUTs (for 4- and 2-bit weights).
+//   lut  (2) qmlp_mul_lut, Booth-digit products in LUTs (4- and 2-bit weights); the +1s of its
+//            negated digits are summed in a narrow tree beside the adder tree.
 // Every style registers its products at stage 3; the trees and accumulators are the same.
 module qmlp_mlp_layer #(
   parameter integer K        = 784,
@@ -207,6 +208,20 @@ module qmlp_mlp_layer #(
         end
       end
     end
+    if (MAC == MAC_LUT) begin : g_lutm
+      // product = prod + c (qmlp_mul_lut): c, the +1s of negated Booth digits, is summed apart.
+      // (The units sit outside g_pe, as the dsp2 pairs do: Yosys 0.23 does not resolve a
+      // reference into a named if-generate block nested in the referring loop's sibling.)
+      for (p = 0; p < PE; p = p + 1) begin : g_q
+        for (s = 0; s < SIMD; s = s + 1) begin : g_s
+          wire signed [PW-1:0] prod;
+          wire [WB-1:0] c;
+          qmlp_mul_lut #(.WB(WB), .AB(AB)) u_mul (
+            .clk_i(clk_i), .w_i(w_q[(p*SIMD + s)*WB +: WB]), .x_i(x_q[s*8 +: AB]), .p_o(prod), .c_o(c)
+          );
+        end
+      end
+    end
     for (p = 0; p < PE; p = p + 1) begin : g_pe
       for (s = 0; s < NP; s = s + 1) begin : g_leaf
         wire signed [TW-1:0] v;
@@ -222,10 +237,7 @@ module qmlp_mlp_layer #(
             wire unused_ok = &{1'b0, f[15:TW]};   // sign copies of a product narrower than 16 bits
           end
         end else if (MAC == MAC_LUT) begin : g_lut
-          wire signed [PW-1:0] prod;
-          qmlp_mul_lut #(.WB(WB), .AB(AB)) u_mul (
-            .clk_i(clk_i), .w_i(w_q[(p*SIMD + s)*WB +: WB]), .x_i(x_q[s*8 +: AB]), .p_o(prod)
-          );
+          wire signed [PW-1:0] prod = g_lutm.g_q[p].g_s[s].prod;
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end else begin : g_dsp
           // an AB-bit code sign-extended into its byte: its low AB bits are the code
@@ -249,13 +261,42 @@ module qmlp_mlp_layer #(
         assign tree = g_leaf[0].v;
       end
 
+      // lut: the correction counts of the products, a narrow heap in step with the tree
+      wire [31:0] corr32;
+      if (MAC == MAC_LUT) begin : g_corr
+        localparam integer CW = WB + D;           // unsigned; sum of SIMD counts < 2**WB each
+        for (s = 0; s < NP; s = s + 1) begin : g_cleaf
+          wire [CW-1:0] v;
+          if (s >= SIMD) begin : g_pad
+            assign v = {CW{1'b0}};
+          end else begin : g_c
+            assign v = {{D{1'b0}}, g_lutm.g_q[p].g_s[s].c};
+          end
+        end
+        for (i = 1; i < NP; i = i + 1) begin : g_cnode
+          reg [CW-1:0] v;
+          if (2 * i >= NP) begin : g_last
+            always @(posedge clk_i) v <= g_cleaf[2*i - NP].v + g_cleaf[2*i + 1 - NP].v;
+          end else begin : g_inner
+            always @(posedge clk_i) v <= g_cnode[2*i].v + g_cnode[2*i + 1].v;
+          end
+        end
+        if (NP > 1) begin : g_root
+          assign corr32 = {{(32 - CW){1'b0}}, g_cnode[1].v};
+        end else begin : g_one
+          assign corr32 = {{(32 - CW){1'b0}}, g_cleaf[0].v};
+        end
+      end else begin : g_nocorr
+        assign corr32 = 32'd0;
+      end
+
       // exact: |acc| <= 784 * 128 * 128 + BIAS < 2**31. A hidden layer's rounding constant
       // 2**(SHIFT-1) is the accumulator's starting value instead of a separate adder after
       // it: the same sum, and the requantization below is a plain shift and a saturation
       // (one carry chain fewer between acc_q and z_q; on ECP5 two chains did not fit 10 ns).
       localparam signed [31:0] BIAS = (LAST == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
       reg signed [31:0] acc_q;
-      wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree};
+      wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
       always @(posedge clk_i)
         if (acc_en) acc_q <= (acc_first ? BIAS : acc_q) + tree32;
 

@@ -1,0 +1,206 @@
+"""MAC styles of the accelerator (--MAC=dsp|dsp2|lut): exact products, the layer on extreme
+operands, the whole accelerator against the integer golden model, and what Yosys maps.
+
+The packed DSP MAC (qmlp_mac_dsp2) is proven exact at unit level on every (w, x) pair of each
+lane and on corner triples, plus K=784 sums of extremes; one layer then runs the most negative
+weights and inputs through each style's products, adder tree and accumulator, against numpy.
+Long runs (10,000 images per style in Verilator) are in the README, not here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qmlp import lines, params
+from qmlp.eda.runner import run_fusesoc, run_tool
+from qmlp.errors import QmlpError
+
+REPO = Path(__file__).resolve().parents[1]
+MAC_CORE = "qmlp:accel:mac"
+CORE = "qmlp:accel:mlp"
+
+
+# ----------------------------------------------------------------------------- parameter table
+
+def test_mac_parameter_rules():
+    assert params.validate("accel", {})["MAC"] == ("dsp",) * 3
+    assert params.validate("accel", {"MAC": "dsp2"})["MAC"] == ("dsp2",) * 3
+    assert params.validate("accel", {"MAC": "dsp2,dsp2,dsp", "PE": "8,4,1"})["MAC"] == ("dsp2", "dsp2", "dsp")
+    assert params.validate("accel", {"MAC": "lut", "WBITS": "4,2,4", "ABITS": "4"})["MAC"] == ("lut",) * 3
+    for raw, msg in (({"MAC": "dsp3"}, "--MAC=dsp3 is not one or 3 comma-separated words of dsp, dsp2, lut"),
+                     ({"MAC": "dsp,dsp"}, "--MAC=dsp,dsp is not one or 3"),
+                     ({"MAC": "DSP"}, "--MAC=DSP is not"),
+                     ({"MAC": "dsp2", "PE": "4,16,1"}, "layer 3 is dsp2, which packs the weights of two neurons "
+                                                        "into one DSP48, and PE=1 is odd"),
+                     ({"MAC": "dsp,lut,dsp"}, "layer 2 is lut, which builds its multipliers in LUTs for 4- or "
+                                              "2-bit weights, and its weights have 8 bits")):
+        with pytest.raises(QmlpError, match=msg.replace("(", r"\(")):
+            params.validate("accel", raw)
+
+
+# ----------------------------------------------------------------------------- the MAC units
+
+@pytest.mark.parametrize("wb,ab,corrupt", [(8, 8, 0), (2, 8, 0), (4, 4, 100)])
+def test_mac_units_exact(tmp_path, wb, ab, corrupt):
+    """qmlp_mac_dsp2 (both lanes) and qmlp_mul_lut: every (w, x) pair, corner triples such as
+    -128 x -128 and -128 x 127, six K=784 sums of extremes; a corrupted product is caught."""
+    res = run_fusesoc(MAC_CORE, "sim_mac", {"WB": wb, "AB": ab, "CORRUPT": corrupt}, build_root=tmp_path, timeout=600)
+    pairs = 2 * (1 << (wb + ab)) + 6 ** 3 + 6 * 784
+    if corrupt:
+        assert res.returncode != 0 and res.kind == "RESULT" and res.fields["pass"] == "0", res.output[-2000:]
+        assert res.fields["mismatches"] == "1" and f"MISMATCH vector {corrupt}:" in res.output
+        return
+    assert res.returncode == 0 and res.fields == {"pass": "1", "vectors": str(pairs), "mismatches": "0",
+                                                   "cycles": res.fields.get("cycles")}, res.output[-2000:]
+    if wb == 8:
+        # the worst sums: 784 x (-128 x -128) in both lanes, -128 x 127 against 127 x 127
+        assert "run 0: 784 products summed per lane: 12845056 and 12845056 (exact)" in res.output
+        assert "run 1: 784 products summed per lane: -12744704 and 12645136 (exact)" in res.output
+
+
+# ----------------------------------------------------------------------------- one layer, extremes
+
+def _codes(rng, bits, shape):
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return rng.integers(lo, hi + 1, shape), lo, hi
+
+
+def _layer_case(folder: Path, k, n, pe, simd, wb, ab, images, seed=0):
+    """ROM (qmlp's word layout), input words and the exact int32 sums for extreme operands."""
+    rng = np.random.default_rng(seed)
+    w, wlo, whi = _codes(rng, wb, (n, k))
+    w[0], w[1], w[2] = wlo, whi, np.where(np.arange(k) % 2, wlo, whi)    # most negative, largest, alternating
+    w[3] = np.where(rng.integers(0, 2, k) == 1, wlo, whi)                 # random extremes
+    x, xlo, xhi = _codes(rng, ab, (images, k))
+    x[0], x[1] = xlo, xhi                                                  # -128 x -128 sums to 784 * 2**14
+    x[2] = np.where(np.arange(k) % 3 == 0, xhi, xlo)
+    acc = x.astype(np.int64) @ w.T.astype(np.int64)                        # exact
+    assert np.all(np.abs(acc) < 2**31)
+    chunks, groups = k // simd, n // pe
+    with open(folder / "layer_rom.mem", "w") as f:
+        for g in range(groups):
+            for c in range(chunks):
+                word = 0
+                for p in range(pe):
+                    for s in range(simd):
+                        word |= (int(w[g * pe + p, c * simd + s]) & ((1 << wb) - 1)) << (wb * (p * simd + s))
+                f.write(f"{word:0{(pe * simd * wb + 3) // 4}x}\n")
+    with open(folder / "layer_x.hex", "w") as f:
+        for i in range(images):
+            for c in range(chunks):
+                word = 0
+                for s in range(simd):
+                    word |= (int(x[i, c * simd + s]) & 0xFF) << (8 * s)        # a code sign-extended into its byte
+                f.write(f"{word:0{simd * 2}x}\n")
+    (folder / "layer_acc.hex").write_text("".join(f"{int(v) & 0xFFFFFFFF:08x}\n" for v in acc.ravel()))
+    return acc
+
+
+LAYER_CASES = [("dsp", 8, 8, 4, 16), ("dsp2", 8, 8, 4, 16), ("dsp2", 8, 8, 2, 49), ("dsp2", 4, 4, 4, 8),
+               ("lut", 4, 8, 4, 16), ("lut", 2, 2, 2, 98)]
+
+
+@pytest.mark.parametrize("mac,wb,ab,pe,simd", LAYER_CASES, ids=[f"{c[0]}-w{c[1]}a{c[2]}-pe{c[3]}" for c in LAYER_CASES])
+def test_layer_sums_of_extremes_are_exact(tmp_path, mac, wb, ab, pe, simd):
+    """One layer (K=784, N=8, int32 outputs) per MAC style, against numpy's exact sums: the most
+    negative weights and inputs everywhere, the largest, alternations; a corrupted expected
+    sum fails the same simulation."""
+    k, n, images = 784, 8, 4
+    acc = _layer_case(tmp_path, k, n, pe, simd, wb, ab, images)
+    assert acc[0, 0] == k * (1 << (wb - 1)) * (1 << (ab - 1))            # 784 x (-128 x -128) at 8 bits
+    code = params.MAC_STYLES.index(mac)
+    top = "qmlp_tb_mlp_layer"
+    prm = dict(K=k, N=n, PE=pe, SIMD=simd, WB=wb, AB=ab, MAC=code, IMAGES=images)
+    srcs = [REPO / "cores/accel/mac/rtl/qmlp_mac_dsp2.v", REPO / "cores/accel/mac/rtl/qmlp_mul_lut.v",
+            REPO / "cores/accel/mlp/rtl/qmlp_mlp_layer.v", REPO / "cores/accel/mlp/tb/qmlp_tb_mlp_layer.v"]
+    run_tool(["iverilog", "-g2005-sv", "-s", top, "-o", tmp_path / "layer.vvp",
+              *[f"-P{top}.{a}={b}" for a, b in prm.items()], *srcs], timeout=300, cwd=tmp_path, check=True)
+    res = run_tool(["vvp", "-N", tmp_path / "layer.vvp"], timeout=300, cwd=tmp_path)
+    kind, f = lines.parse(res.output)
+    assert res.returncode == 0 and kind == "RESULT" and f["pass"] == "1", res.output[-2000:]
+    assert f["cycles"] == str((k // simd) * (n // pe))                      # back to back
+    if mac == "dsp2" and pe == 4:
+        hexes = (tmp_path / "layer_acc.hex").read_text().split()
+        hexes[n + 5] = f"{int(hexes[n + 5], 16) ^ 1:08x}"
+        (tmp_path / "layer_acc.hex").write_text("\n".join(hexes) + "\n")
+        bad = run_tool(["vvp", "-N", tmp_path / "layer.vvp"], timeout=300, cwd=tmp_path)
+        assert bad.returncode != 0 and lines.parse(bad.output)[1]["pass"] == "0"
+        assert "MISMATCH image 1 neuron 5" in bad.output
+
+
+# ----------------------------------------------------------------------------- the accelerator
+
+BAD_MAC = [({"MAC": "dsp2", "PE": "4,16,1"}, "layer 3 is dsp2"),
+           ({"MAC": "lut,dsp,dsp"}, "layer 1 is lut, which builds its multipliers in LUTs for 4- or 2-bit weights"),
+           ({"MAC": "dsp4"}, "--MAC=dsp4 is not one or 3 comma-separated words of dsp, dsp2, lut")]
+
+
+@pytest.mark.parametrize("target,case", [("lint", 0), ("synth", 0), ("sim", 0), ("sim", 1), ("synth", 2)])
+def test_bad_mac_stops_every_target(tmp_path, target, case):
+    prm, msg = BAD_MAC[case]
+    res = run_fusesoc(CORE, target, prm, build_root=tmp_path, timeout=300)
+    assert res.returncode != 0 and msg in res.output, res.output[-2000:]
+    assert res.kind is None                 # nothing was simulated or synthesized
+
+
+@pytest.fixture(scope="module")
+def low_bit_models(tmp_path_factory, dataset, small_model):
+    """Quickly trained QAT models (bit-exactness does not depend on how well they are trained)."""
+    from qmlp.config import TrainConfig
+    from qmlp.nn import quant
+    from qmlp.nn.qat import train_qat
+
+    folder = tmp_path_factory.mktemp("mac_models")
+    out = {}
+    for name, wb, ab in (("w4a4", [4], [4]), ("w2a2", [2], [2])):
+        q, _ = train_qat(TrainConfig(limit=2000, val_size=2000), dataset, wb, ab, small_model, progress=False,
+                         qat_epochs=1)
+        quant.save(q, folder / f"{name}.npz")
+        out[name] = folder / f"{name}.npz"
+    return out
+
+
+def _golden_ok(res, images):
+    from test_accel import golden_accuracy
+
+    assert res.returncode == 0 and res.kind == "RESULT", res.output[-3000:]
+    f = res.fields
+    assert f["pass"] == "1" and f["mismatches"] == "0" and f["images"] == str(images), f
+    assert f["accuracy"] == f"{golden_accuracy(res, images):.2f}"
+    return f
+
+
+def test_accel_mac_styles_bit_exact(low_bit_models):
+    """Every style in the whole accelerator, Icarus, against the integer golden model: int8 with
+    dsp2 on every layer, w4a4 with lut, lut, dsp2, w2a2 with lut everywhere (4 images each; the
+    README gives the 10,000-image Verilator runs)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    runs = {"w8a8-dsp2": {"MAC": "dsp2", "PE": "4,16,2", "SIMD": "49,2,1"},
+            "w4a4-lut": {"MAC": "lut,lut,dsp2", "WBITS": "4", "ABITS": "4", "MODEL": str(low_bit_models["w4a4"]),
+                         "PE": "4,8,2", "SIMD": "49,4,2"},
+            "w2a2-lut": {"MAC": "lut", "WBITS": "2", "ABITS": "2", "MODEL": str(low_bit_models["w2a2"]),
+                         "PE": "4,8,5", "SIMD": "98,8,2"}}
+    cycles = {"w8a8-dsp2": 32 * 16, "w4a4-lut": 32 * 16, "w2a2-lut": 32 * 8}
+    with ThreadPoolExecutor(2) as ex:
+        results = dict(zip(runs, ex.map(lambda n: run_fusesoc(CORE, "sim", dict(runs[n], IMAGES=4), timeout=900),
+                                        runs)))
+    for name, res in results.items():
+        f = _golden_ok(res, 4)
+        assert f["cycles_per_image"] == str(cycles[name]), (name, f)
+
+
+def test_synth_maps_each_mac_style(low_bit_models):
+    """Yosys at a small w4a4 point with a style per layer: layer 1 lut (32 products, no DSP),
+    layer 2 dsp2 (32 products in 16 DSP48E1), layer 3 dsp (4 products, 4 DSP48E1)."""
+    res = run_fusesoc(CORE, "synth", {"PE": "2,8,2", "SIMD": "16,4,2", "MAC": "lut,dsp2,dsp", "WBITS": "4",
+                                      "ABITS": "4", "MODEL": str(low_bit_models["w4a4"])}, timeout=1200)
+    assert res.returncode == 0 and res.kind == "RESOURCES", res.output[-2000:]
+    r = {k: int(v) for k, v in res.fields.items()}
+    assert r["dsp"] == 0 + 8 * 4 // 2 + 2 * 2, r
+    assert r["bram18"] >= 1 and 2 * 16 * 10 <= r["lut"] <= 53200, r     # the lut layer's products are LUTs
+    print(f"accel lut,dsp2,dsp RESOURCES {r} in {res.seconds:.0f} s")
