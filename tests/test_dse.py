@@ -302,3 +302,17 @@ def test_a_changed_core_file_is_a_new_input(tmp_path, monkeypatch):
                         lambda f: "edited" if str(f).endswith("qmlp_mlp_layer.v") else real(f))
     assert runs.key(task) != k
     runs.executor.shutdown()
+
+
+def test_a_synthesis_that_lost_its_multipliers_is_rejected(tmp_path):
+    """Fewer DSP48s than the products need means Yosys removed logic (an undriven net, a constant
+    output): the point is recorded as failed with its figures and cannot win."""
+    def hollow(task):
+        r = dse.analytic_evaluate(task)
+        return dict(r, dsp="0", lut="378") if task.target == "synth" else r
+    res = dse.search(Paths(tmp_path), _opts(bit_widths=dse.BIT_WIDTHS[:1], budget=2, chart=0), hollow,
+                     {"w8a8": None}, log=lambda m: None)
+    assert res.winners["w8a8"] is None
+    p = res.points[0]
+    assert "logic was removed" in p.error and p.rejected["lut"] == "378" and not p.fits
+    assert dse.implausible(p.cand, {"dsp": str(p.cand.estimate()["dsp"])}) is None

@@ -499,6 +499,7 @@ class Point:
     error: str | None = None
     sim: dict | None = None
     role: str = ""                   # tried | chart | default
+    rejected: dict | None = None     # resources of a synthesis judged implausible (see implausible)
 
     @property
     def resources(self) -> dict | None:
@@ -524,7 +525,7 @@ class Point:
                 "cycles_per_image": c.cycles_per_image, "macs": c.macs, "estimate": c.estimate(),
                 "resources": self.resources, "fits": self.fits, "error": self.error, "role": self.role,
                 "synth_s": (self.synth or {}).get("wall_s"), "cached": (self.synth or {}).get("cached"),
-                "params": self.params(), "command": self.command(),
+                "params": self.params(), "command": self.command(), "rejected": self.rejected,
                 "sim": _sim_fields(self.sim)}
 
 
@@ -641,11 +642,30 @@ def _describe(p: Point) -> str:
     return s
 
 
+def implausible(cand: Candidate, r: dict) -> str | None:
+    """Why a synthesis result cannot be the design, if it cannot: fewer DSP48s than its products
+    need (the model's DSP count is exact: one per product, one per pair for dsp2), i.e. Yosys
+    removed logic - an undriven net or a constant output in the RTL, not a smaller design."""
+    need = cand.estimate()["dsp"]
+    if int(r["dsp"]) < need:
+        return (f"Yosys kept {r['dsp']} DSP48E1 of the {need} its products need: logic was removed "
+                "(look for undriven nets in yosys.log)")
+    return None
+
+
 def _collect(fut: Future, p: Point, log) -> None:
     try:
-        p.synth = fut.result()
+        r = fut.result()
     except Exception as e:  # noqa: BLE001 - one failed synthesis does not end the search
         p.error = str(e)
+    else:
+        why = implausible(p.cand, r)
+        if why:
+            p.error = why                # recorded (with its figures), never a winner
+            p.synth = None
+            p.rejected = {k: r.get(k) for k in ("lut", "ff", "dsp", "bram18")}
+        else:
+            p.synth = r
     log("  " + _describe(p))
 
 
