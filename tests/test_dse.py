@@ -315,4 +315,9 @@ def test_a_synthesis_that_lost_its_multipliers_is_rejected(tmp_path):
     assert res.winners["w8a8"] is None
     p = res.points[0]
     assert "logic was removed" in p.error and p.rejected["lut"] == "378" and not p.fits
-    assert dse.implausible(p.cand, {"dsp": str(p.cand.estimate()["dsp"])}) is None
+    e = p.cand.estimate()
+    assert dse.implausible(p.cand, {"dsp": str(e["dsp"]), "lut": str(e["lut"])}) is None
+    assert "LUTs" in dse.implausible(p.cand, {"dsp": str(e["dsp"]), "lut": "378"})
+    # the measured default point passes
+    assert dse.implausible(dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, *W8), {"dsp": "214", "lut": "10212"}) \
+        is None

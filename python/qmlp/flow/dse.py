@@ -642,13 +642,21 @@ def _describe(p: Point) -> str:
     return s
 
 
+LUT_FLOOR = 0.2     # a result below this share of the LUT estimate lost logic (the model is within 2x)
+
+
 def implausible(cand: Candidate, r: dict) -> str | None:
     """Why a synthesis result cannot be the design, if it cannot: fewer DSP48s than its products
     need (the model's DSP count is exact: one per product, one per pair for dsp2), i.e. Yosys
     removed logic - an undriven net or a constant output in the RTL, not a smaller design."""
-    need = cand.estimate()["dsp"]
+    # products of 9 bits or more surely go to DSPs (narrower ones Yosys may build in LUTs)
+    need = sum(dsp_of(l.mac, l.pe, l.simd, l.wb, l.ab) for l in cand.layers() if l.wb + l.ab >= 9)
     if int(r["dsp"]) < need:
         return (f"Yosys kept {r['dsp']} DSP48E1 of the {need} its products need: logic was removed "
+                "(look for undriven nets in yosys.log)")
+    lut = cand.estimate()["lut"]
+    if int(r["lut"]) < LUT_FLOOR * lut:
+        return (f"Yosys kept {int(r['lut']):,} LUTs where the model expects about {lut:,}: logic was removed "
                 "(look for undriven nets in yosys.log)")
     return None
 
