@@ -6,13 +6,15 @@
 // read SIMD inputs and ROM word n*(K/SIMD)+c (PE x SIMD weights), so an image takes exactly
 // (N/PE)*(K/SIMD) cycles and images follow each other without a gap when the next input slot
 // is full and the next output slot free. Pipeline (cycles after the read is issued):
-//   1 input word and ROM word   2 both again, registered   3 PE*SIMD products
-//   3+D adder trees (D = clog2 SIMD)   4+D accumulator (int32, exact here)
-//   LAST: write the accumulators (logits)
-//   5+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   6+D tanh table   -> write PE bytes
-// Stage 2 is there for timing: without it one cycle held the block RAM's clock-to-out, the
-// multiplexer joining its blocks and the multiplier (about 20 ns on ECP5). It costs one
-// cycle of latency, not throughput.
+//   1 input word and ROM word   2 both again, registered   3 the weights again, and the
+//   input word copied once per PE   4 PE*SIMD products   4+D adder trees (D = clog2 SIMD)
+//   5+D accumulator (int32, exact here)   LAST: write the accumulators (logits)
+//   6+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   7+D tanh table   -> write PE bytes
+// Stages 2 and 3 are there for timing (measured on ECP5, where nextpnr reports the paths):
+// without stage 2 one cycle held the block RAM's clock-to-out, the multiplexer joining its
+// blocks and the multiplier (about 20 ns); without the per-PE copies of stage 3 each input
+// bit drove PE multipliers spread over the die (9 ns of routing before a 4 ns multiplier).
+// They cost two cycles of latency, not throughput.
 // Only control is reset; products, trees and accumulators are plain registers (DSP48s).
 // MAC styles (the arithmetic is exact in each, so the results are the same bit for bit):
 //   dsp  (0) a `*` per product, which Yosys maps to one DSP48E1 each (its M/P register);
@@ -65,7 +67,7 @@ module qmlp_mlp_layer #(
   localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
   localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;
   localparam integer TW     = AB + WB + D;                   // adder tree output width
-  localparam integer ACC_ST = 4 + D;                          // stage where acc_q is final
+  localparam integer ACC_ST = 5 + D;                          // stage where acc_q is final
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
 
   localparam integer C_MAX_I = CHUNKS - 1;
@@ -170,16 +172,29 @@ module qmlp_mlp_layer #(
   // ------------------------------------------------------------------ weights
   // ROM word n*CHUNKS + c: weight (p*SIMD + s) at bits WB*(p*SIMD + s), two's complement
   reg [PE*SIMD*WB-1:0] rom [0:DEPTH-1];
-  reg [PE*SIMD*WB-1:0] rom_q, w_q;
-  /* verilator lint_off UNUSEDSIGNAL */   // below 8 bits the high bits of each byte are sign copies
-  reg [SIMD*8-1:0]     x_q;
-  /* verilator lint_on UNUSEDSIGNAL */
+  reg [PE*SIMD*WB-1:0] rom_q, w2_q, w_q;
+  reg [SIMD*8-1:0]     x2_q;
   initial $readmemh(ROM_FILE, rom);
   always @(posedge clk_i) begin
     rom_q <= rom[a_q];      // the block RAM's own read register
-    w_q   <= rom_q;         // stage 2: a fabric (or output) register before the multipliers
-    x_q   <= in_data_i;     // the input word, kept in step with its weights
+    w2_q  <= rom_q;         // stage 2: a fabric (or output) register after the block RAM
+    w_q   <= w2_q;          // stage 3, beside the multipliers
+    x2_q  <= in_data_i;     // the input word, kept in step with its weights
   end
+  // Stage 3: one copy of the input word per PE, placed near that PE's multipliers. `keep` on
+  // the always block stops Yosys merging the copies back into one register (opt_merge
+  // ignores `keep` on the reg itself). PE p's input s is bits 8*(p*SIMD + s) of x_q.
+  /* verilator lint_off UNUSEDSIGNAL */   // below 8 bits the high bits of each byte are sign copies
+  wire [PE*SIMD*8-1:0] x_q;
+  /* verilator lint_on UNUSEDSIGNAL */
+  genvar r;
+  generate
+    for (r = 0; r < PE; r = r + 1) begin : g_x
+      reg [SIMD*8-1:0] q;
+      (* keep *) always @(posedge clk_i) q <= x2_q;
+      assign x_q[r*SIMD*8 +: SIMD*8] = q;
+    end
+  endgenerate
 
   // ------------------------------------------------------------------ lanes
   wire acc_en    = v_sr[ACC_ST - 1];     // tree output of a valid read arrives this cycle
@@ -203,7 +218,7 @@ module qmlp_mlp_layer #(
           wire signed [15:0] lo, hi;
           qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_mac (
             .clk_i(clk_i), .w_lo_i(w_q[((2*p)*SIMD + s)*WB +: WB]), .w_hi_i(w_q[((2*p + 1)*SIMD + s)*WB +: WB]),
-            .x_i(x_q[s*8 +: AB]), .p_lo_o(lo), .p_hi_o(hi)
+            .x_i(x_q[((2*p)*SIMD + s)*8 +: AB]), .p_lo_o(lo), .p_hi_o(hi)
           );
         end
       end
@@ -217,7 +232,7 @@ module qmlp_mlp_layer #(
           wire signed [PW-1:0] prod;
           wire [WB-1:0] c;
           qmlp_mul_lut #(.WB(WB), .AB(AB)) u_mul (
-            .clk_i(clk_i), .w_i(w_q[(p*SIMD + s)*WB +: WB]), .x_i(x_q[s*8 +: AB]), .p_o(prod), .c_o(c)
+            .clk_i(clk_i), .w_i(w_q[(p*SIMD + s)*WB +: WB]), .x_i(x_q[(p*SIMD + s)*8 +: AB]), .p_o(prod), .c_o(c)
           );
         end
       end
@@ -242,7 +257,7 @@ module qmlp_mlp_layer #(
         end else begin : g_dsp
           // an AB-bit code sign-extended into its byte: its low AB bits are the code
           reg signed [PW-1:0] prod;
-          always @(posedge clk_i) prod <= $signed(x_q[s*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
+          always @(posedge clk_i) prod <= $signed(x_q[(p*SIMD + s)*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end
       end
