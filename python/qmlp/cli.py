@@ -350,6 +350,16 @@ def _words(raw: str) -> list[str]:
     return [w.strip() for w in raw.split(",") if w.strip()]
 
 
+def _seconds(raw: str) -> float:
+    try:
+        v = float(raw)
+    except ValueError:
+        v = -1.0
+    if not 1 <= v <= 86400:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of seconds 1..86400")
+    return v
+
+
 def _count(raw: str) -> int:
     try:
         v = int(raw)
@@ -365,16 +375,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"qmlp {__import__('qmlp').__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--build", metavar="DIR", help="output folder (default: <repo>/build/qmlp, or $QMLP_BUILD)")
-def _seconds(raw: str) -> float:
-    try:
-        v = float(raw)
-    except ValueError:
-        v = -1.0
-    if not 1 <= v <= 86400:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of seconds 1..86400")
-    return v
-
-
     common.add_argument("--data", metavar="DIR",
                         help=f"folder of MNIST-format IDX files (default: the model's, else {DEFAULT_DATA})")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -464,6 +464,8 @@ def _seconds(raw: str) -> float:
                    help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
     b.add_argument("--bits", type=_words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")
     b.add_argument("--mac", type=_words, default=None, help="MAC styles to consider (default: every style)")
+    b.add_argument("--synth-timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")
     b.add_argument("--dry-run", action="store_true",
                    help="the analytic model answers instead of Yosys and Verilator (shows the plan; BUILD/bench-dry-run)")
     b.set_defaults(func=cmd_bench)
@@ -492,8 +494,6 @@ def _seconds(raw: str) -> float:
     hr = hs.add_parser("report", help="print the summary line of a csynth.xml")
     hr.add_argument("xml")
     h.set_defaults(func=cmd_hls)
-    b.add_argument("--synth-timeout", type=_seconds, default=None, metavar="SECONDS",
-                   help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")
 
     k = sub.add_parser("hook", help="(internal) run in a FuseSoC work root by the cores and flow scripts",
                        description="Validate a run's parameters and write what it needs into its work root, "
