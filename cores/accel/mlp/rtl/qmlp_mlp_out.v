@@ -2,7 +2,11 @@
 // Output side: collects the last layer's logits in two slots and streams each image out as
 // an AXI4-Stream master: N beats of int32 logits, then one beat with the class (argmax,
 // first maximum on ties, as numpy's argmax), tlast on that beat.
-// The argmax is taken while the logits go out, so it costs one comparator.
+// The argmax is taken while the logits go out, so it costs one comparator. It compares a
+// registered copy of each logit one cycle after the logit left (cand_q), not the memory's
+// output itself: read, multiplexer, 32-bit compare and the enable of max_q in one cycle was
+// the accelerator's ECP5 critical path (16 ns). The class beat takes the last candidate
+// into account when it is still pending, so the stream is the same, beat for beat.
 module qmlp_mlp_out #(
   parameter integer N   = 10,
   parameter integer PE  = 2
@@ -40,6 +44,11 @@ module qmlp_mlp_out #(
   reg            busy_q;
   reg signed [31:0] max_q;
   reg [JW-1:0]   arg_q;
+  reg signed [31:0] cand_q;         // the logit that went out last cycle, still to compare
+  reg [JW-1:0]   cand_j_q;
+  reg            cand_v_q;
+  // the first logit of an image always wins (the running maximum starts there)
+  wire cand_better = cand_v_q & ((cand_j_q == {JW{1'b0}}) | (cand_q > max_q));
 
   wire take = ~m_tvalid_o | m_tready_i;            // the output register can be loaded
   localparam integer MAW = $clog2(2 * N);
@@ -56,9 +65,15 @@ module qmlp_mlp_out #(
       m_tdata_o  <= 32'd0;
       max_q      <= 32'sd0;
       arg_q      <= {JW{1'b0}};
+      cand_v_q   <= 1'b0;
       full_o     <= 2'b00;
     end else begin
       if (commit_i) full_o[commit_slot_i] <= 1'b1;
+      if (cand_better) begin
+        max_q <= cand_q;
+        arg_q <= cand_j_q;
+      end
+      cand_v_q <= 1'b0;
       if (take) begin
         if (busy_q || full_o[rslot_q]) begin
           busy_q     <= 1'b1;
@@ -66,13 +81,12 @@ module qmlp_mlp_out #(
           if (j_q != J_END) begin
             m_tdata_o <= logit;
             m_tlast_o <= 1'b0;
-            if (j_q == {JW{1'b0}} || $signed(logit) > max_q) begin
-              max_q <= logit;
-              arg_q <= j_q;
-            end
+            cand_q    <= logit;
+            cand_j_q  <= j_q;
+            cand_v_q  <= 1'b1;
             j_q <= j_q + 1'b1;
           end else begin
-            m_tdata_o <= {{(32 - JW){1'b0}}, arg_q};
+            m_tdata_o <= {{(32 - JW){1'b0}}, cand_better ? cand_j_q : arg_q};
             m_tlast_o <= 1'b1;
             j_q       <= {JW{1'b0}};
             busy_q    <= 1'b0;
