@@ -103,6 +103,9 @@ def _valid(p: params.Param, draw):
         return tuple(draw(st.lists(st.integers(p.lo, p.hi), min_size=p.length, max_size=p.length)))
     if p.kind == "bool":
         return draw(st.booleans())
+    if p.kind == "words":                                    # MAC: one style, or one per layer
+        n = draw(st.sampled_from([1, p.length]))
+        return tuple(draw(st.lists(st.sampled_from(p.choices), min_size=n, max_size=n)))
     return draw(st.text(min_size=1, max_size=10))
 
 
