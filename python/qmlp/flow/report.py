@@ -143,10 +143,17 @@ def _pnr(core: str, params: dict, timeout: float = 3600) -> dict:
                 "params": params, "wall_s": round(res.seconds, 1)}
     r = json.loads(rj.read_text())
     r.update({"routed": True, "params": params, "wall_s": round(res.seconds, 1), "work_root": str(res.work_root)})
-    man = Path(res.work_root) / "qmlp_roms" / "manifest.json"
-    if man.is_file():
-        r["cycles_per_image"] = json.loads(man.read_text())["cycles_per_image"]
+    if (Path(res.work_root) / ROM_MANIFEST).is_file():
+        r["cycles_per_image"] = _manifest(res.work_root)["cycles_per_image"]
     return r
+
+
+ROM_MANIFEST = Path("qmlp_roms") / "manifest.json"   # written into an accelerator run's work root by its hook
+
+
+def _manifest(work_root) -> dict:
+    """The ROM manifest of an accelerator run (design point, cycles per image, golden accuracy)."""
+    return json.loads((Path(work_root) / ROM_MANIFEST).read_text())
 
 
 def _qat(paths: Paths, wb, ab) -> dict:
@@ -163,7 +170,7 @@ def _accel_bits(paths: Paths, wb, ab, target: str, what: str) -> dict:
     _, qpath = cache.qat_model(paths, paths.model_npz, wb, ab)
     r = run_checked("qmlp:accel:mlp", target, {"WBITS": ",".join(map(str, wb)), "ABITS": ",".join(map(str, ab)),
                                                "MODEL": str(qpath)}, what)
-    man = json.loads((Path(r["work_root"]) / "qmlp_roms" / "manifest.json").read_text())
+    man = _manifest(r["work_root"])
     r["rom_bits"] = man["rom_bits"]
     r["golden_accuracy"] = man["golden"]["test_accuracy"]
     return r
@@ -216,7 +223,7 @@ def _infer(paths: Paths, qpath: Path) -> dict:
 
 def _accel_sim() -> dict:
     r = run_checked("qmlp:accel:mlp", "sim_verilator")
-    man = json.loads((Path(r["work_root"]) / "qmlp_roms" / "manifest.json").read_text())
+    man = _manifest(r["work_root"])
     r["manifest"] = {k: man[k] for k in ("layers", "cycles_per_image", "macs_per_cycle", "golden", "formats",
                                          "shifts")}
     return r
