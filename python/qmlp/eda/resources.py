@@ -35,9 +35,18 @@ def resources_from_cells(cells: dict[str, int]) -> dict:
             "cells": dict(sorted(cells.items())), "tool": "yosys synth_xilinx (estimate)"}
 
 
+# Yosys 0.23 `stat -json` of a hierarchy writes the hierarchy as text ("   <module>   <count>"
+# lines) between the modules and the "design" totals: not JSON, so those lines are dropped.
+_HIER_LINE = re.compile(r"^[ \t]+[^\s\"{}:,]+[ \t]+\d+[ \t]*$", re.M)
+
+
 def read_stat(path: Path) -> dict[str, int]:
     try:
-        stat = json.loads(Path(path).read_text())
+        text = Path(path).read_text()
+        try:
+            stat = json.loads(text)
+        except ValueError:
+            stat = json.loads(_HIER_LINE.sub("", text))
     except (OSError, ValueError) as e:
         raise QmlpError(f"{path}: not a Yosys `stat -json` report ({e})") from None
     # a flattened design has one module; the 'design' entry sums a hierarchy when there is one

@@ -1,6 +1,7 @@
 `default_nettype none
 // Self-checking testbench of the MAC units: qmlp_mac_dsp2 (two products sharing x in one
-// DSP48E1) and qmlp_mul_lut (a product in LUTs), at code widths WB x AB.
+// DSP48E1), qmlp_mul_lut (a product in LUTs) and qmlp_mul_dsp (one registered product; the
+// sim_mac_ecp5 target builds it as a MULT18X18D, on a test model), at code widths WB x AB.
 //
 //  1 corners: every triple (w_lo, w_hi, x) of the extreme and small codes (-2**(B-1),
 //    -2**(B-1)+1, -1, 0, 1, 2**(B-1)-1) - among them -128 x -128 and -128 x 127;
@@ -10,7 +11,7 @@
 //    worst positive sum; -128 x 127; alternating; random extremes), both lanes summed in
 //    32 bits and compared with the sums of the exact products at the end of each run.
 // Each cycle's outputs are compared with the products of the operands of the cycle before;
-// the lut unit's too (its leaf plus its correction count; WB even). +CORRUPT=n flips bit 0
+// the lut and dsp units' too (lut: its leaf plus its correction count; WB even). +CORRUPT=n flips bit 0
 // of the n-th low-lane product as the checker sees it (n >= 1): the checker must catch it.
 // Last line: RESULT pass=<0|1> vectors=<n> mismatches=<m> cycles=<c>
 module qmlp_tb_mac;
@@ -27,10 +28,12 @@ module qmlp_tb_mac;
   wire signed [15:0] p_lo, p_hi;
   wire signed [WB+AB-1:0] p_lut;
   wire [WB-1:0] c_lut;
+  wire signed [WB+AB-1:0] p_dsp;
   integer lut;                           // the lut unit's product: leaf + correction count
 
   qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_dsp2 (.clk_i(clk), .w_lo_i(w_lo), .w_hi_i(w_hi), .x_i(x), .p_lo_o(p_lo), .p_hi_o(p_hi));
   qmlp_mul_lut  #(.WB(WB), .AB(AB)) u_lut  (.clk_i(clk), .w_i(w_lo), .x_i(x), .p_o(p_lut), .c_o(c_lut));
+  qmlp_mul_dsp  #(.AW(AB), .BW(WB)) u_dsp  (.clk_i(clk), .a_i(x), .b_i(w_lo), .p_o(p_dsp));
 
   integer vectors = 0, mismatches = 0, cycles = 0, corrupt, shown = 0;
   integer e_lo, e_hi;                    // expected products of the operands applied last cycle
@@ -50,11 +53,11 @@ module qmlp_tb_mac;
       got_lo = p_lo;
       if (vectors == corrupt) got_lo = got_lo ^ 1;
       lut = p_lut + $signed({1'b0, c_lut});
-      if (got_lo !== e_lo || p_hi !== e_hi || lut !== e_lo) begin
+      if (got_lo !== e_lo || p_hi !== e_hi || lut !== e_lo || p_dsp !== e_lo) begin
         mismatches = mismatches + 1;
         if (shown < 10)
-          $display("MISMATCH vector %0d: w_lo*x got %0d (lut %0d) expected %0d, w_hi*x got %0d expected %0d",
-                   vectors, got_lo, lut, e_lo, p_hi, e_hi);
+          $display("MISMATCH vector %0d: w_lo*x got %0d (lut %0d, dsp %0d) expected %0d, w_hi*x got %0d expected %0d",
+                   vectors, got_lo, lut, p_dsp, e_lo, p_hi, e_hi);
         shown = shown + 1;
       end
       if (acc_on) begin

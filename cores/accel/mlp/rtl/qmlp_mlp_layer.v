@@ -17,7 +17,8 @@
 // They cost two cycles of latency, not throughput.
 // Only control is reset; products, trees and accumulators are plain registers (DSP48s).
 // MAC styles (the arithmetic is exact in each, so the results are the same bit for bit):
-//   dsp  (0) a `*` per product, which Yosys maps to one DSP48E1 each (its M/P register);
+//   dsp  (0) qmlp_mul_dsp, a registered `*` per product: one DSP48E1 each (its M/P register),
+//            or on ECP5 one MULT18X18D with its output register (QMLP_ECP5_MULT);
 //   dsp2 (1) neurons 2q and 2q+1 share a DSP48E1 per input: qmlp_mac_dsp2 packs their weights
 //            16 bits apart on the 25-bit port, the input on the 18-bit port (even PE);
 //   lut  (2) qmlp_mul_lut, Booth-digit products in LUTs (4- and 2-bit weights); the +1s of its
@@ -118,24 +119,27 @@ module qmlp_mlp_layer #(
   always @(posedge clk_i) begin
     if (rst_i) begin
       run_q <= 1'b0;
-      c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}}; a_q <= {RAW{1'b0}};
+      c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}};
       rs_q <= {SWI{1'b0}}; ws_q <= {SWO{1'b0}};
     end else if (!run_q) begin
       run_q <= ready_now;
     end else if (!c_last) begin
       c_q <= c_q + 1'b1;
-      a_q <= a_q + 1'b1;
     end else if (!n_last) begin
       c_q <= {CAW{1'b0}};
       n_q <= n_q + 1'b1;
-      a_q <= a_q + 1'b1;
     end else begin
       // last read of this image: go straight on with the next one if it is there
-      c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}}; a_q <= {RAW{1'b0}};
+      c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}};
       rs_q <= rs_next; ws_q <= ws_next;
       run_q <= ready_next;
     end
   end
+
+  // The ROM address follows the schedule: one step per read, back to 0 after an image's last.
+  // It is computed once (a_d) and registered once per ROM slice (g_rom).
+  wire [RAW-1:0] a_d = (rst_i || img_last) ? {RAW{1'b0}} : (run_q ? a_q + 1'b1 : a_q);
+  always @(posedge clk_i) a_q <= a_d;
 
   assign in_slot_o         = rs_q;
   assign in_addr_o         = c_q;
@@ -171,12 +175,31 @@ module qmlp_mlp_layer #(
 
   // ------------------------------------------------------------------ weights
   // ROM word n*CHUNKS + c: weight (p*SIMD + s) at bits WB*(p*SIMD + s), two's complement
-  reg [PE*SIMD*WB-1:0] rom [0:DEPTH-1];
-  reg [PE*SIMD*WB-1:0] rom_q, w2_q, w_q;
-  reg [SIMD*8-1:0]     x2_q;
-  initial $readmemh(ROM_FILE, rom);
+  // The ROM is read in slices of RS bits, each with its own copy of the address register: one
+  // address register driving every block RAM of a wide ROM (57 DP16KD at PE=8 SIMD=16) was
+  // the ECP5 critical path (9.5 ns of routing). RS = 144 is a whole number of block RAM widths
+  // (8 DP16KD at x18, 4 RAMB18 at x36), so the slicing costs no block RAM. Each slice declares
+  // the whole word, loaded from the one ROM file; synthesis keeps only the bits it reads.
+  localparam integer RW  = PE * SIMD * WB;
+  localparam integer RS  = 144;
+  localparam integer NRS = (RW + RS - 1) / RS;
+  reg [RW-1:0]     rom_q, w2_q, w_q;
+  reg [SIMD*8-1:0] x2_q;
+  genvar k;
+  generate
+    for (k = 0; k < NRS; k = k + 1) begin : g_rom
+      localparam integer LO = k * RS;
+      localparam integer SW = (RW - LO < RS) ? RW - LO : RS;
+      /* verilator lint_off UNUSEDSIGNAL */   // the bits other slices read
+      reg [RW-1:0]  rom [0:DEPTH-1];
+      /* verilator lint_on UNUSEDSIGNAL */
+      reg [RAW-1:0] a;
+      initial $readmemh(ROM_FILE, rom);
+      (* keep *) always @(posedge clk_i) a <= a_d;   // equal to a_q, kept apart (see g_x)
+      always @(posedge clk_i) rom_q[LO +: SW] <= rom[a][LO +: SW];  // the block RAM's read register
+    end
+  endgenerate
   always @(posedge clk_i) begin
-    rom_q <= rom[a_q];      // the block RAM's own read register
     w2_q  <= rom_q;         // stage 2: a fabric (or output) register after the block RAM
     w_q   <= w2_q;          // stage 3, beside the multipliers
     x2_q  <= in_data_i;     // the input word, kept in step with its weights
@@ -256,8 +279,10 @@ module qmlp_mlp_layer #(
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end else begin : g_dsp
           // an AB-bit code sign-extended into its byte: its low AB bits are the code
-          reg signed [PW-1:0] prod;
-          always @(posedge clk_i) prod <= $signed(x_q[(p*SIMD + s)*8 +: AB]) * $signed(w_q[(p*SIMD + s)*WB +: WB]);
+          wire signed [PW-1:0] prod;
+          qmlp_mul_dsp #(.AW(AB), .BW(WB)) u_mul (
+            .clk_i(clk_i), .a_i(x_q[(p*SIMD + s)*8 +: AB]), .b_i(w_q[(p*SIMD + s)*WB +: WB]), .p_o(prod)
+          );
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end
       end
