@@ -44,11 +44,16 @@ def test_mac_parameter_rules():
 
 # ----------------------------------------------------------------------------- the MAC units
 
-@pytest.mark.parametrize("wb,ab,corrupt", [(8, 8, 0), (2, 8, 0), (4, 4, 100)])
-def test_mac_units_exact(tmp_path, wb, ab, corrupt):
-    """qmlp_mac_dsp2 (both lanes) and qmlp_mul_lut: every (w, x) pair, corner triples such as
-    -128 x -128 and -128 x 127, six K=784 sums of extremes; a corrupted product is caught."""
-    res = run_fusesoc(MAC_CORE, "sim_mac", {"WB": wb, "AB": ab, "CORRUPT": corrupt}, build_root=tmp_path, timeout=600)
+@pytest.mark.parametrize("wb,ab,corrupt,target", [(8, 8, 0, "sim_mac"), (2, 8, 0, "sim_mac"), (4, 4, 100, "sim_mac"),
+                                                   (8, 8, 0, "sim_mac_ecp5")])
+def test_mac_units_exact(tmp_path, wb, ab, corrupt, target):
+    """qmlp_mac_dsp2 (both lanes), qmlp_mul_lut and qmlp_mul_dsp: every (w, x) pair, corner
+    triples such as -128 x -128 and -128 x 127, six K=784 sums of extremes; a corrupted product
+    is caught. sim_mac_ecp5 builds qmlp_mul_dsp as a MULT18X18D (on the test model of the block)."""
+    res = run_fusesoc(MAC_CORE, target, {"WB": wb, "AB": ab, "CORRUPT": corrupt}, build_root=tmp_path, timeout=600)
+    scr = next(res.work_root.glob("*.scr")).read_text()
+    assert ("+define+QMLP_ECP5_MULT=1" in scr) == (target == "sim_mac_ecp5"), scr
+    assert ("qmlp_tb_mult18x18d.v" in scr) == (target == "sim_mac_ecp5"), scr
     pairs = 2 * (1 << (wb + ab)) + 6 ** 3 + 6 * 784
     if corrupt:
         assert res.returncode != 0 and res.kind == "RESULT" and res.fields["pass"] == "0", res.output[-2000:]
