@@ -210,3 +210,23 @@ def test_synth_maps_each_mac_style(low_bit_models):
     assert r["dsp"] == 0 + 8 * 4 // 2 + 0, r
     assert r["bram18"] >= 1 and 2 * 16 * 10 <= r["lut"] <= 53200, r     # the lut layer's products are LUTs
     print(f"accel lut,dsp2,dsp RESOURCES {r} in {res.seconds:.0f} s")
+
+
+@pytest.mark.parametrize("ecp5", [0, 1])
+def test_synth_ecp5_puts_the_dsp_product_register_in_the_multiplier(tmp_path, ecp5):
+    """Yosys synth_ecp5 of one qmlp_mul_dsp (8 x 8 bits): with QMLP_ECP5_MULT=1 (the pnr_ecp5
+    targets) one MULT18X18D with REG_OUTPUT_CLK=CLK0 and no fabric flip-flop; without it
+    synth_ecp5 builds a combinational MULT18X18D and keeps the 16-bit register in the fabric."""
+    src = REPO / "cores/accel/mac/rtl/qmlp_mul_dsp.v"
+    script = (f"read_verilog -DQMLP_ECP5_MULT={ecp5} {src}; synth_ecp5 -top qmlp_mul_dsp; "
+              f"tee -q -o stat.json stat -json; write_json net.json")
+    run_tool(["yosys", "-q", "-p", script], cwd=tmp_path, timeout=300, check=True)
+    cells = json.loads((tmp_path / "stat.json").read_text())["modules"]["\\qmlp_mul_dsp"]["num_cells_by_type"]
+    mults = [c for m in json.loads((tmp_path / "net.json").read_text())["modules"].values()
+             for c in m["cells"].values() if c["type"] == "MULT18X18D"]
+    assert cells.get("MULT18X18D") == 1 and len(mults) == 1, cells
+    reg = mults[0]["parameters"].get("REG_OUTPUT_CLK", "NONE")
+    if ecp5:
+        assert reg.strip() == "CLK0" and cells.get("TRELLIS_FF", 0) == 0, (reg, cells)
+    else:
+        assert reg.strip() in ("NONE", "") and cells.get("TRELLIS_FF", 0) == 16, (reg, cells)
