@@ -107,8 +107,10 @@ def style_ok(style: str, pe: int, wbits: int) -> bool:
 BASE_LUT, BASE_FF = 3500, 1500
 # BRAM18 shapes (depth, width) for a ROM; Yosys picks a shape per ROM
 BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
-# ROMs of at most this depth become LUTs (one LUT per 64 words of a bit), not block RAM
-LUTROM_DEPTH = 32
+# ROMs of at most this depth become LUTs (one LUT per 64 words of a bit), not block RAM. The
+# layer's ROMs carry rom_style = "block", so none does (without it Yosys put ROMs of up to 128
+# words in LUTs: 62,074 LUT instead of 33,115 at w4a4 PE=16,4,5 SIMD=49,16,1).
+LUTROM_DEPTH = 0
 
 
 def tree_width(wb: int, ab: int, simd: int) -> int:
