@@ -328,6 +328,8 @@ def test_accelerator_vivado_setup(tmp_path):
                             sources=[f for f in rtl if f.endswith(".v")],     # every RTL file of the core
                             tcl=["vivado_roms.tcl"], hooks=["qmlp hook accel"], root=tmp_path)
     proj = (wd / "qmlp_accel_mlp_0.1.0.tcl").read_text()
-    assert re.search(r"^set_property verilog_define \{QMLP_ROMS_BY_NAME=1 \} \[get_filesets sources_1\]$", proj, re.M)
+    # QMLP_ECP5_MULT=0 (qmlp:accel:mac): the behavioural product, one DSP48E1 (1 only on pnr_ecp5)
+    assert re.search(r"^set_property verilog_define \{QMLP_ECP5_MULT=0 QMLP_ROMS_BY_NAME=1 \} \[get_filesets sources_1\]$",
+                     proj, re.M)
     roms = next(wd.glob("src/qmlp_accel_mlp_*/vivado_roms.tcl")).read_text()
     assert "read_mem $f" in roms and "qmlp_roms/*.mem" in roms
