@@ -107,10 +107,9 @@ def style_ok(style: str, pe: int, wbits: int) -> bool:
 BASE_LUT, BASE_FF = 3500, 1500
 # BRAM18 shapes (depth, width) for a ROM; Yosys picks a shape per ROM
 BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
-# ROMs of at most this depth become LUTs (one LUT per 64 words of a bit), not block RAM. The
-# layer's ROMs carry rom_style = "block", so none does (without it Yosys put ROMs of up to 128
-# words in LUTs: 62,074 LUT instead of 33,115 at w4a4 PE=16,4,5 SIMD=49,16,1).
-LUTROM_DEPTH = 0
+# Every ROM is in block RAM, however shallow: the layer's ROMs carry rom_style = "block"
+# (without it Yosys put ROMs of up to 128 words in LUTs: 62,074 LUT instead of 33,115 at w4a4
+# PE=16,4,5 SIMD=49,16,1).
 
 
 def tree_width(wb: int, ab: int, simd: int) -> int:
@@ -148,9 +147,7 @@ def dsp_of(style: str, pe: int, simd: int, wb: int, ab: int) -> int:
 
 
 def rom_bram18(depth: int, width: int) -> int:
-    """BRAM18s of a ROM depth x width bits in the cheapest shape (0 when it goes to LUTs)."""
-    if depth <= LUTROM_DEPTH:
-        return 0
+    """BRAM18s of a ROM depth x width bits in the cheapest shape."""
     return min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_SHAPES)
 
 
@@ -177,8 +174,6 @@ class LayerPoint:
         bram = rom_bram18(depth, width)
         lut = self.macs * lut_per_product(self.mac, self.wb, self.ab, self.simd)
         lut += self.pe * (32 + (80 if hidden else 0))       # accumulator; requantize and tanh table
-        if bram == 0:
-            lut += width * math.ceil(depth / 64)            # a ROM in LUT6s
         ff = self.macs * ff_per_product(self.mac, self.wb, self.ab, self.simd) + self.simd * 8
         ff += self.pe * (32 + (16 if hidden else 0))
         return {"dsp": dsp_of(self.mac, self.pe, self.simd, self.wb, self.ab), "lut": int(lut),
