@@ -350,24 +350,21 @@ def _words(raw: str) -> list[str]:
     return [w.strip() for w in raw.split(",") if w.strip()]
 
 
-def _seconds(raw: str) -> float:
-    try:
-        v = float(raw)
-    except ValueError:
-        v = -1.0
-    if not 1 <= v <= 86400:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not a number of seconds 1..86400")
-    return v
+def _ranged(cast, lo, hi, what: str):
+    """An argparse type: cast(raw) within lo..hi, else an error naming the value and the range."""
+    def parse(raw: str):
+        try:
+            v = cast(raw)
+        except ValueError:
+            v = None
+        if v is None or not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{raw!r} is not {what} {lo}..{hi}")
+        return v
+    return parse
 
 
-def _count(raw: str) -> int:
-    try:
-        v = int(raw)
-    except ValueError:
-        v = -1
-    if not 0 <= v <= 100:
-        raise argparse.ArgumentTypeError(f"{raw!r} is not an integer 0..100")
-    return v
+_seconds = _ranged(float, 1, 86400, "a number of seconds")
+_count = _ranged(int, 0, 100, "an integer")
 
 
 def build_parser() -> argparse.ArgumentParser:
