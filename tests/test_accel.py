@@ -5,6 +5,7 @@ $QMLP_BUILD, a temporary folder for the test session): tests run side by side un
 """
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -191,6 +192,9 @@ def test_synth_maps_one_mac_per_dsp():
     assert {k: js[k] for k in r} == r
     assert r["dsp"] == manifest(res)["macs_per_cycle"] == 2 * 16 + 8 * 4 + 1 * 2
     assert r["bram18"] >= 1 and r["lut"] <= 53200 and r["ff"] <= 106400
+    # flattened except the lanes (QMLP_KEEP_LANES): one lane module per layer, counted per instance
+    stat = (res.work_root / "qmlp_stat.json").read_text()
+    assert len(set(re.findall(r'"(\$paramod\$[0-9a-f]+\\\\qmlp_mlp_lane)"', stat))) == 3, stat[:2000]
     print(f"accel RESOURCES {r} in {res.seconds:.0f} s")
 
 

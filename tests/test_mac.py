@@ -122,7 +122,8 @@ def test_layer_sums_of_extremes_are_exact(tmp_path, mac, wb, ab, pe, simd):
     prm = dict(K=k, N=n, PE=pe, SIMD=simd, WB=wb, AB=ab, MAC=code, IMAGES=images)
     srcs = [REPO / "cores/accel/mac/rtl/qmlp_mac_dsp2.v", REPO / "cores/accel/mac/rtl/qmlp_mul_lut.v",
             REPO / "cores/accel/mac/rtl/qmlp_mul_dsp.v",
-            REPO / "cores/accel/mlp/rtl/qmlp_mlp_layer.v", REPO / "cores/accel/mlp/tb/qmlp_tb_mlp_layer.v"]
+            REPO / "cores/accel/mlp/rtl/qmlp_mlp_lane.v", REPO / "cores/accel/mlp/rtl/qmlp_mlp_layer.v",
+            REPO / "cores/accel/mlp/tb/qmlp_tb_mlp_layer.v"]
     run_tool(["iverilog", "-g2005-sv", "-s", top, "-o", tmp_path / "layer.vvp",
               *[f"-P{top}.{a}={b}" for a, b in prm.items()], *srcs], timeout=300, cwd=tmp_path, check=True)
     res = run_tool(["vvp", "-N", tmp_path / "layer.vvp"], timeout=300, cwd=tmp_path)

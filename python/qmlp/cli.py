@@ -456,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "per bit width (15 min at most), no chart points")
     b.add_argument("--max-synth", type=params.option("max-synth"), default=None,
                    help="syntheses at most per bit width to find its winner (default 6, --quick 1)")
-    b.add_argument("--chart", type=_count, default=None, help="slower points per bit width for the chart (default 2)")
+    b.add_argument("--chart", type=_count, default=None, help="slower points per bit width for the chart (about 2x, 4x, 8x the winner's cycles; default 3)")
     b.add_argument("--images", type=params.option("bench-images"), default=500,
                    help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
     b.add_argument("--bits", type=_words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")

@@ -38,7 +38,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
         raise QmlpError(f"--jobs must be at least 1, got {jobs}")
     return dse.Options(bit_widths=widths, jobs=jobs, scheduler=scheduler,
                        budget=budget if budget is not None else (1 if quick else 6),
-                       chart=chart if chart is not None else (0 if quick else 2),
+                       chart=chart if chart is not None else (0 if quick else 3),
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
                        margin=1.0 if quick else dse.MARGIN,
                        synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0))

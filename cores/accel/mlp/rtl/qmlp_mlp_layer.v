@@ -7,14 +7,15 @@
 // (N/PE)*(K/SIMD) cycles and images follow each other without a gap when the next input slot
 // is full and the next output slot free. Pipeline (cycles after the read is issued):
 //   1 input word and ROM word   2 both again, registered   3 the weights again, and the
-//   input word copied once per PE   4 PE*SIMD products   4+D adder trees (D = clog2 SIMD)
+//   input word copied once per lane   4 PE*SIMD products   4+D adder trees (D = clog2 SIMD)
 //   5+D accumulator (int32, exact here)   LAST: write the accumulators (logits)
 //   6+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   7+D tanh table   -> write PE bytes
 // Stages 2 and 3 are there for timing (measured on ECP5, where nextpnr reports the paths):
 // without stage 2 one cycle held the block RAM's clock-to-out, the multiplexer joining its
-// blocks and the multiplier (about 20 ns); without the per-PE copies of stage 3 each input
-// bit drove PE multipliers spread over the die (9 ns of routing before a 4 ns multiplier).
+// blocks and the multiplier (about 20 ns); without the per-lane copies of stage 3 each input
+// bit drove the multipliers of every PE, spread over the die (9 ns of routing before a 4 ns multiplier).
 // They cost two cycles of latency, not throughput.
+// Stages 3 to the end are the lanes (qmlp_mlp_lane: the PEs, one or two neurons each).
 // Only control is reset; products, trees and accumulators are plain registers (DSP48s).
 // MAC styles (the arithmetic is exact in each, so the results are the same bit for bit):
 //   dsp  (0) qmlp_mul_dsp, a registered `*` per product: one DSP48E1 each (its M/P register),
@@ -66,8 +67,7 @@ module qmlp_mlp_layer #(
   localparam integer GROUPS = N / PE;
   localparam integer DEPTH  = CHUNKS * GROUPS;
   localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
-  localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;
-  localparam integer TW     = AB + WB + D;                   // adder tree output width
+  localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;  // adder tree depth (qmlp_mlp_lane)
   localparam integer ACC_ST = 5 + D;                          // stage where acc_q is final
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
 
@@ -199,7 +199,7 @@ module qmlp_mlp_layer #(
       /* verilator lint_on UNUSEDSIGNAL */
       reg [RAW-1:0] a;
       initial $readmemh(ROM_FILE, rom);
-      (* keep *) always @(posedge clk_i) a <= a_d;   // equal to a_q, kept apart (see g_x)
+      (* keep *) always @(posedge clk_i) a <= a_d;   // equal to a_q, kept apart
       always @(posedge clk_i) rom_q[LO +: SW] <= rom[a][LO +: SW];  // the block RAM's read register
     end
   endgenerate
@@ -208,172 +208,23 @@ module qmlp_mlp_layer #(
     w_q   <= w2_q;          // stage 3, beside the multipliers
     x2_q  <= in_data_i;     // the input word, kept in step with its weights
   end
-  // Stage 3: one copy of the input word per PE, placed near that PE's multipliers. `keep` on
-  // the always block stops Yosys merging the copies back into one register (opt_merge
-  // ignores `keep` on the reg itself). PE p's input s is bits 8*(p*SIMD + s) of x_q.
-  /* verilator lint_off UNUSEDSIGNAL */   // below 8 bits the high bits of each byte are sign copies
-  wire [PE*SIMD*8-1:0] x_q;
-  /* verilator lint_on UNUSEDSIGNAL */
-  genvar r;
-  generate
-    for (r = 0; r < PE; r = r + 1) begin : g_x
-      reg [SIMD*8-1:0] q;
-      (* keep *) always @(posedge clk_i) q <= x2_q;
-      assign x_q[r*SIMD*8 +: SIMD*8] = q;
-    end
-  endgenerate
-
   // ------------------------------------------------------------------ lanes
+  // PE / NL lanes of NL neurons each (qmlp_mlp_lane: NL = 2 for dsp2, whose DSP48E1 computes
+  // two neurons' products of one input). Each lane registers its own copy of x2_q (stage 3).
+  localparam integer NL = (MAC == MAC_DSP2) ? 2 : 1;
+  localparam integer OW = (LAST != 0) ? 32 : 8;
   wire acc_en    = v_sr[ACC_ST - 1];     // tree output of a valid read arrives this cycle
   wire acc_first = f_sr[ACC_ST - 1];
-
-  // Products (leaves) and the adder tree of one lane form a binary heap: leaf s (heap node
-  // NP+s) is the registered product of input s, node i the registered sum of nodes 2i and
-  // 2i+1, node 1 the sum, D = log2(NP) cycles after the products. Every leaf and node is its
-  // own generate block (one always block each): procedural loops that assign array elements
-  // are neither unrolled by Verilator beyond 64 iterations (BLKLOOPINIT at SIMD = 98..392)
-  // nor cheap in Icarus, which re-evaluates every reader of a bus when any slice changes.
-  // How a product is made is the layer's MAC style (see the header); the value is the same.
-  localparam integer NP = 1 << D;
-  localparam integer PW = AB + WB;                           // a product's exact width
-  genvar p, s, i;
+  genvar r;
   generate
-    if (MAC == MAC_DSP2) begin : g_pair
-      // neurons 2q and 2q+1 share each input: one DSP48 per pair and input
-      for (p = 0; p < PE / 2; p = p + 1) begin : g_q
-        for (s = 0; s < SIMD; s = s + 1) begin : g_s
-          wire signed [15:0] lo, hi;
-          qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_mac (
-            .clk_i(clk_i), .w_lo_i(w_q[((2*p)*SIMD + s)*WB +: WB]), .w_hi_i(w_q[((2*p + 1)*SIMD + s)*WB +: WB]),
-            .x_i(x_q[((2*p)*SIMD + s)*8 +: AB]), .p_lo_o(lo), .p_hi_o(hi)
-          );
-        end
-      end
-    end
-    if (MAC == MAC_LUT) begin : g_lutm
-      // product = prod + c (qmlp_mul_lut): c, the +1s of negated Booth digits, is summed apart.
-      // (The units sit outside g_pe, as the dsp2 pairs do: Yosys 0.23 does not resolve a
-      // reference into a named if-generate block nested in the referring loop's sibling.)
-      for (p = 0; p < PE; p = p + 1) begin : g_q
-        for (s = 0; s < SIMD; s = s + 1) begin : g_s
-          wire signed [PW-1:0] prod;
-          wire [WB-1:0] c;
-          qmlp_mul_lut #(.WB(WB), .AB(AB)) u_mul (
-            .clk_i(clk_i), .w_i(w_q[(p*SIMD + s)*WB +: WB]), .x_i(x_q[(p*SIMD + s)*8 +: AB]), .p_o(prod), .c_o(c)
-          );
-        end
-      end
-    end
-    for (p = 0; p < PE; p = p + 1) begin : g_pe
-      for (s = 0; s < NP; s = s + 1) begin : g_leaf
-        wire signed [TW-1:0] v;
-        if (s >= SIMD) begin : g_pad
-          assign v = {TW{1'b0}};
-        end else if (MAC == MAC_DSP2) begin : g_dsp2
-          // the 16-bit field holds the PW-bit product exactly: narrowing or widening keeps it
-          wire signed [15:0] f = (p % 2 == 0) ? g_pair.g_q[p / 2].g_s[s].lo : g_pair.g_q[p / 2].g_s[s].hi;
-          if (TW >= 16) begin : g_wide
-            assign v = {{(TW - 16 + 1){f[15]}}, f[14:0]};
-          end else begin : g_narrow
-            assign v = f[TW-1:0];
-            wire unused_ok = &{1'b0, f[15:TW]};   // sign copies of a product narrower than 16 bits
-          end
-        end else if (MAC == MAC_LUT) begin : g_lut
-          wire signed [PW-1:0] prod = g_lutm.g_q[p].g_s[s].prod;
-          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
-        end else begin : g_dsp
-          // an AB-bit code sign-extended into its byte: its low AB bits are the code
-          wire signed [PW-1:0] prod;
-          qmlp_mul_dsp #(.AW(AB), .BW(WB)) u_mul (
-            .clk_i(clk_i), .a_i(x_q[(p*SIMD + s)*8 +: AB]), .b_i(w_q[(p*SIMD + s)*WB +: WB]), .p_o(prod)
-          );
-          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
-        end
-      end
-      for (i = 1; i < NP; i = i + 1) begin : g_node
-        reg signed [TW-1:0] v;
-        if (2 * i >= NP) begin : g_last
-          always @(posedge clk_i) v <= g_leaf[2*i - NP].v + g_leaf[2*i + 1 - NP].v;
-        end else begin : g_inner
-          always @(posedge clk_i) v <= g_node[2*i].v + g_node[2*i + 1].v;
-        end
-      end
-      wire [TW-1:0] tree;
-      if (NP > 1) begin : g_root
-        assign tree = g_node[1].v;
-      end else begin : g_one
-        assign tree = g_leaf[0].v;
-      end
-
-      // lut: the correction counts of the products, a narrow heap in step with the tree
-      wire [31:0] corr32;
-      if (MAC == MAC_LUT) begin : g_corr
-        localparam integer CW = WB + D;           // unsigned; sum of SIMD counts < 2**WB each
-        for (s = 0; s < NP; s = s + 1) begin : g_cleaf
-          wire [CW-1:0] v;
-          if (s >= SIMD) begin : g_pad
-            assign v = {CW{1'b0}};
-          end else begin : g_c
-            assign v = {{D{1'b0}}, g_lutm.g_q[p].g_s[s].c};
-          end
-        end
-        for (i = 1; i < NP; i = i + 1) begin : g_cnode
-          reg [CW-1:0] v;
-          if (2 * i >= NP) begin : g_last
-            always @(posedge clk_i) v <= g_cleaf[2*i - NP].v + g_cleaf[2*i + 1 - NP].v;
-          end else begin : g_inner
-            always @(posedge clk_i) v <= g_cnode[2*i].v + g_cnode[2*i + 1].v;
-          end
-        end
-        if (NP > 1) begin : g_root
-          assign corr32 = {{(32 - CW){1'b0}}, g_cnode[1].v};
-        end else begin : g_one
-          assign corr32 = {{(32 - CW){1'b0}}, g_cleaf[0].v};
-        end
-      end else begin : g_nocorr
-        assign corr32 = 32'd0;
-      end
-
-      // exact: |acc| <= 784 * 128 * 128 + BIAS < 2**31. A hidden layer's rounding constant
-      // 2**(SHIFT-1) is the accumulator's starting value instead of a separate adder after
-      // it: the same sum, and the requantization below is a plain shift and a saturation
-      // (one carry chain fewer between acc_q and z_q; on ECP5 two chains did not fit 10 ns).
-      localparam signed [31:0] BIAS = (LAST == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
-      reg signed [31:0] acc_q;
-      wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
-      always @(posedge clk_i)
-        if (acc_en) acc_q <= (acc_first ? BIAS : acc_q) + tree32;
-
-      if (LAST != 0) begin : g_logit
-        assign out_data_o[p*32 +: 32] = acc_q;
-      end else begin : g_act
-        // round half up (BIAS is already in acc_q), arithmetic shift, saturate to the T-bit
-        // table index
-        wire signed [32:0] wide = {acc_q[31], acc_q};
-        wire signed [32:0] rq;
-        if (SHIFT > 0) begin : g_shift
-          assign rq = wide >>> SHIFT;
-        end else if (SHIFT < 0) begin : g_lshift
-          // few fraction bits (low precision): exact, saturated below like any other index
-          wire signed [32+16:0] up = $signed({{16{wide[32]}}, wide}) <<< (-SHIFT);
-          assign rq = (up > 49'sd4294967295) ? 33'sd4294967295 : (up < -49'sd4294967296) ? -33'sd4294967296 :
-                      up[32:0];
-        end else begin : g_noshift
-          assign rq = wide;
-        end
-        localparam signed [32:0] ZHI = (33'sd1 <<< (IDX_BITS - 1)) - 33'sd1;
-        localparam signed [32:0] ZLO = -(33'sd1 <<< (IDX_BITS - 1));
-        reg [IDX_BITS-1:0] z_q;
-        always @(posedge clk_i)
-          z_q <= (rq > ZHI) ? ZHI[IDX_BITS-1:0] :
-                 (rq < ZLO) ? ZLO[IDX_BITS-1:0] : rq[IDX_BITS-1:0];
-        // table index = z + 2**(T-1): flip the sign bit. Each lane reads its own copy.
-        reg [7:0] lut [0:(1 << IDX_BITS) - 1];
-        initial $readmemh(LUT_FILE, lut);
-        reg [7:0] act_q;
-        always @(posedge clk_i) act_q <= lut[{~z_q[IDX_BITS-1], z_q[IDX_BITS-2:0]}];
-        assign out_data_o[p*8 +: 8] = act_q;
-      end
+    for (r = 0; r < PE / NL; r = r + 1) begin : g_lane
+      qmlp_mlp_lane #(
+        .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .SHIFT(SHIFT), .IDX_BITS(IDX_BITS), .LAST(LAST),
+        .LUT_FILE(LUT_FILE)
+      ) u_lane (
+        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]),
+        .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[r*NL*OW +: NL*OW])
+      );
     end
   endgenerate
 

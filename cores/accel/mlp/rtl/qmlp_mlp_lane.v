@@ -1,0 +1,199 @@
+`default_nettype none
+// One processing element of qmlp_mlp_layer: NL neurons sharing the lane's copy of the input
+// word. NL is 1 for the dsp and lut MAC styles and 2 for dsp2, whose DSP48E1 computes both
+// neurons' products of one input (qmlp_mac_dsp2). Per neuron: SIMD products, an adder tree,
+// the int32 accumulator and, in a hidden layer, requantize and tanh by table.
+//
+// Stages (qmlp_mlp_layer's numbering; the layer brings inputs and weights to stage 2/3):
+//   3 the lane's copy of the input word   4 products   4+D adder trees (D = clog2 SIMD)
+//   5+D accumulator   6+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   7+D tanh table
+// A lane is a module (not a generate block of the layer) so that a synthesis that keeps it
+// as a module builds one lane per layer, however many the layer instantiates, and Yosys'
+// stat multiplies the lane's cells by its instances: the largest design points of
+// `qmlp bench` take minutes to synthesize instead of half an hour.
+// The `synth` target defines QMLP_KEEP_LANES: the design is flattened except the lanes, so
+// each lane's MACs are optimized with it (the DSP48s take their input registers, as in a
+// flattened design), and the lane is synthesized once. Other flows flatten everything.
+// Only control is reset (the layer's); products, trees and accumulators are plain registers.
+`ifdef QMLP_KEEP_LANES
+(* keep_hierarchy *)
+`endif
+module qmlp_mlp_lane #(
+  parameter integer SIMD     = 49,
+  parameter integer WB       = 8,      // weight bits (8, 4 or 2)
+  parameter integer AB       = 8,      // bits of the input activations (held in 8-bit containers)
+  parameter integer MAC      = 0,      // 0 dsp, 1 dsp2 (two neurons), 2 lut
+  parameter integer SHIFT    = 7,      // requantization shift of a hidden layer (< 0: a left shift)
+  parameter integer IDX_BITS = 8,      // tanh table index width T
+  parameter integer LAST     = 0,      // 1: output layer, int32 accumulators out
+  parameter         LUT_FILE = "qmlp_roms/tanh.mem"
+) (
+  input  wire                      clk_i,
+  // NL neurons per lane (2 for dsp2, else 1), OW output bits each (32 in the last layer, else 8)
+  input  wire [SIMD*8-1:0]         x_i,          // the input word of stage 2
+  input  wire [((MAC == 1) ? 2 : 1)*SIMD*WB-1:0] w_i,  // stage 3: neuron j's weight s at WB*(j*SIMD + s)
+  input  wire                      acc_en_i,     // a valid tree output arrives this cycle
+  input  wire                      acc_first_i,  // ... and it is an image group's first chunk
+  output wire [((MAC == 1) ? 2 : 1)*((LAST != 0) ? 32 : 8)-1:0] y_o  // neuron j at OW*j: int32 or byte
+);
+  localparam integer MAC_DSP2 = 1, MAC_LUT = 2;              // else dsp (0)
+  localparam integer NL = (MAC == MAC_DSP2) ? 2 : 1;
+  localparam integer OW = (LAST != 0) ? 32 : 8;
+  localparam integer D  = (SIMD > 1) ? $clog2(SIMD) : 0;
+  localparam integer TW = AB + WB + D;                       // adder tree output width
+  localparam integer NP = 1 << D;
+  localparam integer PW = AB + WB;                           // a product's exact width
+
+  // Stage 3: the lane's own copy of the input word, placed near its multipliers: without the
+  // copies each input bit drove multipliers spread over the die (9 ns of routing on ECP5).
+  // `keep` on the always block stops Yosys merging the copies of a flattened design back into
+  // one register (opt_merge ignores `keep` on the reg itself).
+  /* verilator lint_off UNUSEDSIGNAL */   // below 8 bits the high bits of each byte are sign copies
+  reg [SIMD*8-1:0] x_q;
+  /* verilator lint_on UNUSEDSIGNAL */
+  (* keep *) always @(posedge clk_i) x_q <= x_i;
+
+  // Products (leaves) and the adder tree of a neuron form a binary heap: leaf s (heap node
+  // NP+s) is the registered product of input s, node i the registered sum of nodes 2i and
+  // 2i+1, node 1 the sum, D cycles after the products. Every leaf and node is its own
+  // generate block (one always block each): procedural loops that assign array elements
+  // are neither unrolled by Verilator beyond 64 iterations (BLKLOOPINIT at SIMD = 98..392)
+  // nor cheap in Icarus, which re-evaluates every reader of a bus when any slice changes.
+  genvar j, s, i;
+  generate
+    if (MAC == MAC_DSP2) begin : g_pair
+      // one DSP48 per input for both neurons: weights 16 bits apart on the 25-bit port
+      for (s = 0; s < SIMD; s = s + 1) begin : g_s
+        wire signed [15:0] lo, hi;
+        qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_mac (
+          .clk_i(clk_i), .w_lo_i(w_i[s*WB +: WB]), .w_hi_i(w_i[(SIMD + s)*WB +: WB]),
+          .x_i(x_q[s*8 +: AB]), .p_lo_o(lo), .p_hi_o(hi)
+        );
+      end
+    end
+    if (MAC == MAC_LUT) begin : g_lutm
+      // product = prod + c (qmlp_mul_lut): c, the +1s of negated Booth digits, is summed apart.
+      // (The units sit outside g_n, as the dsp2 pairs do: Yosys 0.23 does not resolve a
+      // reference into a named if-generate block nested in the referring loop's sibling.)
+      for (s = 0; s < SIMD; s = s + 1) begin : g_s
+        wire signed [PW-1:0] prod;
+        wire [WB-1:0] c;
+        qmlp_mul_lut #(.WB(WB), .AB(AB)) u_mul (
+          .clk_i(clk_i), .w_i(w_i[s*WB +: WB]), .x_i(x_q[s*8 +: AB]), .p_o(prod), .c_o(c)
+        );
+      end
+    end
+    for (j = 0; j < NL; j = j + 1) begin : g_n
+      for (s = 0; s < NP; s = s + 1) begin : g_leaf
+        wire signed [TW-1:0] v;
+        if (s >= SIMD) begin : g_pad
+          assign v = {TW{1'b0}};
+        end else if (MAC == MAC_DSP2) begin : g_dsp2
+          // the 16-bit field holds the PW-bit product exactly: narrowing or widening keeps it
+          wire signed [15:0] f = (j == 0) ? g_pair.g_s[s].lo : g_pair.g_s[s].hi;
+          if (TW >= 16) begin : g_wide
+            assign v = {{(TW - 16 + 1){f[15]}}, f[14:0]};
+          end else begin : g_narrow
+            assign v = f[TW-1:0];
+            wire unused_ok = &{1'b0, f[15:TW]};   // sign copies of a product narrower than 16 bits
+          end
+        end else if (MAC == MAC_LUT) begin : g_lut
+          wire signed [PW-1:0] prod = g_lutm.g_s[s].prod;
+          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
+        end else begin : g_dsp
+          // an AB-bit code sign-extended into its byte: its low AB bits are the code
+          wire signed [PW-1:0] prod;
+          qmlp_mul_dsp #(.AW(AB), .BW(WB)) u_mul (
+            .clk_i(clk_i), .a_i(x_q[s*8 +: AB]), .b_i(w_i[(j*SIMD + s)*WB +: WB]), .p_o(prod)
+          );
+          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
+        end
+      end
+      for (i = 1; i < NP; i = i + 1) begin : g_node
+        reg signed [TW-1:0] v;
+        if (2 * i >= NP) begin : g_last
+          always @(posedge clk_i) v <= g_leaf[2*i - NP].v + g_leaf[2*i + 1 - NP].v;
+        end else begin : g_inner
+          always @(posedge clk_i) v <= g_node[2*i].v + g_node[2*i + 1].v;
+        end
+      end
+      wire [TW-1:0] tree;
+      if (NP > 1) begin : g_root
+        assign tree = g_node[1].v;
+      end else begin : g_one
+        assign tree = g_leaf[0].v;
+      end
+
+      // lut: the correction counts of the products, a narrow heap in step with the tree
+      wire [31:0] corr32;
+      if (MAC == MAC_LUT) begin : g_corr
+        localparam integer CW = WB + D;           // unsigned; sum of SIMD counts < 2**WB each
+        for (s = 0; s < NP; s = s + 1) begin : g_cleaf
+          wire [CW-1:0] v;
+          if (s >= SIMD) begin : g_pad
+            assign v = {CW{1'b0}};
+          end else begin : g_c
+            assign v = {{D{1'b0}}, g_lutm.g_s[s].c};
+          end
+        end
+        for (i = 1; i < NP; i = i + 1) begin : g_cnode
+          reg [CW-1:0] v;
+          if (2 * i >= NP) begin : g_last
+            always @(posedge clk_i) v <= g_cleaf[2*i - NP].v + g_cleaf[2*i + 1 - NP].v;
+          end else begin : g_inner
+            always @(posedge clk_i) v <= g_cnode[2*i].v + g_cnode[2*i + 1].v;
+          end
+        end
+        if (NP > 1) begin : g_root
+          assign corr32 = {{(32 - CW){1'b0}}, g_cnode[1].v};
+        end else begin : g_one
+          assign corr32 = {{(32 - CW){1'b0}}, g_cleaf[0].v};
+        end
+      end else begin : g_nocorr
+        assign corr32 = 32'd0;
+      end
+
+      // exact: |acc| <= 784 * 128 * 128 + BIAS < 2**31. A hidden layer's rounding constant
+      // 2**(SHIFT-1) is the accumulator's starting value instead of a separate adder after
+      // it: the same sum, and the requantization below is a plain shift and a saturation
+      // (one carry chain fewer between acc_q and z_q; on ECP5 two chains did not fit 10 ns).
+      localparam signed [31:0] BIAS = (LAST == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
+      reg signed [31:0] acc_q;
+      wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
+      always @(posedge clk_i)
+        if (acc_en_i) acc_q <= (acc_first_i ? BIAS : acc_q) + tree32;
+
+      if (LAST != 0) begin : g_logit
+        assign y_o[j*OW +: OW] = acc_q;
+      end else begin : g_act
+        // round half up (BIAS is already in acc_q), arithmetic shift, saturate to the T-bit
+        // table index
+        wire signed [32:0] wide = {acc_q[31], acc_q};
+        wire signed [32:0] rq;
+        if (SHIFT > 0) begin : g_shift
+          assign rq = wide >>> SHIFT;
+        end else if (SHIFT < 0) begin : g_lshift
+          // few fraction bits (low precision): exact, saturated below like any other index
+          wire signed [32+16:0] up = $signed({{16{wide[32]}}, wide}) <<< (-SHIFT);
+          assign rq = (up > 49'sd4294967295) ? 33'sd4294967295 : (up < -49'sd4294967296) ? -33'sd4294967296 :
+                      up[32:0];
+        end else begin : g_noshift
+          assign rq = wide;
+        end
+        localparam signed [32:0] ZHI = (33'sd1 <<< (IDX_BITS - 1)) - 33'sd1;
+        localparam signed [32:0] ZLO = -(33'sd1 <<< (IDX_BITS - 1));
+        reg [IDX_BITS-1:0] z_q;
+        always @(posedge clk_i)
+          z_q <= (rq > ZHI) ? ZHI[IDX_BITS-1:0] :
+                 (rq < ZLO) ? ZLO[IDX_BITS-1:0] : rq[IDX_BITS-1:0];
+        // table index = z + 2**(T-1): flip the sign bit. Each neuron reads its own copy.
+        reg [7:0] lut [0:(1 << IDX_BITS) - 1];
+        initial $readmemh(LUT_FILE, lut);
+        reg [7:0] act_q;
+        always @(posedge clk_i) act_q <= lut[{~z_q[IDX_BITS-1], z_q[IDX_BITS-2:0]}];
+        assign y_o[j*OW +: OW] = act_q;
+      end
+    end
+  endgenerate
+endmodule
+`default_nettype wire
