@@ -98,34 +98,34 @@ def _flip_lsb(word: str) -> str:
 
 @pytest.mark.parametrize("target", ["sim", "sim_verilator"])
 def test_corrupted_rom_or_expected_word_is_caught(target):
-    res = run_fusesoc(CORE, target, {"IMAGES": 6})
+    res = run_fusesoc(CORE, target, {"IMAGES": 3})
     passed(res)
     roms = res.work_root / "qmlp_roms"
     saved = {f: (roms / f).read_text() for f in ("fc2.mem", "expected.hex", "fc1.mem", "tanh1.mem")}
     _edit_line(roms / "expected.hex", 11 + 4, _flip_lsb)     # image 1, logit 4
-    p = _rerun(res, "+IMAGES=6")
+    p = _rerun(res, "+IMAGES=3")
     assert p.returncode != 0 and "MISMATCH image 1 logit 4" in p.stdout
-    assert p.stdout.strip().splitlines()[-1].startswith("RESULT pass=0 images=6 mismatches=1 ")
+    assert p.stdout.strip().splitlines()[-1].startswith("RESULT pass=0 images=3 mismatches=1 ")
     (roms / "expected.hex").write_text(saved["expected.hex"])
 
     _edit_line(roms / "fc2.mem", 1, lambda w: format(int(w, 16) ^ (0x40 << 8), f"0{len(w)}x"))  # one weight
-    p = _rerun(res, "+IMAGES=6")
+    p = _rerun(res, "+IMAGES=3")
     assert p.returncode != 0 and "MISMATCH image" in p.stdout and "RESULT pass=0" in p.stdout
     (roms / "fc2.mem").write_text(saved["fc2.mem"])
 
     _edit_line(roms / "fc1.mem", 3, lambda w: w + "0")        # one word too wide
-    p = _rerun(res, "+IMAGES=6")
+    p = _rerun(res, "+IMAGES=3")
     assert p.returncode != 0
     w = manifest(res)["layers"][0]["rom_width"]
     assert f"qmlp_roms/fc1.mem line 4 has {w // 4 + 1} hex digits; the hardware's ROM is {w} bits wide" in p.stdout
     (roms / "fc1.mem").write_text(saved["fc1.mem"])
 
     (roms / "tanh1.mem").write_text("\n".join(saved["tanh1.mem"].splitlines()[:-1]) + "\n")   # one word short
-    p = _rerun(res, "+IMAGES=6")
+    p = _rerun(res, "+IMAGES=3")
     assert p.returncode != 0 and "qmlp_roms/tanh1.mem holds 255 words; the hardware's ROM is 256 deep" in p.stdout
     (roms / "tanh1.mem").write_text(saved["tanh1.mem"])
 
-    p = _rerun(res, "+IMAGES=6")                            # restored: passes again
+    p = _rerun(res, "+IMAGES=3")                            # restored: passes again
     assert p.returncode == 0 and "RESULT pass=1" in p.stdout
 
 

@@ -82,6 +82,18 @@ def test_analytic_model_against_measured_yosys():
     # too (rom_style = "block" in qmlp_mlp_layer)
     assert dse.rom_bram18(512, 36) == 1 and dse.rom_bram18(512, 392 * 8) == 88
     assert dse.rom_bram18(2048, 9) == 1 and dse.rom_bram18(16, 1000) == 28
+    # Yosys keeps products under 9 bits out of DSPs (w4a4 layer 3's dsp products were LUTs):
+    # dsp at 4 x 4 bits costs LUTs like lut, dsp2's packed product is a DSP at any width
+    assert dse.dsp_of("dsp", 5, 1, 4, 4) == 0 and dse.dsp_of("dsp", 5, 1, 2, 8) == 5
+    assert dse.dsp_of("dsp2", 4, 8, 4, 4) == 16
+    assert dse.lut_per_product("dsp", 4, 4, 8) == dse.lut_per_product("lut", 4, 4, 8)
+    # foldings with as many products and DSPs (the largest share alone ties them): not the one
+    # with 64 PEs' accumulators and activation tables (PE=64 SIMD=2 was the tie's pick)
+    opts = dse.layer_options(128, 64, 4, 4, ("dsp2",))["dsp2"]
+    pick = dse.cheapest(opts, 64, True)
+    many = next(o for o in opts if (o.pe, o.simd) == (64, 2))
+    assert pick.macs == many.macs == 128 and pick.pe <= 4
+    assert dse.total(pick.estimate(True)) < dse.total(many.estimate(True))
 
 
 def test_fit_rule():
@@ -218,7 +230,7 @@ def test_bench_options_are_checked():
     with pytest.raises(QmlpError, match="MAC style"):
         bench.options(styles=["dsp4"])
     q = bench.options(quick=True)
-    assert q.budget == 1 and q.chart == 0 and q.images == 0 and q.winner_images == 10000
+    assert q.budget == 1 and q.chart == 2 and q.images == 0 and q.winner_images == 10000
     assert q.margin == 1.0 and q.synth_timeout == 900 and bench.options().synth_timeout == 3600
     assert bench.options(bits=["w2a2"]).bit_widths == dse.BIT_WIDTHS[2:]
     assert "MAC" in dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, *W8).fusesoc_params()

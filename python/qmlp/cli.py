@@ -453,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "checkout and the build folder on every worker)")
     b.add_argument("--quick", action="store_true",
                    help="bounded search (what qmlp report runs): candidates the model says fit, one synthesis "
-                        "per bit width (15 min at most), no chart points")
+                        "per bit width (15 min at most) and 2 chart points")
     b.add_argument("--max-synth", type=params.option("max-synth"), default=None,
                    help="syntheses at most per bit width to find its winner (default 6, --quick 1)")
     b.add_argument("--chart", type=_count, default=None, help="slower points per bit width for the chart (about 2x, 4x, 8x the winner's cycles; default 3)")

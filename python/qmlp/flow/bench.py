@@ -4,7 +4,7 @@ SPEC 3 line.
 The search finds, per bit width (w8a8, w4a4, w2a2), the fastest PE x SIMD x MAC-style design
 that fits the xc7z020 by the Yosys estimate and simulates it over the test set in Verilator.
 `--quick` is the bounded search `qmlp report` runs: only candidates the analytic model says
-fit (no margin), one synthesis per bit width with a 15-minute limit, no chart points, only the
+fit (no margin), one synthesis per bit width with a 15-minute limit, two chart points, only the
 winners simulated; the per-candidate cache is shared with the full search, so either reuses
 the other's results.
 """
@@ -38,7 +38,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
         raise QmlpError(f"--jobs must be at least 1, got {jobs}")
     return dse.Options(bit_widths=widths, jobs=jobs, scheduler=scheduler,
                        budget=budget if budget is not None else (1 if quick else 6),
-                       chart=chart if chart is not None else (0 if quick else 3),
+                       chart=chart if chart is not None else (2 if quick else 3),
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
                        margin=1.0 if quick else dse.MARGIN,
                        synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0))

@@ -13,10 +13,11 @@ Design points are FuseSoC parameters of qmlp:accel:mlp (--PE, --SIMD, --MAC per 
    are synthesized; per T the style mix the model finds most comfortable is tried.
 3. Yosys (`synth`, the real `fusesoc run --target synth qmlp:accel:mlp ...`) for the fastest
    plausible candidates of each bit width, two at a time, until one fits; then a few slower
-   points for the Pareto chart. The synthesis is hierarchical: a layer's PEs are instances of
-   one module (qmlp_mlp_lane), which Yosys synthesizes once per layer and counts once per
-   instance, so the largest design points take about 3 minutes instead of 25 flattened
-   (within 1.3 % of the flattened LUT count). Every result is cached by its inputs (the
+   points for the Pareto chart. The synthesis is flattened except the lanes: a layer's PEs
+   are instances of one module (qmlp_mlp_lane, kept by QMLP_KEEP_LANES), which Yosys
+   synthesizes once per layer and counts once per instance, so the largest design points
+   take under 3 minutes instead of 25 fully flattened (LUT counts within 3 % of the flattened
+   ones at the three winners). Every result is cached by its inputs (the
    core's files, the hooks' code, the parameters, the model file), so a second search runs
    no synthesis.
 4. Verilator (`sim_verilator`) on the Pareto-optimal points that fit: the winners over all
@@ -61,8 +62,11 @@ FIT = {"dsp": ref.XC7Z020["dsp"], "bram18": ref.XC7Z020["bram18"], "lut": int(LU
 # the analytic model may be this far over a LUT, FF or BRAM18 limit and the candidate is still
 # synthesized (its DSP count is exact)
 MARGIN = 1.25
-# what the cores' pre-build hooks and the synthesis report run: part of every cache key
-CODE = ("qmlp.cli", "qmlp.eda.hooks", "qmlp.eda.resources")
+# what the cores' pre-build hooks and the synthesis report run (`qmlp hook ...`; the CLI only
+# dispatches to them), with everything of qmlp they import: part of every cache key. Not the
+# CLI module itself: it imports every stage, so an edit of the search or the report would
+# make every cached synthesis stale.
+CODE = ("qmlp.eda.hooks", "qmlp.eda.resources")
 
 
 def _log(msg: str) -> None:
@@ -105,7 +109,7 @@ def style_ok(style: str, pe: int, wbits: int) -> bool:
 
 # ----------------------------------------------------------------------------- analytic model
 
-# Calibrated on Yosys 0.23 synth_xilinx (-abc9) runs of the accelerator, e.g. the
+# Calibrated on Yosys 0.23 synth_xilinx runs of the accelerator, e.g. the
 # default point PE=4,16,2 SIMD=49,1,1 (w8a8, dsp): 10,212 LUT, 11,118 FF, 214 DSP, 48 BRAM18.
 # LUTs and FFs outside the lanes (input slots, control, the output argmax)
 BASE_LUT, BASE_FF = 3500, 1500
@@ -127,8 +131,8 @@ def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     adder of AB+2 bits (qmlp_mul_lut; Yosys measured 24 LUT per MAC at w2a8 and 38 at w4a8,
     tree included)."""
     lut = tree_width(wb, ab, simd) * (simd - 1) / simd
-    if style == "lut":
-        lut += -(-wb // 2) * (ab + 2)
+    if style == "lut" or (style == "dsp" and wb + ab < DSP_Y_MIN):
+        lut += -(-wb // 2) * (ab + 2)       # a `*` Yosys keeps out of DSPs: about the same
     elif style == "dsp2":
         lut += 1.0                    # the two 16-bit fields of P, sign bit flipped
     return lut
@@ -140,12 +144,18 @@ def ff_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     return wb + tw + (tw * (simd - 1) / simd)
 
 
+# synth_xilinx maps a `*` to a DSP48E1 only when its product has at least this many bits
+# (mul2dsp's DSP_Y_MINWIDTH for xc7): 4 x 4-bit dsp products are LUTs, 2 x 8-bit ones DSPs.
+DSP_Y_MIN = 9
+
+
 def dsp_of(style: str, pe: int, simd: int, wb: int, ab: int) -> int:
-    """DSP48E1s of a layer: one per product (dsp; Yosys maps every `*` to a DSP, 4 and 2 bits
-    too), one per two products sharing an activation (dsp2), none (lut)."""
+    """DSP48E1s of a layer: one per product (dsp, products of DSP_Y_MIN bits or more; narrower
+    ones Yosys builds in LUTs), one per two products sharing an activation (dsp2: the packed
+    product is wide at any code width), none (lut)."""
     if style == "dsp2":
         return -(-pe // 2) * simd
-    if style == "lut":
+    if style == "lut" or wb + ab < DSP_Y_MIN:
         return 0
     return pe * simd
 
@@ -282,12 +292,19 @@ def layer_options(k: int, n: int, wb: int, ab: int, styles=None) -> dict[str, li
 
 
 def cheapest(opts: list[LayerPoint], t: int, hidden: bool) -> LayerPoint | None:
-    """The folding of a layer with at most t cycles and the fewest products (then the smallest
-    estimate, then the smaller SIMD: a shallower adder tree)."""
+    """The folding of a layer with at most t cycles and the fewest products, then the smallest
+    estimate summed over the resources (not the largest share: two foldings with the same DSP
+    count tie on that, whatever their LUTs; PE=64 SIMD=2 has 32 times the accumulators and
+    activation tables of PE=2 SIMD=64), then the smaller SIMD (a shallower adder tree)."""
     ok = [o for o in opts if o.cycles <= t]
     if not ok:
         return None
-    return min(ok, key=lambda o: (o.macs, score(_alone(o, hidden)), o.simd, o.pe))
+    return min(ok, key=lambda o: (o.macs, total(_alone(o, hidden)), o.simd, o.pe))
+
+
+def total(est: dict) -> float:
+    """The estimate's shares of the fit rule's limits, summed."""
+    return sum(est[k] / FIT[k] for k in ("dsp", "lut", "bram18", "ff"))
 
 
 def _alone(l: LayerPoint, hidden: bool) -> dict:
@@ -652,8 +669,7 @@ def implausible(cand: Candidate, r: dict) -> str | None:
     """Why a synthesis result cannot be the design, if it cannot: fewer DSP48s than its products
     need (the model's DSP count is exact: one per product, one per pair for dsp2), i.e. Yosys
     removed logic - an undriven net or a constant output in the RTL, not a smaller design."""
-    # products of 9 bits or more surely go to DSPs (narrower ones Yosys may build in LUTs)
-    need = sum(dsp_of(l.mac, l.pe, l.simd, l.wb, l.ab) for l in cand.layers() if l.wb + l.ab >= 9)
+    need = sum(dsp_of(l.mac, l.pe, l.simd, l.wb, l.ab) for l in cand.layers())
     if int(r["dsp"]) < need:
         return (f"Yosys kept {r['dsp']} DSP48E1 of the {need} its products need: logic was removed "
                 "(look for undriven nets in yosys.log)")
