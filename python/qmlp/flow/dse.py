@@ -16,8 +16,9 @@ Design points are FuseSoC parameters of qmlp:accel:mlp (--PE, --SIMD, --MAC per 
    points for the Pareto chart. The synthesis is flattened except the lanes: a layer's PEs
    are instances of one module (qmlp_mlp_lane, kept by QMLP_KEEP_LANES), which Yosys
    synthesizes once per layer and counts once per instance, so the largest design points
-   take under 3 minutes instead of 25 fully flattened (LUT counts within 3 % of the flattened
-   ones at the three winners). Every result is cached by its inputs (the
+   take under 3 minutes instead of 25 fully flattened. (The target uses ABC, not ABC9, which
+   aborts on kept lanes at some small points; ABC costs LUTs at w4a4: see the README.)
+   Every result is cached by its inputs (the
    core's files, the hooks' code, the parameters, the model file), so a second search runs
    no synthesis.
 4. Verilator (`sim_verilator`) on the Pareto-optimal points that fit: the winners over all
