@@ -17,7 +17,23 @@ read_files
 set_params
 verilog_defaults -pop
 
-synth $top
+# synth_xilinx in two halves with `hierarchy` between them. Yosys 0.23's memory_libmap connects
+# the 8-bit write enable WEBWE of a ROM's RAMB36E1 with 4 bits (and wider outputs than the
+# ports), and ABC9's ABC9_OPS then indexes past the connection and aborts (std::out_of_range:
+# "__n (which is 7) >= this->size() (which is 4)") on any design with a 1024-deep ROM, such as
+# accel PE=2,2,1 SIMD=49,4,1. `hierarchy` resizes every cell port to its primitive's width;
+# the bits it drops were never driven. Other synth commands run as edalize wrote them.
+proc qmlp_synth {top} {
+  set cmd [string trim [info body synth]]
+  if {[lindex $cmd 0] ne "synth_xilinx"} {
+    synth $top
+    return
+  }
+  eval "$cmd -run begin:map_luts"
+  hierarchy -top $top
+  eval "$cmd -run map_luts:"
+}
+qmlp_synth $top
 
 tee -q -o qmlp_stat.json stat -json
 # The netlist deliberately does not take the name edalize's Makefile expects ($name.edif):
