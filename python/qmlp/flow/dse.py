@@ -13,14 +13,12 @@ Design points are FuseSoC parameters of qmlp:accel:mlp (--PE, --SIMD, --MAC per 
    are synthesized; per T the style mix the model finds most comfortable is tried.
 3. Yosys (`synth`, the real `fusesoc run --target synth qmlp:accel:mlp ...`) for the fastest
    plausible candidates of each bit width, two at a time, until one fits; then a few slower
-   points for the Pareto chart. The synthesis is flattened except the lanes: a layer's PEs
-   are instances of one module (qmlp_mlp_lane, kept by QMLP_KEEP_LANES), which Yosys
+   points for the Pareto chart. The synthesis (ABC9) is flattened except the lanes: a layer's
+   PEs are instances of one module (qmlp_mlp_lane, kept by QMLP_KEEP_LANES), which Yosys
    synthesizes once per layer and counts once per instance, so the largest design points
-   take under 3 minutes instead of 25 fully flattened. (The target uses ABC, not ABC9, which
-   aborts on kept lanes at some small points; ABC costs LUTs at w4a4: see the README.)
-   Every result is cached by its inputs (the
-   core's files, the hooks' code, the parameters, the model file), so a second search runs
-   no synthesis.
+   take under 3 minutes instead of 25 fully flattened. Every result is cached by its inputs
+   (the core's files, the hooks' code, the parameters, the model file), so a second search
+   runs no synthesis.
 4. Verilator (`sim_verilator`) on the Pareto-optimal points that fit: the winners over all
    10,000 test images (bit-exact, 0 mismatches, or the search fails), the others on fewer.
 
@@ -126,13 +124,24 @@ def tree_width(wb: int, ab: int, simd: int) -> int:
     return ab + wb + (math.ceil(math.log2(simd)) if simd > 1 else 0)
 
 
+# synth_xilinx maps a `*` to a DSP48E1 only when its product has at least this many bits
+# (mul2dsp's DSP_Y_MINWIDTH for xc7): 4 x 4-bit dsp products are LUTs, 2 x 8-bit ones DSPs.
+DSP_Y_MIN = 9
+
+
+def in_luts(style: str, wb: int, ab: int) -> bool:
+    """A product Yosys builds in LUTs: the lut style, and dsp products under DSP_Y_MIN bits
+    (dsp2 packs two into one wide product, a DSP48E1 at any code width)."""
+    return style == "lut" or (style == "dsp" and wb + ab < DSP_Y_MIN)
+
+
 def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     """LUTs per product: its share of the adder tree (one adder of the tree's width), and for
     the lut style the multiplier: radix-4 Booth digits of the weight (WB/2 of them), each an
     adder of AB+2 bits (qmlp_mul_lut; Yosys measured 24 LUT per MAC at w2a8 and 38 at w4a8,
     tree included)."""
     lut = tree_width(wb, ab, simd) * (simd - 1) / simd
-    if style == "lut" or (style == "dsp" and wb + ab < DSP_Y_MIN):
+    if in_luts(style, wb, ab):
         lut += -(-wb // 2) * (ab + 2)       # a `*` Yosys keeps out of DSPs: about the same
     elif style == "dsp2":
         lut += 1.0                    # the two 16-bit fields of P, sign bit flipped
@@ -145,20 +154,12 @@ def ff_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     return wb + tw + (tw * (simd - 1) / simd)
 
 
-# synth_xilinx maps a `*` to a DSP48E1 only when its product has at least this many bits
-# (mul2dsp's DSP_Y_MINWIDTH for xc7): 4 x 4-bit dsp products are LUTs, 2 x 8-bit ones DSPs.
-DSP_Y_MIN = 9
-
-
 def dsp_of(style: str, pe: int, simd: int, wb: int, ab: int) -> int:
-    """DSP48E1s of a layer: one per product (dsp, products of DSP_Y_MIN bits or more; narrower
-    ones Yosys builds in LUTs), one per two products sharing an activation (dsp2: the packed
-    product is wide at any code width), none (lut)."""
+    """DSP48E1s of a layer: one per two products sharing an activation (dsp2), none where the
+    products are in LUTs (`in_luts`), else one per product."""
     if style == "dsp2":
         return -(-pe // 2) * simd
-    if style == "lut" or wb + ab < DSP_Y_MIN:
-        return 0
-    return pe * simd
+    return 0 if in_luts(style, wb, ab) else pe * simd
 
 
 def rom_bram18(depth: int, width: int) -> int:
