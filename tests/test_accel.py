@@ -186,8 +186,8 @@ def test_synth_maps_one_mac_per_dsp():
     """Yosys at a small design point (quick): one DSP48E1 per 8-bit MAC, ROMs in block RAM.
     The default point's fit on the xc7z020 (214 DSP) is measured by `qmlp report`. At this
     point ABC9 aborted (std::out_of_range in ABC9_OPS) before qmlp_yosys.tcl ran `hierarchy`
-    between the halves of synth_xilinx: Yosys 0.23 connects the ROMs' RAMB36E1 parity outputs
-    DOPADOP/DOPBDOP with 8 bits where the primitive has 4."""
+    between the halves of synth_xilinx: Yosys 0.23 connects the 8-bit WEBWE of the ROMs'
+    RAMB36E1 with 4 bits."""
     res = run_fusesoc(CORE, "synth", {"PE": "8,1,1", "SIMD": "7,4,1"}, timeout=1200)
     assert res.returncode == 0 and res.kind == "RESOURCES", res.output[-2000:]
     r = {k: int(v) for k, v in res.fields.items()}
