@@ -20,10 +20,10 @@ verilog_defaults -pop
 # synth_xilinx in two halves with `hierarchy` between them. Yosys 0.23's memory_libmap connects
 # the 8-bit write enable WEBWE of a ROM's RAMB36E1 with 4 bits, and ABC9's ABC9_OPS then
 # indexes past the connection and aborts (std::out_of_range: "__n (which is 7) >=
-# this->size() (which is 4)"), e.g. on accel PE=2,2,1 SIMD=49,4,1. Padding WEBWE alone to 8 bits was checked to remove the abort;
-# `hierarchy` resizes every cell port to its primitive's width (the bits it drops from the
-# block RAMs' over-wide data connections were never driven). Other synth commands run as
-# edalize wrote them.
+# this->size() (which is 4)"), e.g. on accel PE=2,2,1 SIMD=49,4,1; padding WEBWE alone to 8
+# bits was checked to remove the abort. `hierarchy` resizes every cell port to its
+# primitive's width (the bits it drops from the block RAMs' over-wide data connections were
+# never driven). Other synth commands run as edalize wrote them.
 proc qmlp_synth {top} {
   set cmd [string trim [info body synth]]
   if {[lindex $cmd 0] ne "synth_xilinx"} {
