@@ -5,8 +5,9 @@
 // the int32 accumulator and, in a hidden layer, requantize and tanh by table.
 //
 // Stages (qmlp_mlp_layer's numbering; the layer brings inputs and weights to stage 2/3):
-//   3 the lane's copy of the input word   4 products   4+D adder trees (D = clog2 SIMD)
-//   5+D accumulator   6+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   7+D tanh table
+//   3 and 4 the lane's two copies of the input word, 4 its weights   5 products
+//   5+D adder trees (D = clog2 SIMD)   6+D accumulator
+//   7+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D tanh table
 // A lane is a module (not a generate block of the layer) so that a synthesis that keeps it
 // as a module builds one lane per layer, however many the layer instantiates, and Yosys'
 // stat multiplies the lane's cells by its instances: the largest design points of
@@ -30,7 +31,9 @@ module qmlp_mlp_lane #(
 ) (
   input  wire                      clk_i,
   // NL neurons per lane (2 for dsp2, else 1), OW output bits each (32 in the last layer, else 8)
+  /* verilator lint_off UNUSEDSIGNAL */   // below 8 bits the high bits of each byte are sign copies
   input  wire [SIMD*8-1:0]         x_i,          // the input word of stage 2
+  /* verilator lint_on UNUSEDSIGNAL */
   input  wire [((MAC == 1) ? 2 : 1)*SIMD*WB-1:0] w_i,  // stage 3: neuron j's weight s at WB*(j*SIMD + s)
   input  wire                      acc_en_i,     // a valid tree output arrives this cycle
   input  wire                      acc_first_i,  // ... and it is an image group's first chunk
@@ -44,14 +47,24 @@ module qmlp_mlp_lane #(
   localparam integer NP = 1 << D;
   localparam integer PW = AB + WB;                           // a product's exact width
 
-  // Stage 3: the lane's own copy of the input word, placed near its multipliers: without the
-  // copies each input bit drove multipliers spread over the die (9 ns of routing on ECP5).
-  // `keep` on the always block stops Yosys merging the copies of a flattened design back into
-  // one register (opt_merge ignores `keep` on the reg itself).
-  /* verilator lint_off UNUSEDSIGNAL */   // below 8 bits the high bits of each byte are sign copies
-  reg [SIMD*8-1:0] x_q;
-  /* verilator lint_on UNUSEDSIGNAL */
-  (* keep *) always @(posedge clk_i) x_q <= x_i;
+  // Stages 3 and 4: two copies of the input word's codes (AB bits per input) on the way to the
+  // lane's multipliers, and the weights once more beside them (stage 4). One input register
+  // driving the copies of PEs spread over the die was the ECP5 critical path (9.5 ns of
+  // routing); a lane's two copies let the placer split that route. `keep` on the always
+  // blocks stops Yosys merging the copies of a flattened design back into one register
+  // (opt_merge ignores `keep` on the reg itself).
+  wire [SIMD*AB-1:0] x_code;
+  genvar q;
+  generate
+    for (q = 0; q < SIMD; q = q + 1) begin : g_code
+      assign x_code[q*AB +: AB] = x_i[q*8 +: AB];
+    end
+  endgenerate
+  reg [SIMD*AB-1:0] xa_q, x_q;
+  reg [NL*SIMD*WB-1:0] wl_q;
+  (* keep *) always @(posedge clk_i) xa_q <= x_code;
+  (* keep *) always @(posedge clk_i) x_q <= xa_q;
+  always @(posedge clk_i) wl_q <= w_i;
 
   // Products (leaves) and the adder tree of a neuron form a binary heap: leaf s (heap node
   // NP+s) is the registered product of input s, node i the registered sum of nodes 2i and
@@ -66,8 +79,8 @@ module qmlp_mlp_lane #(
       for (s = 0; s < SIMD; s = s + 1) begin : g_s
         wire signed [15:0] lo, hi;
         qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_mac (
-          .clk_i(clk_i), .w_lo_i(w_i[s*WB +: WB]), .w_hi_i(w_i[(SIMD + s)*WB +: WB]),
-          .x_i(x_q[s*8 +: AB]), .p_lo_o(lo), .p_hi_o(hi)
+          .clk_i(clk_i), .w_lo_i(wl_q[s*WB +: WB]), .w_hi_i(wl_q[(SIMD + s)*WB +: WB]),
+          .x_i(x_q[s*AB +: AB]), .p_lo_o(lo), .p_hi_o(hi)
         );
       end
     end
@@ -79,7 +92,7 @@ module qmlp_mlp_lane #(
         wire signed [PW-1:0] prod;
         wire [WB-1:0] c;
         qmlp_mul_lut #(.WB(WB), .AB(AB)) u_mul (
-          .clk_i(clk_i), .w_i(w_i[s*WB +: WB]), .x_i(x_q[s*8 +: AB]), .p_o(prod), .c_o(c)
+          .clk_i(clk_i), .w_i(wl_q[s*WB +: WB]), .x_i(x_q[s*AB +: AB]), .p_o(prod), .c_o(c)
         );
       end
     end
@@ -104,7 +117,7 @@ module qmlp_mlp_lane #(
           // an AB-bit code sign-extended into its byte: its low AB bits are the code
           wire signed [PW-1:0] prod;
           qmlp_mul_dsp #(.AW(AB), .BW(WB)) u_mul (
-            .clk_i(clk_i), .a_i(x_q[s*8 +: AB]), .b_i(w_i[(j*SIMD + s)*WB +: WB]), .p_o(prod)
+            .clk_i(clk_i), .a_i(x_q[s*AB +: AB]), .b_i(wl_q[(j*SIMD + s)*WB +: WB]), .p_o(prod)
           );
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end
@@ -182,10 +195,15 @@ module qmlp_mlp_lane #(
         end
         localparam signed [32:0] ZHI = (33'sd1 <<< (IDX_BITS - 1)) - 33'sd1;
         localparam signed [32:0] ZLO = -(33'sd1 <<< (IDX_BITS - 1));
+        // rq fits the T-bit index iff its bits 32..T-1 are all equal: above ZHI when it is
+        // positive with one of them set, below ZLO when it is negative with one of them clear.
+        // (Two `>`/`<` compares were two carry chains after acc_q, the ECP5 critical path.)
+        wire [33-IDX_BITS:0] top = rq[32:IDX_BITS-1];
+        wire over  = ~rq[32] & (|top);
+        wire under =  rq[32] & ~(&top);
         reg [IDX_BITS-1:0] z_q;
         always @(posedge clk_i)
-          z_q <= (rq > ZHI) ? ZHI[IDX_BITS-1:0] :
-                 (rq < ZLO) ? ZLO[IDX_BITS-1:0] : rq[IDX_BITS-1:0];
+          z_q <= over ? ZHI[IDX_BITS-1:0] : under ? ZLO[IDX_BITS-1:0] : rq[IDX_BITS-1:0];
         // table index = z + 2**(T-1): flip the sign bit. Each neuron reads its own copy.
         reg [7:0] lut [0:(1 << IDX_BITS) - 1];
         initial $readmemh(LUT_FILE, lut);

@@ -7,14 +7,16 @@
 // (N/PE)*(K/SIMD) cycles and images follow each other without a gap when the next input slot
 // is full and the next output slot free. Pipeline (cycles after the read is issued):
 //   1 input word and ROM word   2 both again, registered   3 the weights again, and the
-//   input word copied once per lane   4 PE*SIMD products   4+D adder trees (D = clog2 SIMD)
-//   5+D accumulator (int32, exact here)   LAST: write the accumulators (logits)
-//   6+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   7+D tanh table   -> write PE bytes
-// Stages 2 and 3 are there for timing (measured on ECP5, where nextpnr reports the paths):
+//   input word copied once per lane   4 the weights and input word again, in the lane
+//   5 PE*SIMD products   5+D adder trees (D = clog2 SIMD)
+//   6+D accumulator (int32, exact here)   LAST: write the accumulators (logits)
+//   7+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D tanh table   -> write PE bytes
+// Stages 2 to 4 are there for timing (measured on ECP5, where nextpnr reports the paths):
 // without stage 2 one cycle held the block RAM's clock-to-out, the multiplexer joining its
-// blocks and the multiplier (about 20 ns); without the per-lane copies of stage 3 each input
-// bit drove the multipliers of every PE, spread over the die (9 ns of routing before a 4 ns multiplier).
-// They cost two cycles of latency, not throughput.
+// blocks and the multiplier (about 20 ns); without the per-lane copies of stages 3 and 4 each
+// input bit drove the multipliers of every PE, spread over the die (9 ns of routing before a
+// 4 ns multiplier; with one copy per lane, 9.5 ns from the layer's register to the farthest).
+// They cost three cycles of latency, not throughput.
 // Stages 3 to the end are the lanes (qmlp_mlp_lane: the PEs, one or two neurons each).
 // Only control is reset; products, trees and accumulators are plain registers (DSP48s).
 // MAC styles (the arithmetic is exact in each, so the results are the same bit for bit):
@@ -24,7 +26,7 @@
 //            16 bits apart on the 25-bit port, the input on the 18-bit port (even PE);
 //   lut  (2) qmlp_mul_lut, Booth-digit products in LUTs (4- and 2-bit weights); the +1s of its
 //            negated digits are summed in a narrow tree beside the adder tree.
-// Every style registers its products at stage 3; the trees and accumulators are the same.
+// Every style registers its products at stage 5; the trees and accumulators are the same.
 module qmlp_mlp_layer #(
   parameter integer K        = 784,
   parameter integer N        = 128,
@@ -68,7 +70,7 @@ module qmlp_mlp_layer #(
   localparam integer DEPTH  = CHUNKS * GROUPS;
   localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
   localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;  // adder tree depth (qmlp_mlp_lane)
-  localparam integer ACC_ST = 5 + D;                          // stage where acc_q is final
+  localparam integer ACC_ST = 6 + D;                          // stage where acc_q is final
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
 
   localparam integer C_MAX_I = CHUNKS - 1;
@@ -205,12 +207,12 @@ module qmlp_mlp_layer #(
   endgenerate
   always @(posedge clk_i) begin
     w2_q  <= rom_q;         // stage 2: a fabric (or output) register after the block RAM
-    w_q   <= w2_q;          // stage 3, beside the multipliers
+    w_q   <= w2_q;          // stage 3 (each lane registers its slice again at stage 4)
     x2_q  <= in_data_i;     // the input word, kept in step with its weights
   end
   // ------------------------------------------------------------------ lanes
   // PE / NL lanes of NL neurons each (qmlp_mlp_lane: NL = 2 for dsp2, whose DSP48E1 computes
-  // two neurons' products of one input). Each lane registers its own copy of x2_q (stage 3).
+  // two neurons' products of one input). Each lane registers two copies of x2_q (stages 3, 4).
   localparam integer NL = (MAC == MAC_DSP2) ? 2 : 1;
   localparam integer OW = (LAST != 0) ? 32 : 8;
   wire acc_en    = v_sr[ACC_ST - 1];     // tree output of a valid read arrives this cycle
