@@ -10,8 +10,6 @@ from pathlib import Path
 
 # the embedded default data set (Debian dataset-fashion-mnist)
 DEFAULT_DATA = Path("/usr/share/datasets/fashion-mnist")
-TOPOLOGY = (784, 128, 64, 10)
-LAYERS = ("fc1", "fc2", "fc3")
 
 
 def repo_root() -> Path | None:
@@ -72,3 +70,20 @@ class TrainConfig:
     val_size: int = 5000
     bias: bool = False
     limit: int | None = None  # train on the first N training images only (tests, quick looks)
+    layers: tuple | None = None   # input size and widths (--layers); None: the lab's hidden 128, 64 on the data's sizes
+    act: str = "tanh"             # --act: one word, or one per hidden layer, comma-separated
+
+    def spec(self, inputs: int, classes: int, input_kind: str = "u8"):
+        """The network this configuration trains on a data set of `inputs` features and `classes` classes."""
+        from qmlp.errors import QmlpError
+        from qmlp.spec import make
+
+        widths = list(self.layers) if self.layers else [inputs, 128, 64, classes]
+        s = make(widths, self.act, self.bias, input_kind)
+        if s.inputs != inputs:
+            raise QmlpError(f"--layers={','.join(map(str, widths))} starts with {s.inputs} inputs, but the data's "
+                            f"samples have {inputs} features: the first number of --layers is the input size")
+        if s.classes < classes:
+            raise QmlpError(f"the data holds labels up to {classes - 1}, outside the network's {s.classes} declared "
+                            f"classes (the last number of --layers): use --layers ...,{classes}")
+        return s

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qmlp.config import TOPOLOGY
 from qmlp.errors import QmlpError
+from qmlp.spec import LAB, NetSpec, per_layer
 
 # int8 products are 16 bits wide: an accumulator needs at least that; the RTL keeps it <= 32
 ACC_W_RANGE = (16, 32)
@@ -46,10 +46,12 @@ class Param:
             hi = "" if self.hi is None else str(self.hi)
             return f"an integer {self.lo}..{hi}" if self.lo is not None else "an integer"
         if self.kind == "list":
-            return (f"{self.length} comma-separated integers {self.lo}..{self.hi if self.hi is not None else ''}"
+            n = f"{self.length} " if self.length else ""
+            auto = " (or auto)" if self.default == "auto" else ""
+            return (f"{n}comma-separated integers {self.lo}..{self.hi if self.hi is not None else ''}{auto}"
                     .rstrip("."))
         if self.kind == "words":
-            return f"one or {self.length} comma-separated words of {', '.join(self.choices)}"
+            return f"one word or one per layer, comma-separated, of {', '.join(self.choices)}"
         if self.kind == "bool":
             return "true or false"
         if self.kind == "float":
@@ -72,7 +74,7 @@ class Param:
         if self.kind == "words":
             items = list(raw) if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
             words = tuple(str(x).strip() for x in items)
-            if len(words) not in (1, self.length) or any(w not in self.choices for w in words):
+            if any(w not in self.choices for w in words):
                 raise bad
             return words
         if self.kind == "float":
@@ -89,7 +91,9 @@ class Param:
             if v is None or (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
                 raise bad
             return v
-        # list: "4,16,2" or a sequence; one value for every layer is not accepted for PE/SIMD
+        # list: "4,16,2" or a sequence (its length is checked against the model: check_accel)
+        if isinstance(raw, str) and raw.strip().strip('"') == "auto" and self.default == "auto":
+            return "auto"
         items = list(raw) if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
         vals = [_int(x) for x in items]
         if any(v is None for v in vals) or (self.length and len(vals) != self.length) or \
@@ -195,10 +199,10 @@ def _check_wbits(v: dict) -> None:
 # ----------------------------------------------------------------------------- accelerator
 
 ACCEL: list[Param] = [
-    Param("PE", "list", (4, 16, 2), "Neurons computed in parallel per layer (each divides the layer's outputs)",
-          1, 128, length=3),
-    Param("SIMD", "list", (49, 1, 1), "Inputs consumed per cycle per layer (each divides the layer's inputs)",
-          1, 784, length=3),
+    Param("PE", "list", "auto", "Neurons computed in parallel per layer (each divides the layer's outputs; one value "
+          "= every layer; auto: the model's default folding, 4,16,2 for the lab's network)", 1, 4096),
+    Param("SIMD", "list", "auto", "Inputs consumed per cycle per layer (each divides the layer's inputs; one value "
+          "= every layer; auto: the model's default folding, 49,1,1 for the lab's network)", 1, 4096),
     Param("MODEL", "file", None, "Float model .npz whose weights go into the ROMs (default the build folder's, "
           "trained once when missing)", paramtype="vlogdefine"),
     Param("IMAGES", "int", 32, "Test images to stream through (0 or more than available = all)", 0, 10000,
@@ -208,7 +212,7 @@ ACCEL: list[Param] = [
 ]
 ACCEL += [
     Param("WBITS", "list", (8,), "Weight bits per layer, 8, 4 or 2 (one value = every layer)", 2, 8),
-    Param("ABITS", "list", (8,), "Activation bits per hidden layer, 8, 4 or 2 (one value = both)", 2, 8),
+    Param("ABITS", "list", (8,), "Activation bits per hidden layer, 8, 4 or 2 (one value = every hidden layer)", 2, 8),
 ]
 
 # MAC styles of the accelerator, per layer (how a layer's PE x SIMD products are built; the
@@ -221,7 +225,7 @@ MAC_STYLES = ("dsp", "dsp2", "lut")
 ACCEL += [
     Param("MAC", "words", ("dsp",), "MAC style per layer: dsp (one product per DSP48), dsp2 (two products "
           "sharing the activation per DSP48, even PE), lut (in LUTs, WBITS 4 or 2); one value = every layer",
-          length=3, choices=MAC_STYLES),
+          choices=MAC_STYLES),
 ]
 
 # place and route (the pnr_ecp5 targets): a define, the parameter type every flow accepts
@@ -237,8 +241,9 @@ ACCEL += PNR
 PYNQ_FCLK = Param("FCLK_MHZ", "int", 100, "FCLK0 of the PYNQ-Z2 block design in MHz, the clock of the DMA and "
                   "the core (pynq_z2 targets)", 10, 250, paramtype="vlogdefine")
 PYNQ: list[Param] = [PYNQ_FCLK]
-DEFAULT_PE = ACCEL[0].default
-DEFAULT_SIMD = ACCEL[1].default
+# the lab's network's default folding (512 cycles per image, 214 MACs per cycle)
+DEFAULT_PE = (4, 16, 2)
+DEFAULT_SIMD = (49, 1, 1)
 
 
 def _divisors(n: int) -> list[int]:
@@ -250,21 +255,32 @@ def parse_bits(name: str, raw, n: int) -> tuple[int, ...]:
     vals = raw if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
     out = tuple(_int(v) for v in vals)
     if len(out) not in (1, n) or any(v not in BITS for v in out):
-        raise QmlpError(f"--{name}={_show(raw)}: give one value or {n} (one per layer), each of "
-                        f"{', '.join(map(str, BITS))}")
+        raise QmlpError(f"--{name}={_show(raw)}: give one value or {n} (one per {'hidden ' if name == 'ABITS' else ''}"
+                        f"layer of the model), each of {', '.join(map(str, BITS))}")
     return out * n if len(out) == 1 else out
+
+
+def expand(name: str, raw, n: int) -> tuple:
+    """A per-layer list (--PE, --SIMD, --MAC) against the model's n layers: one value = every layer."""
+    vals = tuple(raw) if isinstance(raw, (list, tuple)) else tuple(str(raw).split(","))
+    if len(vals) == 1:
+        return vals * n
+    if len(vals) != n:
+        raise QmlpError(f"--{name}={_show(vals)}: {len(vals)} values, but the model has {n} layers: give one value "
+                        f"(every layer) or {n}")
+    return vals
 
 
 def expand_mac(raw, n: int = 3) -> tuple[str, ...]:
     """--MAC as one style per layer (one value = every layer)."""
-    mac = tuple(raw) if isinstance(raw, (list, tuple)) else tuple(str(raw).split(","))
-    return mac * n if len(mac) == 1 else mac
+    return expand("MAC", raw, n)
 
 
 def check_mac(mac, pe, wbits) -> None:
     """The MAC style of each layer against its PE and weight bits; the message names the flags."""
-    mac, wbits = expand_mac(mac), expand_mac(wbits)
-    for i in range(3):
+    n = len(pe)
+    mac, wbits = expand("MAC", mac, n), expand("WBITS", wbits, n)
+    for i in range(n):
         if mac[i] == "dsp2" and pe[i] % 2:
             raise QmlpError(f"--MAC={_show(mac)} --PE={_show(pe)}: layer {i + 1} is dsp2, which packs the weights of "
                             f"two neurons into one DSP48, and PE={pe[i]} is odd (dsp2 needs an even PE)")
@@ -274,10 +290,10 @@ def check_mac(mac, pe, wbits) -> None:
                             "(use dsp or dsp2 for 8-bit weights)")
 
 
-def check_accel(pe, simd) -> None:
-    """PE and SIMD per layer against the 784-128-64-10 topology; the message names the flag."""
-    for i in range(3):
-        k, n = TOPOLOGY[i], TOPOLOGY[i + 1]
+def check_accel(pe, simd, spec: NetSpec = LAB) -> None:
+    """PE and SIMD per layer against the model's layers; the message names the flag."""
+    shapes = spec.shapes
+    for i, (k, n) in enumerate(shapes):
         if n % pe[i]:
             raise QmlpError(f"--PE={_show(pe)}: layer {i + 1} has {n} outputs, and PE={pe[i]} does not divide them "
                             f"(divisors: {', '.join(map(str, _divisors(n)))})")
@@ -287,6 +303,46 @@ def check_accel(pe, simd) -> None:
         if (n // pe[i]) * (k // simd[i]) < 2:
             raise QmlpError(f"--PE={_show(pe)} --SIMD={_show(simd)}: layer {i + 1} would take 1 cycle per image "
                             "(a ROM of depth 1); keep (outputs/PE) x (inputs/SIMD) >= 2")
+        if i > 0 and pe[i - 1] % simd[i] and simd[i] % pe[i - 1]:
+            # qmlp_mlp_slots: layer i writes PE bytes per cycle, layer i+1 reads SIMD bytes per cycle
+            raise QmlpError(f"--PE={_show(pe)} --SIMD={_show(simd)}: layer {i} writes PE={pe[i - 1]} outputs per cycle "
+                            f"into the buffer that layer {i + 1} reads SIMD={simd[i]} at a time; one must divide the "
+                            "other (the buffer's words are the larger of the two)")
+
+
+def _fold_options(k: int, n: int, t: int) -> list[tuple[int, int]]:
+    """(PE, SIMD) of a K-input, N-output layer within t cycles per image, fewest products first."""
+    out = [(p, s) for p in _divisors(n) for s in _divisors(k) if (n // p) * (k // s) <= t and (n // p) * (k // s) >= 2]
+    return sorted(out, key=lambda ps: (ps[0] * ps[1], -ps[1]))
+
+
+def auto_fold(spec: NetSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The default design point of a network: the lab's 4,16,2 / 49,1,1 for its network; for
+    another, per layer the fewest products within the interval of about 200 products per cycle
+    (the lab's default spends 214), with the buffers' divisibility rule kept."""
+    if spec.shapes == LAB.shapes:
+        return DEFAULT_PE, DEFAULT_SIMD
+    target = max(2, -(-spec.macs // 200))
+    for t in [target * m for m in (1, 2, 4, 8, 16, 64, 256)] + [10 ** 9]:
+        opts = [_fold_options(k, n, t) for k, n in spec.shapes]
+        if any(not o for o in opts):
+            continue
+        best = _pick(opts, 0, None)
+        if best is not None:
+            return tuple(p for p, _ in best), tuple(s for _, s in best)
+    raise QmlpError(f"no design point fits the network {spec.describe()}: give --PE and --SIMD")
+
+
+def _pick(opts, i, prev_pe):
+    for p, s in opts[i][:40]:
+        if prev_pe is not None and prev_pe % s and s % prev_pe:
+            continue
+        if i == len(opts) - 1:
+            return [(p, s)]
+        rest = _pick(opts, i + 1, p)
+        if rest is not None:
+            return [(p, s)] + rest
+    return None
 
 
 # ----------------------------------------------------------------------------- validation
@@ -296,11 +352,12 @@ def table(core: str) -> list[Param]:
     return ACCEL if core == "accel" else matmul_params(core)
 
 
-def validate(core: str, raw: dict, strict: bool = False) -> dict:
+def validate(core: str, raw: dict, strict: bool = False, spec: NetSpec | None = None) -> dict:
     """{name: typed value} for every parameter of `core`, defaults filled in, constraints checked.
 
     raw: {name: value} as given (strings from an EDAM file or a command line are fine).
     strict: unknown names are an error (the CLI); hooks ignore parameters of other cores.
+    spec: the accelerator's network (its model's); per-layer lists are checked against it.
     """
     params = table(core)
     names = {p.name for p in params}
@@ -310,10 +367,18 @@ def validate(core: str, raw: dict, strict: bool = False) -> dict:
             raise QmlpError(f"unknown parameter {extra[0]}: this core takes {', '.join(sorted(names))}")
     out = {p.name: p.parse(raw[p.name]) if raw.get(p.name) is not None else p.default for p in params}
     if core == "accel":
-        check_accel(out["PE"], out["SIMD"])
-        out["WBITS"] = parse_bits("WBITS", out["WBITS"], 3)
-        out["ABITS"] = parse_bits("ABITS", out["ABITS"], 2)
-        out["MAC"] = expand_mac(out["MAC"])
+        spec = spec or LAB
+        n = spec.n_layers
+        if out["PE"] == "auto" or out["SIMD"] == "auto":
+            ape, asimd = auto_fold(spec)
+            out["PE"] = ape if out["PE"] == "auto" else out["PE"]
+            out["SIMD"] = asimd if out["SIMD"] == "auto" else out["SIMD"]
+        out["PE"] = tuple(int(v) for v in expand("PE", out["PE"], n))
+        out["SIMD"] = tuple(int(v) for v in expand("SIMD", out["SIMD"], n))
+        check_accel(out["PE"], out["SIMD"], spec)
+        out["WBITS"] = parse_bits("WBITS", out["WBITS"], n)
+        out["ABITS"] = parse_bits("ABITS", out["ABITS"], n - 1) if n > 1 else ()
+        out["MAC"] = expand_mac(out["MAC"], n)
         check_mac(out["MAC"], out["PE"], out["WBITS"])
     else:
         check_matmul(core, out)

@@ -69,10 +69,10 @@ def setup(kind: str, clock: str | None = "ap_clk", work_root: Path = Path(".")) 
     """pre_build of a pnr_ecp5 target: parameters, tools, clock constraint. Returns a message.
 
     clock None: a board target, whose own LPF constrains its oscillator (no file written)."""
-    from qmlp import params
     from qmlp.eda.edam import edam_parameters
+    from qmlp.eda.hooks import validate
 
-    v = params.validate(kind, edam_parameters(work_root))
+    v = validate(kind, edam_parameters(work_root))
     tools = find_tools()
     names = ", ".join(f"{t}={Path(e).name}" for t, e in tools.items())
     if clock is None:

@@ -119,7 +119,8 @@ def guard_work_root(core: str, raw: dict, work_root: Path = Path(".")) -> None:
 
 
 def check(core: str, work_root: Path = Path(".")) -> dict:
-    v = params.validate(core, edam_parameters(work_root))
+    raw = edam_parameters(work_root)
+    v = validate(core, raw)
     _say(f"parameters of this {core} run are valid: " + " ".join(f"{k}={_fmt(x)}" for k, x in v.items()
                                                                  if x is not None))
     return v
@@ -171,18 +172,46 @@ def _stamp_write(folder: Path, want: dict) -> None:
 
 # ----------------------------------------------------------------------------- accelerator
 
+def _model_spec(raw: dict):
+    """The network of this run's model (--MODEL=, else the lab's default network), read before
+    the per-layer parameters are checked against it; None when no model file is named."""
+    from qmlp.nn import quant
+    from qmlp.nn.model import load as load_model
+
+    m = raw.get("MODEL")
+    if not m:
+        return None
+    p = Path(str(m))
+    if p.is_dir():
+        raise QmlpError(f"--MODEL={m} is a folder; give a model .npz (qmlp train) or a quantized one")
+    if not p.is_file():
+        raise QmlpError(f"--MODEL={m}: no such file (a model .npz from qmlp train, or a quantized one)")
+    return quant.load(p).spec if quant.is_quantized_file(p) else load_model(p).spec
+
+
+def validate(core: str, raw: dict) -> dict:
+    """params.validate, for the accelerator against its model's network."""
+    return params.validate(core, raw, spec=_model_spec(raw) if core == "accel" else None)
+
+
 def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
-    """ROMs, tanh table, model constants and vectors for this run's PE/SIMD and model."""
+    """ROMs, activation tables, model constants and vectors for this run's PE/SIMD and model."""
     from qmlp.hw import roms
 
     raw = edam_parameters(work_root)
-    v = params.validate("accel", raw)
+    spec = _model_spec(raw)
+    v = params.validate("accel", raw, spec=spec)
     guard_work_root("accel", raw, work_root)
     out = Path(work_root) / ROM_DIR
     if lint:
         # lint needs no model: nominal constants let the RTL elaborate, no weights are read
-        write_text(out / roms.MODEL_HEADER, roms.nominal_header())
-        _say(f"lint: PE={_fmt(v['PE'])} SIMD={_fmt(v['SIMD'])}; nominal model constants in {out / roms.MODEL_HEADER}")
+        from qmlp.spec import LAB
+
+        sp = spec or LAB
+        cfg = roms.HwConfig(v["PE"], v["SIMD"], v["WBITS"], v["ABITS"] or (8,), sp)
+        write_text(out / roms.MODEL_HEADER, roms.nominal_header(sp, cfg))
+        _say(f"lint: {sp.describe()} PE={_fmt(v['PE'])} SIMD={_fmt(v['SIMD'])}; nominal model constants in "
+             f"{out / roms.MODEL_HEADER}")
         return
     from qmlp.config import Paths
     from qmlp.nn import cache
@@ -199,18 +228,18 @@ def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
         model = None
     else:
         model = cache.float_model(paths, v["MODEL"])
-        if set(wb) == {8} and set(ab) == {8}:
+        if set(wb) == {8} and set(ab) <= {8}:
             q, qpath = cache.wl8_model(paths, model)            # post-training, as the first round
         else:
             q, qpath = cache.qat_model(paths, model, wb, ab)     # quantization-aware, once per model and bits
-    qa = tuple(q.abits or (8, 8))
+    qa = tuple(q.abits or (8,) * (q.spec.n_layers - 1))
     if tuple(q.wls) != tuple(wb) or qa != tuple(ab):
         raise QmlpError(f"--MODEL={qpath} is a w{''.join(map(str, q.wls))}a{''.join(map(str, qa))} model: run with "
-                        f"--WBITS={','.join(map(str, q.wls))} --ABITS={','.join(map(str, qa))} (this run asked for "
-                        f"--WBITS={_fmt(wb)} --ABITS={_fmt(ab)})")
+                        f"--WBITS={','.join(map(str, q.wls))} --ABITS={','.join(map(str, qa)) or 8} (this run asked "
+                        f"for --WBITS={_fmt(wb)} --ABITS={_fmt(ab) or 8})")
     data = (load_model(model).meta.get("data") if model else q.meta.get("data")) or str(DEFAULT_DATA)
-    cfg = roms.HwConfig(v["PE"], v["SIMD"], wb, ab)
-    fmt = roms.intnet.IntFormats(abits=tuple(ab))
+    cfg = roms.HwConfig(v["PE"], v["SIMD"], wb, ab or (8,), q.spec)
+    fmt = roms.intnet.IntFormats.of(q.spec, ab or (8,), q.act_fls)
     source = {"model": str(model), "quant": str(qpath), "quant_sha256": file_sha256(qpath),
               "data": data, "code": roms.code_hash()}
     man = roms.up_to_date(out, cfg, fmt, source)
@@ -218,8 +247,9 @@ def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
         _say(f"ROMs in {out.resolve()} are up to date ({man['cycles_per_image']} cycles/image)")
         return
     man = roms.make(out, q, cfg, source["data"], fmt, source)
-    _say(f"wrote {cfg.name} ROMs for PE={_fmt(cfg.pe)} SIMD={_fmt(cfg.simd)} ({man['cycles_per_image']} cycles/image, "
-         f"golden accuracy {man['golden']['test_accuracy']:.2f} %) from {qpath} to {out.resolve()}")
+    _say(f"wrote {cfg.name} ROMs of {q.spec.describe()} for PE={_fmt(cfg.pe)} SIMD={_fmt(cfg.simd)} "
+         f"({man['cycles_per_image']} cycles/image, golden accuracy {man['golden']['test_accuracy']:.2f} %) from "
+         f"{qpath} to {out.resolve()}")
 
 
 def main(args) -> None:

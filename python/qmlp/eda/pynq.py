@@ -153,7 +153,9 @@ def overlay_of(kind: str, work_root: Path = Path(".")) -> Overlay:
     fclk = params.PYNQ_FCLK.parse(raw.get("FCLK_MHZ") if raw.get("FCLK_MHZ") is not None
                                   else params.PYNQ_FCLK.default)
     if kind == "mlp":
-        params.validate("accel", raw)
+        from qmlp.eda.hooks import validate
+
+        validate("accel", raw)
         ip_kind = "mlp"
     elif kind == "matmul":
         ip_kind = str(raw.get("KIND") or "").strip('"')

@@ -1,4 +1,4 @@
-"""Weight ROMs, tanh table and test vectors for qmlp:accel:mlp, with a manifest.
+"""Weight ROMs, bias ROMs, activation tables and test vectors for qmlp:accel:mlp, with a manifest.
 
 A layer with K inputs, N outputs, PE neurons in parallel and SIMD inputs per cycle reads one
 ROM word per cycle: word n * (K/SIMD) + c holds the PE x SIMD weights
@@ -8,12 +8,13 @@ item 0 in the least significant bits, so 8/WB codes share each byte, lowest code
 SIMD) reaches the RTL as FuseSoC parameters; what the model decides (the requantization
 shifts, the tanh index width) goes into qmlp_mlp_model.vh beside the ROMs. This module only
 writes: it receives a quantized model and never trains or sweeps. Files, all deterministic:
-  fc{1,2,3}.hex / .mem / .coe   $readmemh words / Xilinx memory file / Block Memory Generator
-  tanh1, tanh2 .hex / .mem / .coe   the hidden layers' activation tables (8-bit entries)
-  images.hex                    test images as input-stream words (K1/SIMD1 words per image)
-  expected.hex                  golden int8 model: 10 logits (int32) + class per image
+  fc<l>.hex / .mem / .coe       $readmemh words / Xilinx memory file / Block Memory Generator
+  act<l> .hex / .mem / .coe     a table layer's activation table (8-bit entries)
+  bias<l> .hex / .mem / .coe    a biased layer's biases: word g holds neuron g*PE+p at bits 24p
+  images.hex                    test inputs as input-stream words (K1/SIMD1 words per image)
+  expected.hex                  golden model: the logits (int32) + class per image
   labels.hex, vectors.txt       labels; "<images> <words per image> <word bits>"
-  qmlp_mlp_model.vh             the model's constants for the RTL (shifts, tanh index width)
+  qmlp_mlp_model.vh             the network and the model's constants for the RTL
   manifest.json                 shapes, formats, bank layout, shifts, hashes
 """
 
@@ -28,15 +29,15 @@ from pathlib import Path
 import numpy as np
 
 from qmlp import params
-from qmlp.config import LAYERS, TOPOLOGY
 from qmlp.errors import QmlpError
 from qmlp.hashing import file_sha256, module_closure_sha256
+from qmlp.numerics import acts as actreg
 from qmlp.numerics import intnet
+from qmlp.spec import LAB, NetSpec
 
 DEFAULT_PE = params.DEFAULT_PE
 DEFAULT_SIMD = params.DEFAULT_SIMD
-LAYER_FILES = LAYERS          # fc1, fc2, fc3: the ROM files are named after the layers
-MANIFEST_VERSION = 3
+MANIFEST_VERSION = 4
 MODEL_HEADER = "qmlp_mlp_model.vh"
 
 
@@ -76,25 +77,31 @@ class LayerHw:
 
 @dataclass(frozen=True)
 class HwConfig:
-    pe: tuple[int, int, int] = DEFAULT_PE
-    simd: tuple[int, int, int] = DEFAULT_SIMD
-    wbits: tuple[int, int, int] = (8, 8, 8)
-    abits: tuple[int, int] = (8, 8)
+    pe: tuple = DEFAULT_PE
+    simd: tuple = DEFAULT_SIMD
+    wbits: tuple = (8,)
+    abits: tuple = (8,)
+    spec: NetSpec = LAB
 
     def __post_init__(self):
+        n = self.spec.n_layers
+        object.__setattr__(self, "pe", tuple(self.pe))
+        object.__setattr__(self, "simd", tuple(self.simd))
         w, a = tuple(self.wbits), tuple(self.abits)
-        object.__setattr__(self, "wbits", w * 3 if len(w) == 1 else w)
-        object.__setattr__(self, "abits", a * 2 if len(a) == 1 else a)
+        object.__setattr__(self, "wbits", w * n if len(w) == 1 else w)
+        object.__setattr__(self, "abits", (a * (n - 1) if len(a) == 1 else a) if n > 1 else ())
 
     def layers(self) -> list[LayerHw]:
-        return [LayerHw(TOPOLOGY[i], TOPOLOGY[i + 1], self.pe[i], self.simd[i], self.wbits[i]) for i in range(3)]
+        return [LayerHw(k, n, self.pe[i], self.simd[i], self.wbits[i]) for i, (k, n) in enumerate(self.spec.shapes)]
 
     def check(self) -> None:
-        pe = params.ACCEL[0].parse(self.pe)
-        simd = params.ACCEL[1].parse(self.simd)
-        params.check_accel(pe, simd)
-        params.parse_bits("WBITS", self.wbits, 3)
-        params.parse_bits("ABITS", self.abits, 2)
+        n = self.spec.n_layers
+        pe = params.expand("PE", params.ACCEL[0].parse(self.pe), n)
+        simd = params.expand("SIMD", params.ACCEL[1].parse(self.simd), n)
+        params.check_accel(pe, simd, self.spec)
+        params.parse_bits("WBITS", self.wbits, n)
+        if n > 1:
+            params.parse_bits("ABITS", self.abits, n - 1)
 
     @property
     def cycles_per_image(self) -> int:
@@ -187,12 +194,24 @@ def _write_rom(folder: Path, name: str, lines: list[str], width: int) -> dict:
     return {"depth": len(lines), "width": width, "files": sorted(h), "sha256": h}
 
 
+def bias_lines(words: np.ndarray, l: LayerHw) -> list[str]:
+    """A layer's bias ROM: word g holds the 24-bit biases of neurons g*PE .. g*PE+PE-1 (neuron
+    g*PE+p at bits 24p); at least two words (a ROM of depth one has no address)."""
+    b = np.asarray(words, dtype=np.int64).reshape(l.groups, l.pe)
+    rows = [sum((int(v) & 0xFFFFFF) << (24 * p) for p, v in enumerate(r)) for r in b]
+    rows += [0] * (2 - len(rows)) if len(rows) < 2 else []
+    digits = 6 * l.pe
+    return [format(v, f"0{digits}x") for v in rows]
+
+
 def rom_checksum(net: intnet.IntNet) -> int:
     """CRC-32 of what the ROMs and the model header hold, independent of PE/SIMD: per layer its
     weight bits and int8 weight codes (out x in, row-major), then the hidden layers' shifts and
-    the tanh index width (int8 each), then both tanh tables. The AXI wrapper (qmlp_axi_mlp)
-    reads it back at its CHECKSUM register (qmlp.driver.regs) so that a driver can check that a
-    bitstream holds the model it was given; manifest.json holds it as "rom_checksum"."""
+    the table index width (int8 each), then the activation tables, then (for a network with
+    biases) every layer's bias words as int32. For the lab's bias-free tanh network this is the
+    checksum of the first rounds. The AXI wrapper (qmlp_axi_mlp) reads it back at its CHECKSUM
+    register (qmlp.driver.regs) so that a driver can check that a bitstream holds the model it
+    was given; manifest.json holds it as "rom_checksum"."""
     crc = 0
     for w, b in zip(net.w_codes, net.w_bits):
         crc = zlib.crc32(bytes([int(b)]), crc)
@@ -200,52 +219,101 @@ def rom_checksum(net: intnet.IntNet) -> int:
     crc = zlib.crc32(np.asarray(list(net.shifts) + [net.fmt.idx_bits], dtype=np.int8).tobytes(), crc)
     for t in net.tanh_luts:
         crc = zlib.crc32(np.ascontiguousarray(np.asarray(t, dtype=np.int8)).tobytes(), crc)
+    for b in net.b_words:
+        if b is not None:
+            crc = zlib.crc32(np.asarray(b, dtype="<i4").tobytes(), crc)
     return crc & 0xFFFFFFFF
 
 
-def model_header(shifts, idx_bits: int, note: str, checksum: int = 0) -> str:
-    """The Verilog include of the model's constants (localparams inside qmlp_mlp_accel)."""
-    return "\n".join([
+def _vec(vals) -> str:
+    """A Verilog vector of 32-bit items, item 0 in the lowest bits."""
+    return "{" + ", ".join(f"32'd{int(v) & 0xFFFFFFFF}" for v in reversed(list(vals))) + "}"
+
+
+def layer_constants(net: intnet.IntNet) -> dict:
+    """Per layer what the RTL needs of the network: inputs, outputs, input code bits, activation
+    kind (0 table, 1 clamp, 2 logits), requantization shift, clamp format, bias flag."""
+    n = net.n_layers
+    xb = net.xbits()
+    act, ob, uns = [], [], []
+    for l in range(n):
+        if l == n - 1:
+            act.append(2), ob.append(32), uns.append(0)
+            continue
+        a = net.fmt.act(l)
+        act.append(actreg.HW_CODES[a.hw])
+        ob.append(a.xbits(net.fmt.abits[l]))
+        uns.append(0 if a.signed else 1)
+    return {"L_K": [k for k, _ in net.spec.shapes], "L_N": [m for _, m in net.spec.shapes], "L_XB": xb,
+            "L_ACT": act, "L_SHIFT": list(net.shifts) + [0], "L_OB": ob, "L_OUNS": uns,
+            "L_BIAS": [0 if b is None else 1 for b in net.b_words]}
+
+
+def model_header(net: intnet.IntNet, cfg: "HwConfig", note: str, checksum: int = 0) -> str:
+    """The Verilog include of the network and the model's constants (inside qmlp_mlp_accel)."""
+    c = layer_constants(net)
+    lines = [
         f"// {note}",
-        "// The model's constants for qmlp_mlp_accel (included inside the module): the hidden",
-        "// layers' requantization shifts and the tanh table's index width. Not a design point.",
-        f"localparam integer SHIFT1 = {int(shifts[0])};",
-        f"localparam integer SHIFT2 = {int(shifts[1])};",
-        f"localparam integer IDX_BITS = {int(idx_bits)};",
-        "// rom_checksum() of the model (read by the AXI wrapper qmlp_axi_mlp; unused in the accelerator)",
+        "// The network and the model's constants for qmlp_mlp_accel (included inside the module).",
+        f"// {net.spec.describe()}; per-layer vectors hold item l (layer l+1) at bits [32l, 32l+32).",
         "/* verilator lint_off UNUSEDPARAM */",
+        f"localparam integer NL = {net.n_layers};",
+        f"localparam integer IDX_BITS = {int(net.fmt.idx_bits)};",
+    ]
+    for k, v in c.items():
+        lines.append(f"localparam [32*{net.n_layers}-1:0] {k} = {_vec(v)};")
+    lines += [
+        "// the design point the hook validated (what PE=auto and SIMD=auto stand for)",
+        f'localparam [8*64-1:0] MODEL_PE = "{",".join(map(str, cfg.pe))}";',
+        f'localparam [8*64-1:0] MODEL_SIMD = "{",".join(map(str, cfg.simd))}";',
+        "// rom_checksum() of the model (read by the AXI wrapper qmlp_axi_mlp; unused in the accelerator)",
         f"localparam [31:0] ROM_CHECKSUM = 32'h{int(checksum) & 0xFFFFFFFF:08x};",
         "/* verilator lint_on UNUSEDPARAM */",
         "",
-    ])
+    ]
+    return "\n".join(lines)
 
 
-def nominal_header() -> str:
-    """For lint, which needs no model: the default formats' shifts for weights in Q(8, 7)."""
-    fmt = intnet.IntFormats()
-    s = fmt.fl_in + 7 - fmt.fl_z
-    return model_header([s, s], fmt.idx_bits, "Nominal values written for lint (no model): shifts for Q(8, 7) weights.")
+def nominal_header(spec: NetSpec = LAB, cfg: "HwConfig | None" = None) -> str:
+    """For lint, which needs no model: zero weights of the spec, weights in Q(8, 7), 8-bit
+    activations with fl 7."""
+    from qmlp.numerics.qmodel import QuantModel
+
+    n = spec.n_layers
+    q = QuantModel(8, [7] * n, [np.zeros((m, k), np.int8) for k, m in spec.shapes],
+                   [np.zeros(m, np.float32) for _, m in spec.shapes] if spec.has_bias else None,
+                   spec=spec, act_fls=tuple(None if actreg.get(a).bounded else 7 for a in spec.acts))
+    net = intnet.build(q)
+    cfg = cfg or HwConfig(*params.auto_fold(spec), spec=spec)
+    return model_header(net, cfg, "Nominal values written for lint (no model): weights in Q(8, 7).")
 
 
-def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_u8: np.ndarray, test_labels: np.ndarray,
+def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_x: np.ndarray, test_labels: np.ndarray,
           source: dict | None = None) -> dict:
     """Write every file into folder and return the manifest (also written as manifest.json)."""
     cfg.check()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     layers = cfg.layers()
+    if net.spec != cfg.spec:
+        raise QmlpError(f"the model is {net.spec.describe()}, the design is for {cfg.spec.describe()}")
     if tuple(net.w_bits) != tuple(cfg.wbits) or tuple(net.fmt.abits) != tuple(cfg.abits):
         raise QmlpError(f"the model is w{''.join(map(str, net.w_bits))}a{''.join(map(str, net.fmt.abits))}, the "
                         f"design {cfg.name}: build the hardware for the model's bits (--WBITS, --ABITS)")
     roms = {}
-    for i, (name, w, l) in enumerate(zip(LAYER_FILES, net.w_codes, layers)):
+    names = net.spec.names
+    for i, (name, w, l) in enumerate(zip(names, net.w_codes, layers)):
         roms[name] = dict(_write_rom(folder, name, rom_lines(w, l), l.width), fl=net.w_fls[i], bits=l.wbits,
                           rom_bits=l.rom_bits)
-    for i, lut in enumerate(net.tanh_luts):
-        roms[f"tanh{i + 1}"] = dict(_write_rom(folder, f"tanh{i + 1}", [format(int(v) & 0xFF, "02x") for v in lut], 8),
-                                    act_bits=net.fmt.abits[i])
+        if net.b_words[i] is not None:
+            roms[f"bias{i + 1}"] = dict(_write_rom(folder, f"bias{i + 1}", bias_lines(net.b_words[i], l), 24 * l.pe),
+                                        scale_fl=net.w_fls[i] + ([net.fmt.fl_in] + list(net.fmt.fl_acts))[i])
+    for i, lut in enumerate(net.luts):
+        if lut is not None:
+            roms[f"act{i + 1}"] = dict(_write_rom(folder, f"act{i + 1}", [format(int(v) & 0xFF, "02x") for v in lut],
+                                                  8), act=net.fmt.acts[i], act_bits=net.fmt.abits[i])
 
-    x = intnet.pixels_to_codes(test_u8, net.fmt)
+    x = intnet.inputs_to_codes(test_x, net.spec, net.fmt)
     logits, classes = intnet.forward(net, x)
     n_img = len(x)
     exp = np.concatenate([logits, classes[:, None]], axis=1)
@@ -257,29 +325,30 @@ def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_u8: np.ndarray, 
     }
     man = {
         "version": MANIFEST_VERSION,
-        "topology": list(TOPOLOGY),
+        "topology": list(net.spec.widths),
+        "spec": net.spec.to_dict(),
+        "layer_constants": layer_constants(net),
         "formats": asdict(net.fmt),
         "shifts": net.shifts,
         "weights": [{"name": n, "shape": [l.n, l.k], "wl": l.wbits, "fl": fl}
-                    for n, l, fl in zip(LAYER_FILES, layers, net.w_fls)],
+                    for n, l, fl in zip(names, layers, net.w_fls)],
         "layers": [dict(asdict(l), groups=l.groups, chunks=l.chunks, rom_depth=l.depth, rom_width=l.width,
                         rom_bits=l.rom_bits, rom=name,
                         layout=f"word n*chunks+c, bits [{l.wbits}i, {l.wbits}i+{l.wbits}) of item i=p*simd+s "
                                "hold W[n*pe+p][c*simd+s]")
-                   for name, l in zip(LAYER_FILES, layers)],
+                   for name, l in zip(names, layers)],
         "bits": {"wbits": list(cfg.wbits), "abits": list(cfg.abits), "name": cfg.name},
         "rom_bits": cfg.rom_bits,
         "cycles_per_image": cfg.cycles_per_image,
         "macs_per_cycle": cfg.macs,
         "roms": roms,
         "vectors": {"images": n_img, "words_per_image": layers[0].chunks, "word_bits": layers[0].simd * 8,
-                    "sha256": vec_hash},
+                    "inputs": net.spec.inputs, "classes": net.spec.classes, "sha256": vec_hash},
         "golden": {"test_accuracy": float(100.0 * np.mean(classes == test_labels)), "images": n_img},
         "source": source or {},
     }
     man["rom_checksum"] = rom_checksum(net)
-    hdr = model_header(net.shifts, net.fmt.idx_bits, "Written with the ROMs from the manifest beside it.",
-                       man["rom_checksum"])
+    hdr = model_header(net, cfg, "Written with the ROMs from the manifest beside it.", man["rom_checksum"])
     man["model_header_sha256"] = _write(folder / MODEL_HEADER, hdr)
     (folder / "manifest.json").write_text(json.dumps(man, indent=1, sort_keys=True) + "\n")
     return man
@@ -323,11 +392,15 @@ def make(folder: Path, q, cfg: HwConfig, data_dir, fmt: intnet.IntFormats | None
     from qmlp.files import new_folder
     from qmlp.nn.data import load_raw
 
-    fmt = fmt or intnet.IntFormats(abits=tuple(cfg.abits))
+    fmt = fmt or intnet.IntFormats.of(q.spec, cfg.abits or (8,), q.act_fls)
     cfg.check()
     fmt.check()
     net = intnet.build(q, fmt)
     _, _, xte, yte = load_raw(data_dir)
+    if xte.shape[1] != q.spec.inputs:
+        raise QmlpError(f"the data {data_dir} has {xte.shape[1]} inputs per sample, the model {q.spec.inputs}")
+    if int(yte.max()) >= q.spec.classes:
+        raise QmlpError(f"the data {data_dir} has label {int(yte.max())}, outside the model's {q.spec.classes} classes")
     with new_folder(folder) as tmp:
         man = write(tmp, net, cfg, xte, yte, source)
     return man
@@ -342,6 +415,7 @@ def up_to_date(folder: Path, cfg: HwConfig, fmt: intnet.IntFormats, source: dict
     except QmlpError:
         return None
     same = (old.get("source") == source and old["formats"] == json.loads(json.dumps(asdict(fmt)))
+            and old.get("spec") == cfg.spec.to_dict()
             and [l["pe"] for l in old["layers"]] == list(cfg.pe) and [l["simd"] for l in old["layers"]] == list(cfg.simd)
             and old.get("bits", {}).get("wbits") == list(cfg.wbits) and old["bits"]["abits"] == list(cfg.abits))
     return old if same else None

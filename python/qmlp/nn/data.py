@@ -1,4 +1,6 @@
-"""Data sets in MNIST's IDX layout: find the four files, check them, split off validation."""
+"""Data sets: a folder in MNIST's IDX layout (any image size, up to 256 classes), or an .npz
+holding x_train, y_train, x_test, y_test (features uint8, or float in [-1, 1]); checked, with a
+seeded validation split."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ _STEMS = {
 
 @dataclass
 class Dataset:
-    """Pixels scaled to [0, 1] as float32 (N, 784); labels int64 (N,)."""
+    """Inputs as float32 (N, inputs): pixels scaled to [0, 1], or float features as given; labels int64."""
 
     name: str
     x_train: np.ndarray
@@ -32,11 +34,23 @@ class Dataset:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    input_kind: str = "u8"       # "u8" pixels (scaled by 1/255) or "float" features in [-1, 1]
+
+    @property
+    def inputs(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def classes(self) -> int:
+        """Classes the labels need (largest label + 1, at least 2)."""
+        return max(2, int(max(self.y_train.max(initial=0), self.y_test.max(initial=0))) + 1)
 
 
 def find_files(data_dir) -> dict[str, Path]:
     """Locate the four IDX files of an MNIST-format folder (raw or .gz)."""
     data_dir = Path(data_dir)
+    if data_dir.is_file():
+        raise QmlpError(f"data {data_dir} is a file, not a folder of IDX files (an .npz data set must end in .npz)")
     if not data_dir.is_dir():
         raise QmlpError(
             f"data folder {data_dir} does not exist"
@@ -54,40 +68,98 @@ def find_files(data_dir) -> dict[str, Path]:
 
 def _images(path: Path) -> np.ndarray:
     a = read_idx(path)
-    if a.ndim != 3 or a.dtype != np.uint8:
-        raise QmlpError(f"{path}: expected a 3-D uint8 image array, got {a.ndim}-D {a.dtype} of shape {a.shape}")
-    if a.shape[1:] != (28, 28):
-        raise QmlpError(f"{path}: images are {a.shape[1]}x{a.shape[2]}, the 784-input MLP needs 28x28")
-    return a.reshape(len(a), 784)
+    if a.ndim not in (2, 3) or a.dtype != np.uint8:
+        raise QmlpError(f"{path}: expected a 3-D uint8 image array (or 2-D: one row per sample), got {a.ndim}-D "
+                        f"{a.dtype} of shape {a.shape}")
+    return a.reshape(len(a), -1)
 
 
 def _labels(path: Path) -> np.ndarray:
     a = read_idx(path)
     if a.ndim != 1 or a.dtype != np.uint8:
         raise QmlpError(f"{path}: expected a 1-D uint8 label array, got {a.ndim}-D {a.dtype}")
-    if a.size and a.max() > 9:
-        raise QmlpError(f"{path}: label {int(a.max())} out of range 0..9")
     return a.astype(np.int64)
 
 
 def load_raw(data_dir=DEFAULT_DATA):
-    """(train_images_u8, train_labels, test_images_u8, test_labels) with consistency checks."""
-    f = find_files(data_dir)
-    xtr, ytr = _images(f["train_images"]), _labels(f["train_labels"])
-    xte, yte = _images(f["test_images"]), _labels(f["test_labels"])
+    """(train_inputs, train_labels, test_inputs, test_labels) with consistency checks: inputs uint8
+    (pixels) or float32 (features in [-1, 1]), one row per sample; labels int64 in 0..255."""
+    if str(data_dir).endswith(".npz"):
+        xtr, ytr, xte, yte = _load_npz(Path(data_dir))
+        f = {k: Path(data_dir) for k in ("train_images", "train_labels", "test_images", "test_labels")}
+    else:
+        f = find_files(data_dir)
+        xtr, ytr = _images(f["train_images"]), _labels(f["train_labels"])
+        xte, yte = _images(f["test_images"]), _labels(f["test_labels"])
     for xi, yi, a, b in ((xtr, ytr, "train_images", "train_labels"), (xte, yte, "test_images", "test_labels")):
         if len(xi) != len(yi):
-            raise QmlpError(f"{f[a]} has {len(xi)} images but {f[b]} has {len(yi)} labels")
+            raise QmlpError(f"{f[a]} has {len(xi)} {a.replace('_', ' ')} but {f[b]} has {len(yi)} labels")
         if len(xi) == 0:
-            raise QmlpError(f"{f[a]} holds no images: training and accuracy need at least one")
-        if yi.min() < 0 or yi.max() > 9:
-            raise QmlpError(f"{f[b]} holds label {int(yi.max() if yi.max() > 9 else yi.min())}; the MLP has 10 "
-                            "classes (labels 0..9)")
+            raise QmlpError(f"{f[a]} holds no {a.replace('_', ' ')}: training and accuracy need at least one")
+        if yi.min() < 0 or yi.max() > 255:
+            raise QmlpError(f"{f[b]} holds label {int(yi.max() if yi.max() > 255 else yi.min())}; labels are "
+                            "0..classes-1, at most 256 classes")
+    if xtr.shape[1] != xte.shape[1]:
+        raise QmlpError(f"{f['train_images']}: training samples have {xtr.shape[1]} inputs, test samples "
+                        f"{xte.shape[1]}")
     return xtr, ytr, xte, yte
 
 
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+
+
+def _load_npz(path: Path):
+    """A data set as an .npz: x_* uint8 (scaled by 1/255) or float in [-1, 1]; y_* integer labels."""
+    import zipfile
+
+    if not path.is_file():
+        raise QmlpError(f"data set {path} not found (an .npz with {', '.join(NPZ_KEYS)})")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in NPZ_KEYS if k not in z.files]
+            if missing:
+                raise QmlpError(f"{path}: a data set .npz holds {', '.join(NPZ_KEYS)}; missing {', '.join(missing)}")
+            arrs = {k: z[k] for k in NPZ_KEYS}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise QmlpError(f"{path}: not a readable numpy archive ({e.__class__.__name__}: {e})") from None
+    out = []
+    kinds = set()
+    for k in NPZ_KEYS:
+        a = arrs[k]
+        if k.startswith("x"):
+            if a.ndim < 2:
+                raise QmlpError(f"{path}: {k} has shape {a.shape}; need one row of features per sample (N x inputs)")
+            a = a.reshape(len(a), -1)
+            if a.dtype == np.uint8:
+                kinds.add("u8")
+            elif np.issubdtype(a.dtype, np.floating):
+                if not np.isfinite(a).all():
+                    raise QmlpError(f"{path}: {k} holds NaN or inf")
+                if a.size and (a.min() < -1 or a.max() > 1):
+                    raise QmlpError(f"{path}: {k} spans {float(a.min()):.4g}..{float(a.max()):.4g}; float features "
+                                    "must lie in [-1, 1] (scale them first: the hardware takes Q(8, 7) codes)")
+                kinds.add("float")
+                a = a.astype(np.float32)
+            else:
+                raise QmlpError(f"{path}: {k} has dtype {a.dtype}; features are uint8 or float in [-1, 1]")
+        else:
+            if a.ndim != 1 or not np.issubdtype(a.dtype, np.integer):
+                raise QmlpError(f"{path}: {k} has shape {a.shape} and dtype {a.dtype}; labels are a 1-D integer array")
+            a = a.astype(np.int64)
+        out.append(a)
+    if len(kinds) > 1:
+        raise QmlpError(f"{path}: x_train and x_test have different types (uint8 and float)")
+    return tuple(out)
+
+
+def input_kind(x) -> str:
+    return "u8" if np.asarray(x).dtype == np.uint8 else "float"
+
+
 def scale_pixels(u8: np.ndarray) -> np.ndarray:
-    """Pixels 0..255 -> float32 in [0, 1] (the lab's ToTensor scaling)."""
+    """Pixels 0..255 -> float32 in [0, 1] (the lab's ToTensor scaling); float features as they are."""
+    if u8.dtype != np.uint8:
+        return np.asarray(u8, np.float32)
     return (u8.astype(np.float32) / np.float32(255.0)).astype(np.float32)
 
 
@@ -112,5 +184,5 @@ def load_dataset(data_dir=DEFAULT_DATA, val_size: int = 5000, seed: int = 0) -> 
         name=str(Path(data_dir).resolve()),   # stored in model metadata: valid from any folder
         x_train=scale_pixels(xtr[ti]), y_train=ytr[ti],
         x_val=scale_pixels(xtr[vi]), y_val=ytr[vi],
-        x_test=scale_pixels(xte), y_test=yte,
+        x_test=scale_pixels(xte), y_test=yte, input_kind=input_kind(xtr),
     )

@@ -16,7 +16,7 @@ import numpy as np
 from qmlp.numerics import fixedpoint as fx
 from qmlp.numerics import golden
 from qmlp.errors import QmlpError
-from qmlp.nn.forward import tanh32
+from qmlp.nn.forward import act32
 from qmlp.nn.model import FloatModel
 from qmlp.nn.quant import QuantModel
 
@@ -52,35 +52,36 @@ def _bias_f32(b, h):
 
 def logits(mode: str, x: np.ndarray, fmodel: FloatModel | None = None, qmodel: QuantModel | None = None,
            i8: I8Config | None = None) -> np.ndarray:
-    """Logits (float32, N x 10) of the network in one of MODES."""
+    """Logits (float32, N x classes) of the network in one of MODES."""
     if mode not in MODES:
         raise QmlpError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    m = fmodel if mode == "f32" else _need_int8(qmodel, mode)
+    if m is None:
+        raise QmlpError("mode f32 needs a float model")
+    spec = m.spec
     x = np.asarray(x, dtype=np.float32)
-    if x.ndim != 2 or x.shape[1] != 784:
-        raise QmlpError(f"input must be N x 784, got shape {x.shape}")
-    if mode == "f32":
-        if fmodel is None:
-            raise QmlpError("mode f32 needs a float model")
-        h = x
-        bs = fmodel.biases or [None] * 3
-        for i, (w, b) in enumerate(zip(fmodel.weights, bs)):
-            h = _bias_f32(b, golden.matmul_f32(h, w.T))
-            if i < 2:
-                h = tanh32(h)
-        return h
-    q = _need_int8(qmodel, mode)
-    bs = q.biases() or [None] * 3
-    h1 = tanh32(_bias_f32(bs[0], golden.matmul_f32i8(x, q.codes[0].T, q.fls[0])))
-    if mode == "f32i8":
-        h2 = tanh32(_bias_f32(bs[1], golden.matmul_f32i8(h1, q.codes[1].T, q.fls[1])))
-    else:
-        cfg = i8 or I8Config()
-        shift = cfg.resolve_shift(q.fls[1])
-        a = fx.to_codes(h1, 8, cfg.fl_a, "layer-1 activations")
-        c = golden.matmul_i8(a, q.codes[1].T, cfg.acc_w, shift)
-        z = fx.from_codes(c, cfg.fl_a + q.fls[1] - shift, np.float32)
-        h2 = tanh32(_bias_f32(bs[1], z))
-    return _bias_f32(bs[2], golden.matmul_f32i8(h2, q.codes[2].T, q.fls[2]))
+    if x.ndim != 2 or x.shape[1] != spec.inputs:
+        raise QmlpError(f"input must be N x {spec.inputs}, got shape {x.shape}")
+    n = spec.n_layers
+    bs = m.biases or [None] * n
+    if mode == "i8" and n < 2:
+        raise QmlpError("mode i8 runs layer 2 in int8: this network has one layer (use f32i8)")
+    h = x
+    for i in range(n):
+        if mode == "f32":
+            h = _bias_f32(bs[i], golden.matmul_f32(h, m.weights[i].T))
+        elif mode == "i8" and i == 1:
+            # the lab's int8 layer: activations as Q(8, fl_a), int8 x int8, requantized to Q(8, fl_out)
+            cfg = i8 or I8Config()
+            shift = cfg.resolve_shift(m.fls[1])
+            a = fx.to_codes(h, 8, cfg.fl_a, "layer-1 activations")
+            c = golden.matmul_i8(a, m.codes[1].T, cfg.acc_w, shift)
+            h = _bias_f32(bs[1], fx.from_codes(c, cfg.fl_a + m.fls[1] - shift, np.float32))
+        else:
+            h = _bias_f32(bs[i], golden.matmul_f32i8(h, m.codes[i].T, m.fls[i]))
+        if i < n - 1:
+            h = act32(spec.acts[i], h)
+    return h
 
 
 def test_accuracy(mode: str, x: np.ndarray, y: np.ndarray, fmodel: FloatModel | None = None,

@@ -1,7 +1,9 @@
-"""The MLP (784-128-64-10, tanh) and its weights as plain numpy arrays.
+"""The MLP of a network spec (qmlp.spec) and its weights as plain numpy arrays.
 
-The numpy archive uses the lab's names: fc1w, fc2w, fc3w (torch layout: out x in), optional
-fc1b.., and a JSON `meta` string (data set, seed, accuracy, ...).
+The numpy archive uses the lab's names: fc1w, fc2w, ... (torch layout: out x in), optional
+fc1b, ..., a JSON `meta` string (data set, seed, accuracy, ...) and a JSON `spec` string (the
+network). An archive without a spec (written before specs existed) is read as tanh hidden
+layers, as qmlp trained them.
 """
 
 from __future__ import annotations
@@ -15,94 +17,102 @@ from pathlib import Path
 
 import numpy as np
 
-from qmlp.config import LAYERS, TOPOLOGY
 from qmlp.errors import QmlpError
 from qmlp.files import write_bytes
+from qmlp.spec import LAB, NetSpec, default_spec_for
 
 
 @dataclass
 class FloatModel:
-    weights: list[np.ndarray]               # [(128,784), (64,128), (10,64)] float32, out x in
-    biases: list[np.ndarray] | None = None  # None: the lab's bias-free network
+    weights: list[np.ndarray]               # per layer float32, out x in
+    biases: list[np.ndarray] | None = None  # per layer float32 (zeros where the spec has none); None: none at all
     meta: dict = field(default_factory=dict)
+    spec: NetSpec | None = None             # None: derived from the shapes (tanh hidden layers)
 
     def __post_init__(self):
-        check_topology(self.weights, self.biases)
+        if self.spec is None:
+            self.spec = default_spec_for([tuple(np.shape(w)) for w in self.weights], self.biases is not None)
+        check_topology(self.weights, self.biases, spec=self.spec)
 
     def fingerprint(self) -> str:
-        """sha256 of the parameters: ties a quantized model to the float model it came from."""
+        """sha256 of the parameters and the spec: ties a quantized model to the float model it came from."""
         h = hashlib.sha256()
         for a in self.weights + (self.biases or []):
             h.update(np.ascontiguousarray(a, dtype=np.float32).tobytes())
+        if self.spec != default_spec_for([tuple(np.shape(w)) for w in self.weights], self.biases is not None):
+            h.update(self.spec.to_json().encode())
         return h.hexdigest()
 
 
-def check_topology(weights, biases=None, what: str = "model") -> None:
-    """Shapes must be the 784-128-64-10 network's; values must be finite."""
-    if len(weights) != len(LAYERS):
-        raise QmlpError(f"{what}: expected {len(LAYERS)} weight matrices, got {len(weights)}")
-    for i, (name, w) in enumerate(zip(LAYERS, weights)):
-        want = (TOPOLOGY[i + 1], TOPOLOGY[i])
-        if tuple(w.shape) != want:
-            raise QmlpError(f"{what}: {name}w has shape {tuple(w.shape)}, the 784-128-64-10 MLP needs {want}")
+def check_topology(weights, biases=None, what: str = "model", spec: NetSpec = LAB) -> None:
+    """Shapes must be the spec's; values must be finite."""
+    spec.check_shapes(weights, biases, what)
+    for i, w in enumerate(weights):
         if not np.isfinite(w).all():
-            raise QmlpError(f"{what}: {name}w holds NaN or inf")
-        if biases is not None:
-            b = biases[i]
-            if tuple(b.shape) != (TOPOLOGY[i + 1],):
-                raise QmlpError(f"{what}: {name}b has shape {tuple(b.shape)}, expected ({TOPOLOGY[i + 1]},)")
-            if not np.isfinite(b).all():
-                raise QmlpError(f"{what}: {name}b holds NaN or inf")
+            raise QmlpError(f"{what}: fc{i + 1}w holds NaN or inf")
+        if biases is not None and not np.isfinite(biases[i]).all():
+            raise QmlpError(f"{what}: fc{i + 1}b holds NaN or inf")
 
 
-def torch_mlp(bias: bool = False):
-    """The PyTorch module (built lazily so that numpy-only users never import torch)."""
+def torch_mlp(spec: NetSpec = LAB):
+    """The PyTorch module of a spec (built lazily so that numpy-only users never import torch)."""
     import torch.nn as nn
+
+    from qmlp.numerics import acts as actreg
 
     class MLP(nn.Module):
         def __init__(self):
             super().__init__()
-            self.fc1 = nn.Linear(TOPOLOGY[0], TOPOLOGY[1], bias=bias)
-            self.fc2 = nn.Linear(TOPOLOGY[1], TOPOLOGY[2], bias=bias)
-            self.fc3 = nn.Linear(TOPOLOGY[2], TOPOLOGY[3], bias=bias)
+            for i, (k, n) in enumerate(spec.shapes):
+                setattr(self, f"fc{i + 1}", nn.Linear(k, n, bias=spec.layers[i].bias))
+            self.acts = [actreg.get(a) for a in spec.acts]
 
         def forward(self, x):
-            x = self.fc1(x).tanh()
-            x = self.fc2(x).tanh()
-            return self.fc3(x)
+            for i in range(spec.n_layers):
+                x = getattr(self, f"fc{i + 1}")(x)
+                if i < spec.n_layers - 1:
+                    x = self.acts[i].torch(x)
+            return x
 
     return MLP()
 
 
-def from_torch(net, meta: dict | None = None) -> FloatModel:
-    ws = [getattr(net, n).weight.detach().cpu().numpy().astype(np.float32) for n in LAYERS]
-    has_b = net.fc1.bias is not None
-    bs = [getattr(net, n).bias.detach().cpu().numpy().astype(np.float32) for n in LAYERS] if has_b else None
-    return FloatModel(ws, bs, dict(meta or {}))
+def from_torch(net, spec: NetSpec = LAB, meta: dict | None = None) -> FloatModel:
+    ws = [getattr(net, n).weight.detach().cpu().numpy().astype(np.float32) for n in spec.names]
+    bs = None
+    if spec.has_bias:
+        bs = [getattr(net, n).bias.detach().cpu().numpy().astype(np.float32) if l.bias
+              else np.zeros(l.width, np.float32) for n, l in zip(spec.names, spec.layers)]
+    return FloatModel(ws, bs, dict(meta or {}), spec)
 
 
 def save(model: FloatModel, npz: Path, pth: Path | None = None) -> None:
     npz.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"{n}w": w for n, w in zip(LAYERS, model.weights)}
+    names = model.spec.names
+    arrays = {f"{n}w": w for n, w in zip(names, model.weights)}
     if model.biases is not None:
-        arrays.update({f"{n}b": b for n, b in zip(LAYERS, model.biases)})
+        arrays.update({f"{n}b": b for n, b in zip(names, model.biases)})
     buf = io.BytesIO()
-    np.savez(buf, meta=np.array(json.dumps(model.meta, sort_keys=True)), **arrays)
+    np.savez(buf, meta=np.array(json.dumps(model.meta, sort_keys=True)), spec=np.array(model.spec.to_json()),
+             **arrays)
     write_bytes(npz, buf.getvalue())           # whole, then renamed: never a truncated archive
     if pth is not None:
         import torch
 
-        sd = {f"{n}.weight": torch.from_numpy(w.copy()) for n, w in zip(LAYERS, model.weights)}
+        sd = {f"{n}.weight": torch.from_numpy(w.copy()) for n, w in zip(names, model.weights)}
         if model.biases is not None:
-            sd.update({f"{n}.bias": torch.from_numpy(b.copy()) for n, b in zip(LAYERS, model.biases)})
+            sd.update({f"{n}.bias": torch.from_numpy(b.copy()) for n, b, l in zip(names, model.biases,
+                                                                                model.spec.layers) if l.bias})
         buf = io.BytesIO()
         torch.save(sd, buf)
         write_bytes(pth, buf.getvalue())
 
 
 def load(path) -> FloatModel:
-    """Load a model from the numpy archive (.npz) or a PyTorch state_dict (.pth)."""
+    """Load a model from the numpy archive (.npz) or a PyTorch state_dict (.pth) with fc1, fc2, ... keys."""
     path = Path(path)
+    if path.is_dir():
+        raise QmlpError(f"model file {path} is a folder; give the model's .npz file")
     if not path.is_file():
         raise QmlpError(f"model file {path} not found (train one with: qmlp train)")
     if path.suffix == ".pth":
@@ -112,37 +122,52 @@ def load(path) -> FloatModel:
             sd = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as e:  # torch raises many types for a bad file
             raise QmlpError(f"{path}: not a readable PyTorch state_dict ({e.__class__.__name__}: {e})") from None
+        if not isinstance(sd, dict) or "fc1.weight" not in sd:
+            raise QmlpError(f"{path}: state_dict lacks key fc1.weight (qmlp's .pth files name layers fc1, fc2, ...)")
+        n = 1
+        while f"fc{n + 1}.weight" in sd:
+            n += 1
         try:
-            ws = [sd[f"{n}.weight"].numpy().astype(np.float32) for n in LAYERS]
-        except (KeyError, AttributeError, TypeError):
-            raise QmlpError(f"{path}: state_dict lacks keys {', '.join(n + '.weight' for n in LAYERS)}") from None
-        try:
-            bs = [sd[f"{n}.bias"].numpy().astype(np.float32) for n in LAYERS] if f"{LAYERS[0]}.bias" in sd else None
-        except (KeyError, AttributeError, TypeError):
-            raise QmlpError(f"{path}: state_dict has some biases but not {', '.join(n + '.bias' for n in LAYERS)}") from None
-        meta = {}
+            ws = [sd[f"fc{i + 1}.weight"].numpy().astype(np.float32) for i in range(n)]
+        except (AttributeError, TypeError):
+            raise QmlpError(f"{path}: a weight of the state_dict is not a tensor") from None
+        meta, spec = {}, None
         sib = path.with_suffix(".npz")
         if sib.is_file():
-            meta = _read_npz(sib)[2]
-        return FloatModel(ws, bs, meta)
-    ws, bs, meta = _read_npz(path)
-    return FloatModel(ws, bs, meta)
+            _, _, meta, spec = _read_npz(sib)
+        has_b = any(f"fc{i + 1}.bias" in sd for i in range(n))
+        bs = None
+        if has_b:
+            bs = [sd[f"fc{i + 1}.bias"].numpy().astype(np.float32) if f"fc{i + 1}.bias" in sd
+                  else np.zeros(len(ws[i]), np.float32) for i in range(n)]
+        return FloatModel(ws, bs, meta, spec)
+    ws, bs, meta, spec = _read_npz(path)
+    return FloatModel(ws, bs, meta, spec)
 
 
 def _read_npz(path: Path):
     try:
         with np.load(path, allow_pickle=False) as z:
             keys = set(z.files)
-            missing = [f"{n}w" for n in LAYERS if f"{n}w" not in keys]
-            if missing:
-                raise QmlpError(f"{path}: not a qmlp model archive (missing {', '.join(missing)})")
-            ws = [z[f"{n}w"].astype(np.float32) for n in LAYERS]
-            bs = [z[f"{n}b"].astype(np.float32) for n in LAYERS] if f"{LAYERS[0]}b" in keys else None
+            if "fc1w" not in keys:
+                if "fc1w_codes" in keys:
+                    raise QmlpError(f"{path}: a quantized model (integer codes, from qmlp sweep or qmlp train "
+                                    "--wbits/--abits), not a float model: pass it as --quant (qmlp infer, qmlp roms) "
+                                    "or --MODEL= (the accelerator's targets)")
+                raise QmlpError(f"{path}: not a qmlp model archive (missing fc1w)")
+            n = 1
+            while f"fc{n + 1}w" in keys:
+                n += 1
+            ws = [z[f"fc{i + 1}w"].astype(np.float32) for i in range(n)]
+            bs = [z[f"fc{i + 1}b"].astype(np.float32) for i in range(n)] if "fc1b" in keys else None
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
+            spec = NetSpec.from_json(str(z["spec"]), f"{path}: its spec") if "spec" in keys else None
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
     check_meta(meta, path, META_TYPES)
-    return ws, bs, meta
+    if spec is not None:
+        spec.check_shapes(ws, bs, str(path))
+    return ws, bs, meta, spec
 
 
 # what `qmlp train` writes, and what later stages read back from a model's metadata

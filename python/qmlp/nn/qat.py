@@ -5,15 +5,18 @@ minimises the quantization error, Int8WeightPerTensorFixedPointMSE at the layer'
 full range), so each layer's weights are codes of Q(WB, FL_W) with no float scale left over.
 (The max-abs scale, Int8WeightPerTensorFixedPoint, left most 2-bit weights at zero: 86.5 %
 at w2a2 against 88.3 % with the MSE scale, Fashion-MNIST, 3 and 2 epochs.)
-Activations: the hardware's own chain, written here as a straight-through estimator, because
-it is a table lookup Brevitas cannot express exactly (its rounding is half-to-even; the
-accelerator's requantization rounds half up, then saturates into a fixed Q(T, FL_Z) table
-index, then the table holds tanh quantized to Q(AB, AB - 1)):
-    z  = sat_T(floor(h * 2**FL_Z + 1/2))       h: the layer's sum, exact in float32
-    a  = quantize(tanh(z * 2**-FL_Z), AB, AB - 1)
-Inputs are Q(8, 7) pixel codes, as the host sends them. Every sum in the forward pass is of
-products of codes, below 2**24 in code units, so float32 holds it exactly in any order: the
-forward pass is the integer golden model (qmlp.numerics.intnet), value for value.
+Biases (where the spec has them): float parameters rounded half to even at the accumulator's
+scale 2**-(FL_x + FL_W) in the forward pass, as qmlp.numerics.intnet quantizes them.
+Activations: the hardware's own chain (qmlp.numerics.acts), written as a straight-through
+estimator, because a table lookup is nothing Brevitas can express exactly (its rounding is
+half-to-even; the accelerator's requantization rounds half up, then saturates):
+    table (tanh, sigmoid):  z = sat_T(floor(h * 2**FL_Z + 1/2)),  a = quantize(f(z * 2**-FL_Z))
+    clamp (relu, identity, hardtanh):  a = clamp(floor(h * 2**FL_A + 1/2), LO, HI) * 2**-FL_A
+h is the layer's sum; FL_A of relu and identity comes from the float model's activations
+(qmlp.nn.quant.calibrate_act_fls) and stays fixed. Inputs are Q(8, 7) codes, as the host sends
+them. Every sum in the forward pass is of products of codes, below 2**24 in code units, so
+float32 holds it exactly in any order: the forward pass is the integer golden model
+(qmlp.numerics.intnet), value for value.
 
 Training starts from the float model (trained first with the same configuration), then
 fine-tunes with the quantizers in place; seeded and deterministic on the CPU.
@@ -26,31 +29,32 @@ import time
 
 import numpy as np
 
-from qmlp.config import LAYERS, TOPOLOGY, TrainConfig
+from qmlp.config import TrainConfig
 from qmlp.errors import QmlpError
 from qmlp.nn.data import Dataset
+from qmlp.numerics import acts as actreg
 from qmlp.params import BITS
 from qmlp.progress import bar as progress_bar
+from qmlp.spec import LAB, NetSpec, per_layer
 
-FL_IN, FL_Z, IDX_BITS = 7, 5, 8        # the integer network's fixed formats (intnet.IntFormats)
+FL_IN, IDX_BITS = 7, 8        # the integer network's fixed formats (intnet.IntFormats)
 
 
-def check_bits(wbits, abits) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Per-layer bit lists from --wbits (1 or 3 values) and --abits (1 or 2 values)."""
+def check_bits(wbits, abits, spec: NetSpec = LAB) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Per-layer bit lists from --wbits (1 or one per layer) and --abits (1 or one per hidden layer)."""
+    n = spec.n_layers
     wb = tuple(int(b) for b in wbits)
     ab = tuple(int(b) for b in abits)
-    wb = wb * 3 if len(wb) == 1 else wb
-    ab = ab * 2 if len(ab) == 1 else ab
-    if len(wb) != 3 or any(b not in BITS for b in wb):
-        raise QmlpError(f"--wbits={','.join(map(str, wbits))}: one value or three (one per layer), each of "
+    if len(wb) not in (1, n) or any(b not in BITS for b in wb):
+        raise QmlpError(f"--wbits={','.join(map(str, wbits))}: one value or {n} (one per layer), each of "
                         f"{', '.join(map(str, BITS))}")
-    if len(ab) != 2 or any(b not in BITS for b in ab):
-        raise QmlpError(f"--abits={','.join(map(str, abits))}: one value or two (one per hidden layer), each of "
+    if (n > 1 and len(ab) not in (1, n - 1)) or any(b not in BITS for b in ab):
+        raise QmlpError(f"--abits={','.join(map(str, abits))}: one value or {n - 1} (one per hidden layer), each of "
                         f"{', '.join(map(str, BITS))}")
-    return wb, ab
+    return per_layer(wb, n, "--wbits"), (per_layer(ab, n - 1, "--abits") if n > 1 else ())
 
 
-def _net(wbits, abits):
+def _net(spec: NetSpec, wbits, abits, act_fls):
     import torch
     import brevitas.nn as qnn
     from brevitas.quant import Int8WeightPerTensorFixedPointMSE as WQ
@@ -73,50 +77,68 @@ def _net(wbits, abits):
         def backward(ctx, g):
             return g
 
-    class HwTanh(torch.nn.Module):
-        """Requantize to the table index, tanh, quantize to Q(AB, AB - 1): the hardware's chain."""
+    class HwAct(torch.nn.Module):
+        """A hidden layer's activation as the hardware computes it (qmlp.numerics.acts)."""
 
-        def __init__(self, ab: int):
+        def __init__(self, act: actreg.Act, ab: int, fl_out: int):
             super().__init__()
-            self.ab = ab
+            self.act, self.ab, self.fl_out = act, ab, fl_out
+            self.lo, self.hi = act.code_range(ab)
 
         def forward(self, h):
-            half = 1 << (IDX_BITS - 1)
-            z = torch.clamp(_HalfUp.apply(h * 2.0 ** FL_Z), -half, half - 1)
-            t = torch.tanh(z * 2.0 ** -FL_Z)
-            # the value in float64, as the table is made (qmlp.numerics.intnet.tanh_table)
-            t = t + (torch.tanh(z.detach().double() * 2.0 ** -FL_Z).float() - t).detach()
-            top = 1 << (self.ab - 1)
-            return torch.clamp(_HalfEven.apply(t * top), -top, top - 1) / top
+            a = self.act
+            if a.hw == "table":
+                half = 1 << (IDX_BITS - 1)
+                z = torch.clamp(_HalfUp.apply(h * 2.0 ** a.fl_z), -half, half - 1)
+                t = a.torch(z * 2.0 ** -a.fl_z)
+                # the value in float64, as the table is made (qmlp.numerics.intnet.act_table)
+                exact = torch.from_numpy(a.f(z.detach().double().numpy() * 2.0 ** -a.fl_z)).float()
+                t = t + (exact - t).detach()
+                c = _HalfEven.apply(t * 2.0 ** self.fl_out)
+            else:
+                c = _HalfUp.apply(h * 2.0 ** self.fl_out)
+            return torch.clamp(c, self.lo, self.hi) * 2.0 ** -self.fl_out
 
     class InQuant(torch.nn.Module):
-        """Pixels in [0, 1] to Q(8, 7), as the host converts them."""
+        """Inputs (pixels in [0, 1] or features in [-1, 1]) to Q(8, 7), as the host converts them."""
 
         def forward(self, x):
             return torch.clamp(_HalfEven.apply(x * 2.0 ** FL_IN), -128, 127) * 2.0 ** -FL_IN
+
+    n = spec.n_layers
+    fl_outs = [actreg.get(spec.acts[l]).fixed_fl(abits[l]) if act_fls[l] is None else act_fls[l]
+               for l in range(n - 1)]
+    fl_x = [FL_IN] + fl_outs
 
     class QatMlp(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.inq = InQuant()
             self.fc = torch.nn.ModuleList([
-                qnn.QuantLinear(TOPOLOGY[i], TOPOLOGY[i + 1], bias=False, weight_quant=WQ,
-                                weight_bit_width=wbits[i], weight_narrow_range=False)
-                for i in range(3)])
-            self.act = torch.nn.ModuleList([HwTanh(a) for a in abits])
+                qnn.QuantLinear(k, nn_, bias=False, weight_quant=WQ, weight_bit_width=wbits[i],
+                                weight_narrow_range=False)
+                for i, (k, nn_) in enumerate(spec.shapes)])
+            self.bias = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(l.width)) for l in spec.layers])
+            self.act = torch.nn.ModuleList([HwAct(actreg.get(spec.acts[l]), abits[l], fl_outs[l])
+                                            for l in range(n - 1)])
 
         def forward(self, x):
             x = self.inq(x)
-            for i in range(2):
-                x = self.act[i](self.fc[i](x))
-            return self.fc[2](x)
+            for i in range(n):
+                h = self.fc[i](x)
+                if spec.layers[i].bias:
+                    # the bias at the accumulator's scale, rounded half to even (intnet.bias_words)
+                    sc = 2.0 ** (fl_x[i] - math.log2(float(self.fc[i].quant_weight().scale.detach())))
+                    h = h + _HalfEven.apply(self.bias[i] * sc) / sc
+                x = self.act[i](h) if i < n - 1 else h
+            return x
 
     return QatMlp()
 
 
-def export(net, wbits, abits, meta: dict):
+def export(net, spec: NetSpec, wbits, abits, act_fls, meta: dict):
     """The trained network as a QuantModel: codes and fl per layer from the quantizers."""
-    from qmlp.nn.quant import QuantModel
+    from qmlp.numerics.qmodel import QuantModel
 
     codes, fls = [], []
     for i, layer in enumerate(net.fc):
@@ -128,7 +150,11 @@ def export(net, wbits, abits, meta: dict):
         c = qw.int().detach().cpu().numpy().astype(np.int8)
         codes.append(c)
         fls.append(int(round(fl)))
-    return QuantModel(max(wbits), fls, codes, None, meta, list(wbits), tuple(abits))
+    bs = None
+    if spec.has_bias:
+        bs = [b.detach().cpu().numpy().astype(np.float32) if l.bias else np.zeros(l.width, np.float32)
+              for b, l in zip(net.bias, spec.layers)]
+    return QuantModel(max(wbits), fls, codes, bs, meta, list(wbits), tuple(abits), spec, tuple(act_fls))
 
 
 QAT_EPOCHS = 3
@@ -142,17 +168,22 @@ def train_qat(cfg: TrainConfig, ds: Dataset, wbits, abits, float_model=None, pro
 
     from qmlp.nn.train import train
 
-    wbits, abits = check_bits(wbits, abits)
-    if cfg.bias:
-        raise QmlpError("quantization-aware training builds the bias-free network of the accelerator: drop --bias")
+    from qmlp.nn.quant import calibrate_act_fls
+
     if float_model is None:
         float_model = train(cfg, ds, progress=progress)
+    spec = float_model.spec
+    wbits, abits = check_bits(wbits, abits, spec)
+    act_fls = calibrate_act_fls(float_model, ds.x_train, abits or (8,))
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(1)
-    net = _net(wbits, abits)
+    net = _net(spec, wbits, abits, act_fls)
     with torch.no_grad():
         for layer, w in zip(net.fc, float_model.weights):
             layer.weight.copy_(torch.from_numpy(np.asarray(w, np.float32)))
+        if float_model.biases is not None:
+            for p, b in zip(net.bias, float_model.biases):
+                p.copy_(torch.from_numpy(np.asarray(b, np.float32)))
     x = torch.from_numpy(ds.x_train.reshape(len(ds.x_train), -1))
     y = torch.from_numpy(ds.y_train.astype(np.int64))
     if cfg.limit:
@@ -189,12 +220,10 @@ def train_qat(cfg: TrainConfig, ds: Dataset, wbits, abits, float_model=None, pro
             "val_size": len(ds.y_val), "qat_seconds": round(seconds, 2),
             "float_test_accuracy": float_model.meta.get("test_accuracy"),
             "val_accuracy": acc(ds.x_val, ds.y_val), "test_accuracy": acc(ds.x_test, ds.y_test)}
-    return export(net, wbits, abits, meta), meta
+    return export(net, spec, wbits, abits, act_fls, meta), meta
 
 
 def model_name(wbits, abits) -> str:
     """w444a44-style name of a bit configuration."""
     return f"w{''.join(map(str, wbits))}a{''.join(map(str, abits))}"
 
-
-LAYER_NAMES = LAYERS

@@ -2,8 +2,9 @@
 
 A post-training quantized model (qmlp sweep) has one wl for every layer; a model from
 quantization-aware training (qmlp train --wbits/--abits) has a word length per layer
-(`wls`) and the bits of the two hidden layers' activations (`abits`), which the hardware
-must use as they are.
+(`wls`) and the bits of the hidden layers' activations (`abits`), which the hardware must use
+as they are. The data class is qmlp.numerics.qmodel.QuantModel (the golden model reads it);
+this module quantizes, calibrates, saves and loads.
 """
 
 from __future__ import annotations
@@ -11,107 +12,140 @@ from __future__ import annotations
 import json
 import io
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from qmlp.numerics import fixedpoint as fx
-from qmlp.config import LAYERS
 from qmlp.errors import QmlpError
 from qmlp.files import write_bytes
-from qmlp.nn.model import FloatModel, check_meta, check_topology
+from qmlp.nn.model import FloatModel, check_meta
+from qmlp.numerics import acts as actreg
+from qmlp.numerics import fixedpoint as fx
+from qmlp.numerics.qmodel import QuantModel
+from qmlp.params import BITS
+from qmlp.spec import NetSpec, default_spec_for, per_layer
+
+__all__ = ["QuantModel", "quantize_model", "save", "load", "is_quantized_file", "is_from", "maxabs_fl",
+           "calibrate_act_fls"]
+
+# the share of calibration activations a relu/identity output range must hold (the rest saturate)
+CALIB_PERCENTILE = 99.99
 
 
-@dataclass
-class QuantModel:
-    wl: int
-    fls: list[int]                          # fraction length per layer
-    codes: list[np.ndarray]                 # int codes, torch layout (out x in)
-    bias_codes: list[np.ndarray] | None = None  # biases in the layer's weight format
-    meta: dict = field(default_factory=dict)
-    wls: list[int] | None = None            # word length per layer (QAT); None: wl for every layer
-    abits: tuple | None = None              # activation bits per hidden layer (QAT); None: any
+def calibrate_act_fls(model: FloatModel, x: np.ndarray, abits=(8,)) -> tuple:
+    """Output fraction length of every calibrated hidden layer (relu, identity) from the float
+    model's activations on x: the largest fl whose code range holds the CALIB_PERCENTILE-th
+    percentile of |a| (None for bounded activations, whose format follows from their range)."""
+    from qmlp.nn.forward import hidden_float
 
-    def __post_init__(self):
-        if self.wls is None:
-            self.wls = [int(self.wl)] * len(LAYERS)
-        self.wls = [int(w) for w in self.wls]
+    spec = model.spec
+    n = spec.n_layers - 1
+    if n == 0:
+        return ()
+    abits = per_layer(tuple(abits), n, "activation bits")
+    need = [not actreg.get(a).bounded for a in spec.acts]
+    if not any(need):
+        return (None,) * n
+    hs = hidden_float(model, x[:5000])
+    out = []
+    for l in range(n):
+        a = actreg.get(spec.acts[l])
+        if a.bounded:
+            out.append(None)
+        else:
+            top = float(np.percentile(np.abs(hs[l]), CALIB_PERCENTILE)) if hs[l].size else 1.0
+            out.append(actreg.fl_for_range(a, abits[l], top))
+    return tuple(out)
 
-    def weights(self, dtype=np.float32) -> list[np.ndarray]:
-        return [fx.from_codes(c, fl, dtype) for c, fl in zip(self.codes, self.fls)]
 
-    def biases(self, dtype=np.float32) -> list[np.ndarray] | None:
-        if self.bias_codes is None:
-            return None
-        return [fx.from_codes(c, fl, dtype) for c, fl in zip(self.bias_codes, self.fls)]
-
-
-def quantize_model(model: FloatModel, wl: int, fls, meta: dict | None = None) -> QuantModel:
-    """Quantize every layer (weights, and biases if any) to Q(wl, fls[i])."""
+def quantize_model(model: FloatModel, wl: int, fls, meta: dict | None = None, act_fls=None) -> QuantModel:
+    """Quantize every layer's weights to Q(wl, fls[i]); biases stay float (quantized at the
+    accumulator's scale by the integer network)."""
+    n = model.spec.n_layers
     if np.ndim(fls) == 0:
-        fls = [int(fls)] * len(LAYERS)
+        fls = [int(fls)] * n
     fls = [int(f) for f in fls]
-    if len(fls) != len(LAYERS):
-        raise QmlpError(f"need one fl per layer ({len(LAYERS)}), got {len(fls)}")
+    if len(fls) != n:
+        raise QmlpError(f"need one fl per layer ({n}), got {len(fls)}")
     for fl in fls:
         fx.check_format(wl, fl)
     meta = dict(meta or {}, model=model.fingerprint())   # which float model these codes come from
     dt = np.int8 if wl <= 8 else np.int32
-    codes = [fx.to_codes(w, wl, fl, f"{n}w").astype(dt) for n, w, fl in zip(LAYERS, model.weights, fls)]
-    bcodes = None
-    if model.biases is not None:
-        bcodes = [fx.to_codes(b, wl, fl, f"{n}b").astype(dt) for n, b, fl in zip(LAYERS, model.biases, fls)]
-    return QuantModel(int(wl), fls, codes, bcodes, meta)
+    codes = [fx.to_codes(w, wl, fl, f"{nm}w").astype(dt) for nm, w, fl in zip(model.spec.names, model.weights, fls)]
+    bs = [np.asarray(b, np.float32) for b in model.biases] if model.biases is not None else None
+    return QuantModel(int(wl), fls, codes, bs, meta, spec=model.spec, act_fls=act_fls)
 
 
 def save(q: QuantModel, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"{n}w_codes": c for n, c in zip(LAYERS, q.codes)}
-    if q.bias_codes is not None:
-        arrays.update({f"{n}b_codes": c for n, c in zip(LAYERS, q.bias_codes)})
-    buf = io.BytesIO()
+    names = q.spec.names
+    arrays = {f"{n}w_codes": c for n, c in zip(names, q.codes)}
+    if q.biases is not None:
+        arrays.update({f"{n}b": np.asarray(b, np.float32) for n, b in zip(names, q.biases)})
     if q.abits is not None:
         arrays["abits"] = np.array(q.abits, dtype=np.int64)
+    arrays["act_fls"] = np.array([-999 if f is None else f for f in q.act_fls], dtype=np.int64)
+    buf = io.BytesIO()
     np.savez(buf, wl=np.int64(q.wl), fl=np.array(q.fls, dtype=np.int64), wls=np.array(q.wls, dtype=np.int64),
-             meta=np.array(json.dumps(q.meta, sort_keys=True)), **arrays)
+             meta=np.array(json.dumps(q.meta, sort_keys=True)), spec=np.array(q.spec.to_json()), **arrays)
     write_bytes(path, buf.getvalue())          # whole, then renamed: never a truncated archive
 
 
 def load(path) -> QuantModel:
     path = Path(path)
+    if path.is_dir():
+        raise QmlpError(f"quantized model {path} is a folder; give the model's .npz file")
     if not path.is_file():
         raise QmlpError(f"quantized model {path} not found (make one with: qmlp sweep)")
     try:
         with np.load(path, allow_pickle=False) as z:
             keys = set(z.files)
-            need = ["wl", "fl"] + [f"{n}w_codes" for n in LAYERS]
+            if "fc1w" in keys and "fc1w_codes" not in keys:
+                raise QmlpError(f"{path}: a float model (from qmlp train), not a quantized one: pass it as --model "
+                                "(or --MODEL= on the accelerator's targets, which quantizes it)")
+            need = ["wl", "fl", "fc1w_codes"]
             missing = [k for k in need if k not in keys]
             if missing:
                 raise QmlpError(f"{path}: not a qmlp quantized model (missing {', '.join(missing)})")
+            n = 1
+            while f"fc{n + 1}w_codes" in keys:
+                n += 1
             wl = int(z["wl"])
             fls = [int(f) for f in z["fl"]]
-            wls = [int(w) for w in z["wls"]] if "wls" in keys else [wl] * len(LAYERS)
+            wls = [int(w) for w in z["wls"]] if "wls" in keys else [wl] * n
             abits = tuple(int(a) for a in z["abits"]) if "abits" in keys else None
-            codes = [_int_codes(z[f"{n}w_codes"], f"{n}w_codes", path) for n in LAYERS]
-            bcodes = [_int_codes(z[f"{n}b_codes"], f"{n}b_codes", path) for n in LAYERS] \
-                if f"{LAYERS[0]}b_codes" in keys else None
+            codes = [_int_codes(z[f"fc{i + 1}w_codes"], f"fc{i + 1}w_codes", path) for i in range(n)]
+            if "fc1b" in keys:
+                bs = [z[f"fc{i + 1}b"].astype(np.float32) for i in range(n)]
+            elif "fc1b_codes" in keys:       # an archive of the first rounds: biases in the weights' format
+                bs = [fx.from_codes(_int_codes(z[f"fc{i + 1}b_codes"], f"fc{i + 1}b_codes", path), fls[i], np.float32)
+                      for i in range(n)]
+            else:
+                bs = None
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
+            spec = NetSpec.from_json(str(z["spec"]), f"{path}: its spec") if "spec" in keys else None
+            act_fls = tuple(None if int(f) == -999 else int(f) for f in z["act_fls"]) if "act_fls" in keys else None
             check_meta(meta, path, {"mode": str, "model": str, "val_accuracy": (int, float)})
-    except (OSError, ValueError, TypeError, zipfile.BadZipFile) as e:
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
-    if len(fls) != len(LAYERS) or len(wls) != len(LAYERS):
-        raise QmlpError(f"{path}: {len(fls)} fraction lengths and {len(wls)} word lengths for {len(LAYERS)} layers")
-    if abits is not None and (len(abits) != len(LAYERS) - 1 or any(a not in (8, 4, 2) for a in abits)):
-        raise QmlpError(f"{path}: activation bits {list(abits)}: need {len(LAYERS) - 1} values of 8, 4 or 2")
+    if spec is None:
+        spec = default_spec_for([tuple(c.shape) for c in codes], bs is not None)
+    if len(fls) != n or len(wls) != n:
+        raise QmlpError(f"{path}: {len(fls)} fraction lengths and {len(wls)} word lengths for {n} layers")
+    if abits is not None and (len(abits) != n - 1 or any(a not in BITS for a in abits)):
+        raise QmlpError(f"{path}: activation bits {list(abits)}: need {n - 1} values of 8, 4 or 2")
+    if act_fls is not None and len(act_fls) != n - 1:
+        raise QmlpError(f"{path}: {len(act_fls)} activation fraction lengths for {n - 1} hidden layers")
     for w, fl in zip(wls, fls):
         fx.check_format(w, fl)
-    for n, c, w in zip(LAYERS, codes, wls):
+    for i, (c, w) in enumerate(zip(codes, wls)):
         lo, hi = fx.code_range(w)
         if c.size and (c.min() < lo or c.max() > hi):
-            raise QmlpError(f"{path}: {n} codes exceed the {w}-bit range {lo}..{hi}")
-    check_topology(codes, bcodes, str(path))
-    return QuantModel(wl, fls, codes, bcodes, meta, wls, abits)
+            raise QmlpError(f"{path}: fc{i + 1} codes exceed the {w}-bit range {lo}..{hi}")
+    spec.check_shapes(codes, bs, str(path))
+    if bs is not None and not all(np.isfinite(b).all() for b in bs):
+        raise QmlpError(f"{path}: a bias holds NaN or inf")
+    return QuantModel(wl, fls, codes, bs, meta, wls, abits, spec, act_fls)
 
 
 def _int_codes(a: np.ndarray, name: str, path: Path) -> np.ndarray:
@@ -134,7 +168,7 @@ def is_quantized_file(path) -> bool:
     """Does an archive hold a quantized model (codes) rather than a float one?"""
     try:
         with np.load(path, allow_pickle=False) as z:
-            return "fl" in z.files and f"{LAYERS[0]}w_codes" in z.files
+            return "fl" in z.files and "fc1w_codes" in z.files
     except (OSError, ValueError, zipfile.BadZipFile):
         return False
 

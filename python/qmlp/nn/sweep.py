@@ -18,10 +18,9 @@ import numpy as np
 
 from qmlp.nn import quant
 from qmlp.progress import bar as progress_bar
-from qmlp.config import LAYERS
 from qmlp.nn.data import Dataset
 from qmlp.numerics.fixedpoint import quantize
-from qmlp.nn.forward import accuracy, tanh32
+from qmlp.nn.forward import accuracy, act32
 from qmlp.nn.model import FloatModel
 
 DEFAULT_WLS = tuple(range(1, 9))
@@ -45,12 +44,13 @@ class _Evaluator:
         w = _qw(self.model.weights[i], wl, fl)
         h = h @ w.T
         if self.model.biases is not None:
-            h = h + _qw(self.model.biases[i], wl, fl)
-        return tanh32(h) if i < len(LAYERS) - 1 else h
+            h = h + self.model.biases[i]      # biases stay float: the hardware adds them at the accumulator's scale
+        spec = self.model.spec
+        return act32(spec.acts[i], h) if i < spec.n_layers - 1 else h
 
     def __call__(self, wl: int, fls) -> float:
         h = self.x
-        for i in range(len(LAYERS)):
+        for i in range(self.model.spec.n_layers):
             key = (wl, tuple(fls[: i + 1]))
             if key not in self.cache:
                 self.cache[key] = self._layer(i, wl, fls[i], h)
@@ -72,7 +72,8 @@ def run(model: FloatModel, ds: Dataset, wls=DEFAULT_WLS, fls=DEFAULT_FLS, rounds
              "val_accuracy": accuracy_float(model, ds.x_val, ds.y_val),
              "test_accuracy": accuracy_float(model, ds.x_test, ds.y_test)}]
     models = {}
-    n = len(LAYERS)
+    n = model.spec.n_layers
+    act_fls = quant.calibrate_act_fls(model, ds.x_train, (8,))
     total = len(wls) * len(fls) * (1 + rounds * n)
     bar = progress_bar(total, "sweep", "eval", progress)
     for wl in wls:
@@ -87,7 +88,8 @@ def run(model: FloatModel, ds: Dataset, wls=DEFAULT_WLS, fls=DEFAULT_FLS, rounds
                 best_fl, best = fl, a
         g = [best_fl] * n
         rows.append(_row("global", wl, best_fl, best, test(wl, g)))
-        models[(wl, "global")] = quant.quantize_model(model, wl, g, {"mode": "global", "val_accuracy": best})
+        models[(wl, "global")] = quant.quantize_model(model, wl, g, {"mode": "global", "val_accuracy": best},
+                                                         act_fls)
         # per layer: coordinate search; a layer's fl moves only on a strict improvement
         cur, cur_acc = list(g), best
         for _ in range(rounds):
@@ -101,7 +103,8 @@ def run(model: FloatModel, ds: Dataset, wls=DEFAULT_WLS, fls=DEFAULT_FLS, rounds
                     if a > cur_acc:
                         cur, cur_acc = cand, a
         rows.append(_row("per_layer", wl, list(cur), cur_acc, test(wl, cur)))
-        models[(wl, "per_layer")] = quant.quantize_model(model, wl, cur, {"mode": "per_layer", "val_accuracy": cur_acc})
+        models[(wl, "per_layer")] = quant.quantize_model(model, wl, cur, {"mode": "per_layer", "val_accuracy": cur_acc},
+                                                            act_fls)
         bar.set_postfix_str(f"wl={wl} global={rows[-2]['test_accuracy']:.2f} per_layer={rows[-1]['test_accuracy']:.2f}")
     bar.close()
     return SweepResult(rows, models)

@@ -29,7 +29,8 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatMode
     y = torch.from_numpy(ds.y_train)
     if cfg.limit:
         x, y = x[: cfg.limit], y[: cfg.limit]
-    net = mdl.torch_mlp(cfg.bias)
+    spec = cfg.spec(ds.inputs, ds.classes, ds.input_kind)
+    net = mdl.torch_mlp(spec)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     loss_fn = torch.nn.CrossEntropyLoss()
     gen = torch.Generator().manual_seed(cfg.seed)
@@ -51,7 +52,7 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatMode
         bar.set_postfix_str(f"epoch={epoch + 1} loss={running / steps:.4f}")
     bar.close()
     seconds = time.perf_counter() - t0
-    m = mdl.from_torch(net)
+    m = mdl.from_torch(net, spec)
     meta = {
         "data": ds.name,
         "seed": cfg.seed,
@@ -59,6 +60,7 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatMode
         "batch_size": cfg.batch_size,
         "lr": cfg.lr,
         "bias": cfg.bias,
+        "spec": spec.describe(),
         "val_size": len(ds.y_val),
         "train_images": int(n),
         "train_seconds": round(seconds, 2),

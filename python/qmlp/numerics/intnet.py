@@ -1,17 +1,20 @@
 """The network's integer inference, defined once: the golden model of qmlp:accel:mlp.
 
-Per image (all integer, bit-exact with the hardware), for weight bits WB_l in {8, 4, 2} per
-layer and activation bits AB_l in {8, 4, 2} per hidden layer:
-  x   = pixel codes, Q(8, FL_IN):   code = quantize(pixel / 255, 8, FL_IN) (host side)
-  for the two hidden layers l:
-    acc = sum_k x[k] * W_l[j][k]            W_l codes of Q(WB_l, FL_W_l); exact in int32
-    z   = sat_T(requant(acc, S_l))          T-bit index, Q(T, FL_Z); S_l = FL_x + FL_W_l - FL_Z
-    x'  = TANH_l[z]                         LUT of 2**T entries -> Q(AB_l, AB_l - 1)
-  layer 3: logits = acc (int32), class = argmax (first maximum on ties)
-FL_x is FL_IN for layer 1 and the previous layer's AB - 1 after it. At WB = AB = 8 this is
-the int8 network of the first round, unchanged. Quantization-aware training (qmlp.nn.qat)
-computes exactly this function in its forward pass.
-The accelerator (like the lab's network) has no biases: a model trained with --bias is refused.
+Per image (all integer, bit-exact with the hardware), for any network of the spec (qmlp.spec),
+weight bits WB_l in {8, 4, 2} per layer and activation bits AB_l in {8, 4, 2} per hidden layer:
+  x   = input codes, Q(8, FL_IN):  code = quantize(pixel / 255, 8, FL_IN), or of the feature
+        itself for a data set of floats in [-1, 1] (host side)
+  for every layer l:
+    acc = B_l + sum_k x[k] * W_l[j][k]   W_l codes of Q(WB_l, FL_W_l); B_l the bias at the
+                                         accumulator's scale 2**-(FL_x + FL_W_l); exact in int32
+    last layer: logits = acc (int32), class = argmax (first maximum on ties)
+    hidden layer, by its activation's hardware kind (qmlp.numerics.acts):
+      table: z = sat_T(requant(acc, S_l)),  S_l = FL_x + FL_W_l - FL_Z_l;  x' = TABLE_l[z]
+      clamp: x' = clamp(requant(acc, S_l), LO_l, HI_l),  S_l = FL_x + FL_W_l - FL_A_l
+requant rounds half up (an arithmetic shift after adding 2**(S-1); S < 0 shifts left, exact).
+FL_x is FL_IN for layer 1 and the previous layer's output fraction length after it. For the
+lab's network at WB = AB = 8 this is the int8 network of the first round, unchanged.
+Quantization-aware training (qmlp.nn.qat) computes exactly this function in its forward pass.
 """
 
 from __future__ import annotations
@@ -20,128 +23,225 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from qmlp.errors import QmlpError
+from qmlp.numerics import acts as actreg
 from qmlp.numerics import fixedpoint as fx
 from qmlp.numerics import golden
-from qmlp.errors import QmlpError
+from qmlp.numerics.qmodel import QuantModel
 from qmlp.params import BITS
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:                      # a quantized model (qmlp.nn.quant) is passed in, never loaded here
-    from qmlp.nn.quant import QuantModel
+from qmlp.spec import LAB, NetSpec, per_layer
 
 
 @dataclass(frozen=True)
 class IntFormats:
     """Fixed-point formats of the integer pipeline (the weights' fl come from the model)."""
 
-    fl_in: int = 7       # input pixels in [0, 1] as Q(8, 7) (1.0 saturates to 127/128)
-    fl_z: int = 5        # tanh LUT index as Q(T, FL_Z): T=8, FL_Z=5 spans [-4, 4) in steps of 1/32
-    idx_bits: int = 8    # T: LUT of 2**T entries (hls4ml uses 1,024 over [-4, 4); 256 scored the same here)
-    abits: tuple = (8, 8)   # bits of the two hidden layers' tanh outputs, Q(AB, AB - 1) each
+    fl_in: int = 7       # input codes Q(8, 7): pixels in [0, 1] (1.0 saturates to 127/128), features in [-1, 1)
+    fl_z: int | None = None   # table index Q(T, FL_Z) of every table layer; None: the activation's own
+    idx_bits: int = 8    # T: tables of 2**T entries (hls4ml uses 1,024 over [-4, 4); 256 scored the same here)
+    abits: tuple = (8, 8)     # bits of each hidden layer's output
+    acts: tuple = ("tanh", "tanh")  # each hidden layer's activation (from the spec)
+    act_fls: tuple = (None, None)   # output fl of calibrated activations (relu, identity); None for bounded
 
     def __post_init__(self):
         object.__setattr__(self, "abits", tuple(int(a) for a in self.abits))
+        object.__setattr__(self, "acts", tuple(self.acts))
+        fls = tuple(self.act_fls) if self.act_fls is not None else (None,) * len(self.acts)
+        object.__setattr__(self, "act_fls", tuple(None if f is None else int(f) for f in fls))
+
+    @staticmethod
+    def of(spec: NetSpec, abits=(8,), act_fls=None, **kw) -> "IntFormats":
+        n = spec.n_layers - 1
+        ab = per_layer(tuple(abits), n, "activation bits") if n else ()
+        return IntFormats(abits=ab, acts=spec.acts, act_fls=tuple(act_fls) if act_fls is not None else (None,) * n,
+                          **kw)
+
+    def act(self, l: int) -> actreg.Act:
+        return actreg.get(self.acts[l])
+
+    def fl_z_of(self, l: int) -> int:
+        return self.fl_z if self.fl_z is not None else self.act(l).fl_z
 
     @property
-    def fl_acts(self) -> tuple[int, int]:
-        """Fraction length of each hidden layer's output: tanh in (-1, 1) as Q(AB, AB - 1)."""
-        return tuple(a - 1 for a in self.abits)
+    def fl_acts(self) -> tuple[int, ...]:
+        """Fraction length of each hidden layer's output."""
+        out = []
+        for l in range(len(self.acts)):
+            a = self.act(l)
+            if a.bounded:
+                out.append(a.fixed_fl(self.abits[l]))
+            elif self.act_fls[l] is None:
+                raise QmlpError(f"layer {l + 1} ({self.acts[l]}) has no output fraction length: a quantized model "
+                                "of a relu or identity layer stores one (re-quantize it with this qmlp)")
+            else:
+                out.append(self.act_fls[l])
+        return tuple(out)
 
     def check(self) -> None:
-        for name in ("fl_in", "fl_z"):
-            fx.check_format(8, getattr(self, name))
+        fx.check_format(8, self.fl_in)
+        if self.fl_z is not None:
+            fx.check_format(8, self.fl_z)
         if not 4 <= self.idx_bits <= 12:
-            raise QmlpError(f"tanh LUT index width {self.idx_bits} out of range 4..12 bits")
-        if len(self.abits) != 2 or any(a not in BITS for a in self.abits):
-            raise QmlpError(f"activation bits {list(self.abits)}: need 2 values (one per hidden layer), each "
-                            f"one of {', '.join(map(str, BITS))}")
+            raise QmlpError(f"activation table index width {self.idx_bits} out of range 4..12 bits")
+        if len(self.abits) != len(self.acts) or len(self.act_fls) != len(self.acts):
+            raise QmlpError(f"activation bits {list(self.abits)}: need {len(self.acts)} values (one per hidden layer)")
+        if any(a not in BITS for a in self.abits):
+            raise QmlpError(f"activation bits {list(self.abits)}: each one of {', '.join(map(str, BITS))}")
+        for a in self.acts:
+            actreg.get(a)
 
 
 @dataclass
 class IntNet:
-    """Everything the hardware holds: weight codes, shifts, the tanh table."""
+    """Everything the hardware holds: weight codes, bias words, shifts, activation tables."""
 
     fmt: IntFormats
     w_codes: list[np.ndarray]           # int8, out x in, each within its layer's WB bits
     w_fls: list[int]
-    shifts: list[int]                   # requant shifts of the two hidden layers
-    tanh_luts: list[np.ndarray]         # per hidden layer: int8, 2**T entries, index = z code + 2**(T-1)
+    shifts: list[int]                   # requant shift of every hidden layer
+    luts: list[np.ndarray | None]       # per hidden layer: its table (int8, 2**T entries) or None (clamp)
+    b_words: list[np.ndarray | None]    # per layer: int64 bias at the accumulator's scale, or None
+    spec: NetSpec = LAB
     meta: dict = field(default_factory=dict)
     w_bits: list[int] = field(default_factory=lambda: [8, 8, 8])
 
     @property
-    def tanh_lut(self) -> np.ndarray:
-        """The first hidden layer's table (the only one when both layers have the same bits)."""
-        return self.tanh_luts[0]
+    def n_layers(self) -> int:
+        return len(self.w_codes)
+
+    def out_range(self, l: int) -> tuple[int, int]:
+        return self.fmt.act(l).code_range(self.fmt.abits[l])
+
+    def xbits(self) -> list[int]:
+        """Signed operand bits of each layer's input codes (8 for the input)."""
+        return [8] + [self.fmt.act(l).xbits(self.fmt.abits[l]) for l in range(self.n_layers - 1)]
+
+    @property
+    def tanh_luts(self) -> list[np.ndarray]:
+        return [t for t in self.luts if t is not None]
+
+
+def act_table(fmt: IntFormats, l: int) -> np.ndarray:
+    """TABLE_l[i] = quantize(f(z * 2**-FL_Z)) for z = i - 2**(T-1), in the layer's output format."""
+    a = fmt.act(l)
+    z = np.arange(-(1 << (fmt.idx_bits - 1)), 1 << (fmt.idx_bits - 1), dtype=np.int64)
+    xb = a.xbits(fmt.abits[l])
+    lo, hi = a.code_range(fmt.abits[l])
+    c = fx.to_codes(a.f(np.ldexp(z.astype(np.float64), -fmt.fl_z_of(l))), xb, a.fixed_fl(fmt.abits[l]))
+    return np.clip(c, lo, hi).astype(np.int8)
 
 
 def tanh_table(fmt: IntFormats, layer: int = 0) -> np.ndarray:
-    """TANH_l[i] = quantize(tanh(z * 2**-FL_Z), AB_l, AB_l - 1) for z = i - 2**(T-1)."""
-    z = np.arange(-(1 << (fmt.idx_bits - 1)), 1 << (fmt.idx_bits - 1), dtype=np.int64)
-    return fx.to_codes(np.tanh(np.ldexp(z.astype(np.float64), -fmt.fl_z)), fmt.abits[layer],
-                       fmt.fl_acts[layer]).astype(np.int8)
+    return act_table(fmt, layer)
+
+
+def bias_words(b, scale_fl: int) -> np.ndarray:
+    """A float bias at the accumulator's scale: round half to even of b * 2**scale_fl."""
+    v = np.asarray(b, dtype=np.float64) * np.ldexp(1.0, scale_fl)
+    return np.round(v).astype(np.int64)
+
+
+BIAS_BITS = 24     # a bias word is 24 bits in the hardware (a ROM word per neuron)
 
 
 def build(q: QuantModel, fmt: IntFormats | None = None) -> IntNet:
     """The integer network of quantized model q: weight bits from q, activation bits from fmt
     (default: the model's own, 8 for a post-training quantized model)."""
+    spec = q.spec
+    n = spec.n_layers
     if fmt is None:
-        fmt = IntFormats(abits=tuple(getattr(q, "abits", None) or (8, 8)))
+        fmt = IntFormats.of(spec, q.abits or (8,), q.act_fls)
     fmt.check()
-    wls = list(getattr(q, "wls", None) or [q.wl] * 3)
+    if tuple(fmt.acts) != tuple(spec.acts):
+        raise QmlpError(f"the formats are for activations {list(fmt.acts)}, the model's spec has {list(spec.acts)}")
+    wls = list(q.wls)
     for i, wl in enumerate(wls):
         if wl not in BITS:
             raise QmlpError(f"layer {i + 1}: the accelerator takes {', '.join(map(str, BITS))}-bit weights, the "
                             f"quantized model has wl={wl}")
-    qa = getattr(q, "abits", None)
+    qa = q.abits
     if qa and tuple(qa) != tuple(fmt.abits):
         raise QmlpError(f"the quantized model was trained for activation bits {list(qa)}, not {list(fmt.abits)}")
-    fl_x = [fmt.fl_in, fmt.fl_acts[0], fmt.fl_acts[1]]
-    shifts = []
-    for l in range(2):
-        # S < 0 (few fraction bits at low precision): the index is acc * 2**-S, exact
-        shifts.append(fl_x[l] + q.fls[l] - fmt.fl_z)
-        if not -16 <= shifts[-1] <= 31:
-            raise QmlpError(f"layer {l + 1}: requantization shift {shifts[-1]} (FL_x + FL_W - FL_Z) is out of "
-                            "range -16..31")
-    if q.bias_codes is not None:
-        raise QmlpError("the accelerator computes the lab's bias-free network; this model has biases "
-                        "(train without --bias)")
-    for i, (c, wl) in enumerate(zip(q.codes, wls)):
-        lo, hi = fx.code_range(wl)
+    fl_out = fmt.fl_acts
+    fl_x = [fmt.fl_in] + list(fl_out)
+    xmax = [128] + [max(abs(v) for v in fmt.act(l).code_range(fmt.abits[l])) for l in range(n - 1)]
+    shifts, b_words = [], []
+    for l in range(n):
+        c = np.asarray(q.codes[l])
+        lo, hi = fx.code_range(wls[l])
         if np.size(c) and (np.min(c) < lo or np.max(c) > hi):
-            raise QmlpError(f"layer {i + 1}: weight codes exceed the {wl}-bit range {lo}..{hi}")
-    return IntNet(fmt, [np.asarray(c, np.int8) for c in q.codes], list(q.fls), shifts,
-                  [tanh_table(fmt, 0), tanh_table(fmt, 1)], {"quant": q.meta}, wls)
+            raise QmlpError(f"layer {l + 1}: weight codes exceed the {wls[l]}-bit range {lo}..{hi}")
+        bw = None
+        if spec.layers[l].bias and q.biases is not None:
+            bw = bias_words(q.biases[l], fl_x[l] + q.fls[l])
+            lim = 1 << (BIAS_BITS - 1)
+            if np.size(bw) and (bw.min() < -lim or bw.max() >= lim):
+                raise QmlpError(f"layer {l + 1}: a bias of {float(np.max(np.abs(q.biases[l]))):.4g} is "
+                                f"{int(np.max(np.abs(bw)))} at the accumulator's scale 2**-{fl_x[l] + q.fls[l]}, "
+                                f"beyond the hardware's {BIAS_BITS}-bit bias word")
+        # the accumulator is exact in int32: the largest possible sum must fit
+        worst = int(np.max(np.sum(np.abs(c.astype(np.int64)), axis=1), initial=0)) * xmax[l] + \
+            (int(np.max(np.abs(bw), initial=0)) if bw is not None else 0)
+        if worst >= 1 << 31:
+            raise QmlpError(f"layer {l + 1}: its accumulator could reach {worst}, beyond int32 ({spec.shapes[l][0]} "
+                            "inputs of these weights): quantize its weights with fewer bits or a smaller fl")
+        b_words.append(bw)
+        if l < n - 1:
+            a = fmt.act(l)
+            target = fmt.fl_z_of(l) if a.hw == "table" else fl_out[l]
+            s = fl_x[l] + q.fls[l] - target
+            if not -16 <= s <= 31:
+                raise QmlpError(f"layer {l + 1}: requantization shift {s} (FL_x + FL_W - FL_out) is out of "
+                                "range -16..31")
+            shifts.append(s)
+    luts = [act_table(fmt, l) if fmt.act(l).hw == "table" else None for l in range(n - 1)]
+    return IntNet(fmt, [np.asarray(c, np.int8) for c in q.codes], list(q.fls), shifts, luts, b_words, spec,
+                  {"quant": q.meta}, wls)
+
+
+def inputs_to_codes(x, spec: NetSpec = LAB, fmt: IntFormats = IntFormats()) -> np.ndarray:
+    """Host-side input conversion: uint8 pixels (scaled by 1/255) or float features -> int8 Q(8, FL_IN)."""
+    x = np.asarray(x)
+    v = x.astype(np.float64) / 255.0 if spec.input_kind == "u8" else x.astype(np.float64)
+    return fx.to_codes(v, 8, fmt.fl_in, "inputs").astype(np.int8)
 
 
 def pixels_to_codes(u8: np.ndarray, fmt: IntFormats = IntFormats()) -> np.ndarray:
-    """Host-side input conversion: uint8 pixels -> int8 codes of Q(8, FL_IN)."""
-    x = np.asarray(u8, dtype=np.float64) / 255.0
-    return fx.to_codes(x, 8, fmt.fl_in, "pixels").astype(np.int8)
+    """uint8 pixels -> int8 codes of Q(8, FL_IN)."""
+    return inputs_to_codes(u8, LAB, fmt)
+
+
+def layer_out(net: IntNet, l: int, acc: np.ndarray) -> np.ndarray:
+    """A hidden layer's output codes from its accumulators (bias included)."""
+    sh = net.shifts[l]
+    rq = golden.requant(acc, sh) if sh >= 0 else acc * (1 << -sh)
+    if net.luts[l] is not None:
+        half = 1 << (net.fmt.idx_bits - 1)
+        return net.luts[l][golden.sat(rq, net.fmt.idx_bits) + half]
+    lo, hi = net.out_range(l)
+    return np.clip(rq, lo, hi).astype(np.int8)
 
 
 def forward(net: IntNet, x_codes: np.ndarray, trace: bool = False):
-    """(logits int64 N x 10, classes N) of int8 input codes (N x 784); trace adds layer outputs."""
+    """(logits int64 N x classes, classes N) of int8 input codes (N x inputs); trace adds layer outputs."""
     x = np.asarray(x_codes)
     if x.ndim != 2 or x.shape[1] != net.w_codes[0].shape[1]:
         raise QmlpError(f"input codes must be N x {net.w_codes[0].shape[1]}, got {x.shape}")
-    half = 1 << (net.fmt.idx_bits - 1)
     acts = []
-    for l in range(3):
-        acc = golden.matmul_acc_i8(x, net.w_codes[l].T, 32)
-        if l == 2:
+    logits = None
+    for l in range(net.n_layers):
+        acc = golden.matmul_acc_i8(x, net.w_codes[l].T, 32).astype(np.int64)
+        if net.b_words[l] is not None:
+            acc = acc + net.b_words[l][None, :]
+        if l == net.n_layers - 1:
             logits = acc
             break
-        sh = net.shifts[l]
-        z = golden.sat(golden.requant(acc, sh) if sh >= 0 else acc * (1 << -sh), net.fmt.idx_bits)
-        x = net.tanh_luts[l][z + half]
+        x = layer_out(net, l, acc)
         acts.append(x)
     classes = np.argmax(logits, axis=1)
     return (logits, classes, acts) if trace else (logits, classes)
 
 
-def accuracy(net: IntNet, u8_images: np.ndarray, labels: np.ndarray) -> float:
-    _, cls = forward(net, pixels_to_codes(u8_images, net.fmt))
+def accuracy(net: IntNet, raw_inputs: np.ndarray, labels: np.ndarray) -> float:
+    _, cls = forward(net, inputs_to_codes(raw_inputs, net.spec, net.fmt))
     return float(100.0 * np.mean(cls == labels))
-

@@ -2,12 +2,14 @@
 // One processing element of qmlp_mlp_layer: NL neurons sharing the lane's copy of the input
 // word. NL is 1 for the dsp and lut MAC styles and 2 for dsp2, whose DSP48E1 computes both
 // neurons' products of one input (qmlp_mac_dsp2). Per neuron: SIMD products, an adder tree,
-// the int32 accumulator and, in a hidden layer, requantize and tanh by table.
+// the int32 accumulator (started at the neuron's bias) and, in a hidden layer, requantize and
+// the activation: a table (ACT 0: tanh, sigmoid) or a clamp to the output format (ACT 1: relu,
+// identity, hardtanh; no table).
 //
 // Stages (qmlp_mlp_layer's numbering; the layer brings inputs and weights to stage 2/3):
 //   3 and 4 the lane's two copies of the input word, 4 its weights   5 products
 //   5+D adder trees (D = clog2 SIMD)   6+D accumulator
-//   7+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D tanh table
+//   7+D z = sat((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D table, or the clamp's sign fix
 // A lane is a module (not a generate block of the layer) so that a synthesis that keeps it
 // as a module builds one lane per layer, however many the layer instantiates, and Yosys'
 // stat multiplies the lane's cells by its instances: the largest design points of
@@ -22,12 +24,15 @@
 module qmlp_mlp_lane #(
   parameter integer SIMD     = 49,
   parameter integer WB       = 8,      // weight bits (8, 4 or 2)
-  parameter integer AB       = 8,      // bits of the input activations (held in 8-bit containers)
+  parameter integer AB       = 8,      // signed bits of the input codes (held in 8-bit containers)
   parameter integer MAC      = 0,      // 0 dsp, 1 dsp2 (two neurons), 2 lut
+  parameter integer ACT      = 0,      // 0 table, 1 clamp, 2 none (output layer, int32 accumulators out)
   parameter integer SHIFT    = 7,      // requantization shift of a hidden layer (< 0: a left shift)
-  parameter integer IDX_BITS = 8,      // tanh table index width T
-  parameter integer LAST     = 0,      // 1: output layer, int32 accumulators out
-  parameter         LUT_FILE = "qmlp_roms/tanh.mem"
+  parameter integer OB       = 8,      // clamp: signed bits of the output code
+  parameter integer OUNS     = 0,      // clamp: negative outputs become 0 (relu)
+  parameter integer IDX_BITS = 8,      // table index width T
+  parameter integer BIAS     = 0,      // 1: b_i starts the accumulator
+  parameter         LUT_FILE = "qmlp_roms/act1.mem"
 ) (
   input  wire                      clk_i,
   // NL neurons per lane (2 for dsp2, else 1), OW output bits each (32 in the last layer, else 8)
@@ -35,10 +40,14 @@ module qmlp_mlp_lane #(
   input  wire [SIMD*8-1:0]         x_i,          // the input word of stage 2
   /* verilator lint_on UNUSEDSIGNAL */
   input  wire [((MAC == 1) ? 2 : 1)*SIMD*WB-1:0] w_i,  // stage 3: neuron j's weight s at WB*(j*SIMD + s)
+  /* verilator lint_off UNUSEDSIGNAL */   // zero without BIAS
+  input  wire [((MAC == 1) ? 2 : 1)*24-1:0] b_i,       // stage 4+D: neuron j's bias at 24*j
+  /* verilator lint_on UNUSEDSIGNAL */
   input  wire                      acc_en_i,     // a valid tree output arrives this cycle
   input  wire                      acc_first_i,  // ... and it is an image group's first chunk
-  output wire [((MAC == 1) ? 2 : 1)*((LAST != 0) ? 32 : 8)-1:0] y_o  // neuron j at OW*j: int32 or byte
+  output wire [((MAC == 1) ? 2 : 1)*((ACT == 2) ? 32 : 8)-1:0] y_o  // neuron j at OW*j: int32 or byte
 );
+  localparam integer LAST = (ACT == 2) ? 1 : 0;
   localparam integer MAC_DSP2 = 1, MAC_LUT = 2;              // else dsp (0)
   localparam integer NL = (MAC == MAC_DSP2) ? 2 : 1;
   localparam integer OW = (LAST != 0) ? 32 : 8;
@@ -166,15 +175,24 @@ module qmlp_mlp_lane #(
         assign corr32 = 32'd0;
       end
 
-      // exact: |acc| <= 784 * 128 * 128 + BIAS < 2**31. A hidden layer's rounding constant
-      // 2**(SHIFT-1) is the accumulator's starting value instead of a separate adder after
-      // it: the same sum, and the requantization below is a plain shift and a saturation
-      // (one carry chain fewer between acc_q and z_q; on ECP5 two chains did not fit 10 ns).
-      localparam signed [31:0] BIAS = (LAST == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
+      // exact: the hook checks that no sum of the model's weights, inputs and bias can leave int32.
+      // A hidden layer's rounding constant 2**(SHIFT-1) is part of the accumulator's starting
+      // value (with the bias) instead of a separate adder after it: the same sum, and the
+      // requantization below is a plain shift and a saturation (one carry chain fewer between
+      // acc_q and z_q; on ECP5 two chains did not fit 10 ns).
+      localparam signed [31:0] RND = (LAST == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
+      wire signed [31:0] start;
+      if (BIAS != 0) begin : g_bias
+        reg signed [23:0] b_q;
+        always @(posedge clk_i) b_q <= b_i[j*24 +: 24];
+        assign start = RND + {{8{b_q[23]}}, b_q};
+      end else begin : g_nobias
+        assign start = RND;
+      end
       reg signed [31:0] acc_q;
       wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
       always @(posedge clk_i)
-        if (acc_en_i) acc_q <= (acc_first_i ? BIAS : acc_q) + tree32;
+        if (acc_en_i) acc_q <= (acc_first_i ? start : acc_q) + tree32;
 
       if (LAST != 0) begin : g_logit
         assign y_o[j*OW +: OW] = acc_q;
@@ -193,22 +211,34 @@ module qmlp_mlp_lane #(
         end else begin : g_noshift
           assign rq = wide;
         end
-        localparam signed [32:0] ZHI = (33'sd1 <<< (IDX_BITS - 1)) - 33'sd1;
-        localparam signed [32:0] ZLO = -(33'sd1 <<< (IDX_BITS - 1));
-        // rq fits the T-bit index iff its bits 32..T-1 are all equal: above ZHI when it is
+        // saturate to ZB bits: the table index (T bits) or the clamp's output code (OB bits)
+        localparam integer ZB = (ACT == 0) ? IDX_BITS : OB;
+        localparam signed [32:0] ZHI = (33'sd1 <<< (ZB - 1)) - 33'sd1;
+        localparam signed [32:0] ZLO = -(33'sd1 <<< (ZB - 1));
+        // rq fits the ZB-bit code iff its bits 32..ZB-1 are all equal: above ZHI when it is
         // positive with one of them set, below ZLO when it is negative with one of them clear.
         // (Two `>`/`<` compares were two carry chains after acc_q, the ECP5 critical path.)
-        wire [33-IDX_BITS:0] top = rq[32:IDX_BITS-1];
+        wire [33-ZB:0] top = rq[32:ZB-1];
         wire over  = ~rq[32] & (|top);
         wire under =  rq[32] & ~(&top);
-        reg [IDX_BITS-1:0] z_q;
+        reg [ZB-1:0] z_q;
         always @(posedge clk_i)
-          z_q <= over ? ZHI[IDX_BITS-1:0] : under ? ZLO[IDX_BITS-1:0] : rq[IDX_BITS-1:0];
-        // table index = z + 2**(T-1): flip the sign bit. Each neuron reads its own copy.
-        reg [7:0] lut [0:(1 << IDX_BITS) - 1];
-        initial $readmemh(LUT_FILE, lut);
+          z_q <= over ? ZHI[ZB-1:0] : under ? ZLO[ZB-1:0] : rq[ZB-1:0];
         reg [7:0] act_q;
-        always @(posedge clk_i) act_q <= lut[{~z_q[IDX_BITS-1], z_q[IDX_BITS-2:0]}];
+        if (ACT == 0) begin : g_table
+          // table index = z + 2**(T-1): flip the sign bit. Each neuron reads its own copy.
+          reg [7:0] lut [0:(1 << IDX_BITS) - 1];
+          initial $readmemh(LUT_FILE, lut);
+          always @(posedge clk_i) act_q <= lut[{~z_q[IDX_BITS-1], z_q[IDX_BITS-2:0]}];
+        end else begin : g_clamp
+          // the code in its byte, sign-extended; relu (OUNS) turns a negative code into 0
+          wire neg = z_q[ZB-1];
+          if (ZB < 8) begin : g_ext
+            always @(posedge clk_i) act_q <= (OUNS != 0 && neg) ? 8'd0 : {{(8 - ZB){neg}}, z_q};
+          end else begin : g_byte
+            always @(posedge clk_i) act_q <= (OUNS != 0 && neg) ? 8'd0 : z_q[7:0];
+          end
+        end
         assign y_o[j*OW +: OW] = act_q;
       end
     end

@@ -1,6 +1,7 @@
 `default_nettype none
 // One fully connected layer of the MLP: N outputs of K int8 inputs, PE neurons x SIMD inputs
-// per cycle, weights in a ROM, then (hidden layers) requantize and tanh by table.
+// per cycle, weights in a ROM, an optional bias per neuron, then (hidden layers) requantize and
+// the activation: a table (tanh, sigmoid) or a clamp (relu, identity, hardtanh).
 //
 // Schedule per image: for group n = 0..N/PE-1 (PE neurons), for chunk c = 0..K/SIMD-1:
 // read SIMD inputs and ROM word n*(K/SIMD)+c (PE x SIMD weights), so an image takes exactly
@@ -9,8 +10,10 @@
 //   1 input word and ROM word   2 both again, registered   3 the weights again, and the
 //   input word copied once per lane   4 the weights and input word again, in the lane
 //   5 PE*SIMD products   5+D adder trees (D = clog2 SIMD)
-//   6+D accumulator (int32, exact here)   LAST: write the accumulators (logits)
-//   7+D z = sat_T((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D tanh table   -> write PE bytes
+//   6+D accumulator (int32, exact here, started at the bias)   ACT 2: write the accumulators (logits)
+//   7+D z = sat((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D table or clamp   -> write PE bytes
+// The bias ROM (BIAS = 1) holds one word per group, PE 24-bit biases: read at stage 3+D with the
+// group then in flight, registered again in the lane, it starts the accumulator at 6+D.
 // Stages 2 to 4 are there for timing (measured on ECP5, where nextpnr reports the paths):
 // without stage 2 one cycle held the block RAM's clock-to-out, the multiplexer joining its
 // blocks and the multiplier (about 20 ns); without the per-lane copies of stages 3 and 4 each
@@ -33,15 +36,19 @@ module qmlp_mlp_layer #(
   parameter integer PE       = 4,
   parameter integer SIMD     = 49,
   parameter integer WB       = 8,      // weight bits (8, 4 or 2): codes packed in the ROM word
-  parameter integer AB       = 8,      // bits of the input activations (held in 8-bit containers)
+  parameter integer AB       = 8,      // signed bits of the input codes (held in 8-bit containers)
   parameter integer MAC      = 0,      // MAC style: 0 dsp, 1 dsp2 (even PE), 2 lut (qmlp_mac_code)
+  parameter integer ACT      = 0,      // 0 table, 1 clamp, 2 none: output layer, writes int32 accumulators
   parameter integer SHIFT    = 7,      // requantization shift of a hidden layer (< 0: a left shift)
-  parameter integer IDX_BITS = 8,      // tanh table index width T
-  parameter integer LAST     = 0,      // 1: output layer, writes int32 accumulators
+  parameter integer OB       = 8,      // clamp: signed bits of the output code
+  parameter integer OUNS     = 0,      // clamp: 1 clamps negative outputs to 0 (relu)
+  parameter integer IDX_BITS = 8,      // activation table index width T
+  parameter integer BIAS     = 0,      // 1: a bias per neuron (BIAS_FILE)
   parameter integer NBUF_IN  = 3,      // slots of the input buffer (pointer wraps at NBUF_IN)
   parameter integer NBUF_OUT = 3,
   parameter         ROM_FILE = "qmlp_roms/fc1.mem",
-  parameter         LUT_FILE = "qmlp_roms/tanh.mem"
+  parameter         LUT_FILE = "qmlp_roms/act1.mem",
+  parameter         BIAS_FILE = "qmlp_roms/bias1.mem"
 ) (
   input  wire                clk_i,
   input  wire                rst_i,
@@ -57,7 +64,7 @@ module qmlp_mlp_layer #(
   output wire                out_we_o,
   output wire [$clog2(NBUF_OUT > 1 ? NBUF_OUT : 2)-1:0] out_slot_o,
   output wire [$clog2(N / PE > 1 ? N / PE : 2)-1:0] out_addr_o,
-  output wire [PE*((LAST != 0) ? 32 : 8)-1:0] out_data_o,
+  output wire [PE*((ACT == 2) ? 32 : 8)-1:0] out_data_o,
   output wire                out_commit_o,
   output wire [$clog2(NBUF_OUT > 1 ? NBUF_OUT : 2)-1:0] out_commit_slot_o
 );
@@ -71,6 +78,7 @@ module qmlp_mlp_layer #(
   localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
   localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;  // adder tree depth (qmlp_mlp_lane)
   localparam integer ACC_ST = 6 + D;                          // stage where acc_q is final
+  localparam integer LAST   = (ACT == 2) ? 1 : 0;
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
 
   localparam integer C_MAX_I = CHUNKS - 1;
@@ -90,6 +98,8 @@ module qmlp_mlp_layer #(
       qmlp_mlp_layer_MAC_must_be_dsp_dsp2_or_lut u_bad ();
     end else if (MAC == MAC_DSP2 && PE % 2 != 0) begin : g_bad_pe
       qmlp_mlp_layer_MAC_dsp2_needs_an_even_PE u_bad ();
+    end else if (ACT < 0 || ACT > 2) begin : g_bad_act
+      qmlp_mlp_layer_ACT_must_be_0_1_or_2 u_bad ();
     end
   endgenerate
 
@@ -210,6 +220,23 @@ module qmlp_mlp_layer #(
     w_q   <= w2_q;          // stage 3 (each lane registers its slice again at stage 4)
     x2_q  <= in_data_i;     // the input word, kept in step with its weights
   end
+  // ------------------------------------------------------------------ biases
+  // PE 24-bit words per group (bias of neuron n*PE + p at bits 24p), read for the group whose
+  // accumulation starts three cycles later (the lane registers it once more).
+  localparam integer BDEPTH = (GROUPS > 1) ? GROUPS : 2;
+  wire [PE*24-1:0] bias_w;
+  generate
+    if (BIAS != 0) begin : g_bias
+      reg [PE*24-1:0] brom [0:BDEPTH-1];
+      reg [PE*24-1:0] b_q;
+      initial $readmemh(BIAS_FILE, brom);
+      always @(posedge clk_i) b_q <= brom[g_sr[ACC_ST-3]];
+      assign bias_w = b_q;
+    end else begin : g_nobias
+      assign bias_w = {PE*24{1'b0}};
+    end
+  endgenerate
+
   // ------------------------------------------------------------------ lanes
   // PE / NL lanes of NL neurons each (qmlp_mlp_lane: NL = 2 for dsp2, whose DSP48E1 computes
   // two neurons' products of one input). Each lane registers two copies of x2_q (stages 3, 4).
@@ -221,10 +248,10 @@ module qmlp_mlp_layer #(
   generate
     for (r = 0; r < PE / NL; r = r + 1) begin : g_lane
       qmlp_mlp_lane #(
-        .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .SHIFT(SHIFT), .IDX_BITS(IDX_BITS), .LAST(LAST),
-        .LUT_FILE(LUT_FILE)
+        .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .LUT_FILE(LUT_FILE)
       ) u_lane (
-        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]),
+        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]), .b_i(bias_w[r*NL*24 +: NL*24]),
         .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[r*NL*OW +: NL*OW])
       );
     end

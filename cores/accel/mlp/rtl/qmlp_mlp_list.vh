@@ -74,3 +74,37 @@ function automatic integer qmlp_mac_code(input [63:0] word);
     qmlp_mac_code = (word == "dsp") ? 0 : (word == "dsp2") ? 1 : (word == "lut") ? 2 : -1;
   end
 endfunction
+
+// qmlp_vec_item(vec, i): item i of a vector of 32-bit integers, item 0 in the lowest bits (the
+// per-layer constants of qmlp_roms/qmlp_mlp_model.vh, e.g. L_K = {32'd64, 32'd128, 32'd784}),
+// as a signed integer. Vectors up to QMLP_MAX_LAYERS items.
+localparam integer QMLP_MAX_LAYERS = 16;
+
+function automatic integer qmlp_vec_item(input [32*QMLP_MAX_LAYERS-1:0] vec, input integer idx);
+  begin
+    qmlp_vec_item = vec[idx*32 +: 32];
+  end
+endfunction
+
+// qmlp_file(kind, l): the init file of layer l (0-based) as a string: kind 0 "fc<l+1>.mem"
+// (weights), 1 "act<l+1>.mem" (activation table), 2 "bias<l+1>.mem", under qmlp_roms/ relative
+// to the run, or by bare name for Vivado (QMLP_ROMS_BY_NAME: read_mem adds them to the project).
+// Whole strings per case: a string concatenated from a wider vector would hold NUL bytes.
+function automatic [8*32-1:0] qmlp_file(input integer kind, input integer l);
+  reg [7:0] d1, d0;
+  begin
+    d1 = 8'd48 + (l + 1) / 10;
+    d0 = 8'd48 + (l + 1) % 10;
+`ifdef QMLP_ROMS_BY_NAME
+    if (l >= 9) qmlp_file = (kind == 0) ? {"fc", d1, d0, ".mem"} : (kind == 1) ? {"act", d1, d0, ".mem"} :
+                                          {"bias", d1, d0, ".mem"};
+    else        qmlp_file = (kind == 0) ? {"fc", d0, ".mem"} : (kind == 1) ? {"act", d0, ".mem"} :
+                                          {"bias", d0, ".mem"};
+`else
+    if (l >= 9) qmlp_file = (kind == 0) ? {"qmlp_roms/fc", d1, d0, ".mem"} :
+                            (kind == 1) ? {"qmlp_roms/act", d1, d0, ".mem"} : {"qmlp_roms/bias", d1, d0, ".mem"};
+    else        qmlp_file = (kind == 0) ? {"qmlp_roms/fc", d0, ".mem"} :
+                            (kind == 1) ? {"qmlp_roms/act", d0, ".mem"} : {"qmlp_roms/bias", d0, ".mem"};
+`endif
+  end
+endfunction

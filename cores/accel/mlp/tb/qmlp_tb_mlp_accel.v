@@ -3,17 +3,19 @@
 //
 // Streams test images (qmlp_roms/images.hex, written by the `qmlp hook accel` pre-build hook
 // with the golden model's expected outputs in expected.hex) into the accelerator back to back,
-// and compares every output word - 10 int32 logits and the class per image - bit for bit. The
+// and compares every output word - the int32 logits and the class per image - bit for bit. The
 // accuracy printed is computed from the hardware's own class outputs against labels.hex.
 // Before the run it checks that every ROM file has the depth and width that the design point
-// (PE, SIMD) needs, so a wrong file fails with a message, not with X.
-// Parameters PE, SIMD: the design point, passed to the accelerator as they are.
+// (PE, SIMD) needs, so a wrong file fails with a message, not with X. The network (layer count,
+// widths) comes from the model header the hook wrote (qmlp_roms/qmlp_mlp_model.vh).
+// Parameters PE, SIMD: the design point, passed to the accelerator as they are ("auto": the
+// model's default folding, MODEL_PE / MODEL_SIMD).
 // Plusargs: +IMAGES=n (default: all in the file), +STALL=p (percent of cycles with input
 // gaps and output back-pressure), +TIMEOUT=cycles without progress.
 // Last line: RESULT pass=<0|1> images=<n> mismatches=<m> accuracy=<%> cycles_per_image=<c>
 module qmlp_tb_mlp_accel;
-  parameter [8*64-1:0] PE   = "4,16,2";
-  parameter [8*64-1:0] SIMD = "49,1,1";
+  parameter [8*64-1:0] PE   = "auto";
+  parameter [8*64-1:0] SIMD = "auto";
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
@@ -21,16 +23,30 @@ module qmlp_tb_mlp_accel;
 `include "qmlp_mlp_list.vh"
 `include "qmlp_roms/qmlp_mlp_model.vh"
 
-  localparam integer K1 = 784, PE1 = qmlp_list_item(PE, 0), SIMD1 = qmlp_list_item(SIMD, 0);
-  localparam integer K2 = 128, PE2 = qmlp_list_item(PE, 1), SIMD2 = qmlp_list_item(SIMD, 1);
-  localparam integer K3 = 64,  PE3 = qmlp_list_item(PE, 2), SIMD3 = qmlp_list_item(SIMD, 2);
-  localparam integer N1 = 128, N2 = 64, N3 = 10;
-  localparam integer WB1 = qmlp_list_at(WBITS, 0), WB2 = qmlp_list_at(WBITS, 1), WB3 = qmlp_list_at(WBITS, 2);
-  localparam integer C1 = (N1 / PE1) * (K1 / SIMD1), C2 = (N2 / PE2) * (K2 / SIMD2), C3 = (N3 / PE3) * (K3 / SIMD3);
-  localparam integer CYCLES_PER_IMAGE = (C1 > C2 ? (C1 > C3 ? C1 : C3) : (C2 > C3 ? C2 : C3));
+  localparam [8*64-1:0] PE_S   = (PE == "auto") ? MODEL_PE : PE;
+  localparam [8*64-1:0] SIMD_S = (SIMD == "auto") ? MODEL_SIMD : SIMD;
+  localparam integer K1 = qmlp_vec_item(L_K, 0), SIMD1 = qmlp_list_item(SIMD_S, 0);
+  localparam integer NOUT = qmlp_vec_item(L_N, NL - 1);
+  // a layer's cycles per image: (N/PE)*(K/SIMD), one ROM word per cycle
+  function automatic integer layer_cycles(input integer l);
+    begin
+      layer_cycles = (qmlp_vec_item(L_N, l) / qmlp_list_item(PE_S, l)) * (qmlp_vec_item(L_K, l) / qmlp_list_item(SIMD_S, l));
+    end
+  endfunction
+  function automatic integer max_cycles(input integer dummy);
+    integer l, c;
+    begin
+      max_cycles = dummy;
+      for (l = 0; l < NL; l = l + 1) begin
+        c = layer_cycles(l);
+        if (c > max_cycles) max_cycles = c;
+      end
+    end
+  endfunction
+  localparam integer CYCLES_PER_IMAGE = max_cycles(0);
   localparam integer W1 = K1 / SIMD1;          // input beats per image
   localparam integer IW = SIMD1 * 8;
-  localparam integer BEATS = N3 + 1;           // output beats per image
+  localparam integer BEATS = NOUT + 1;         // output beats per image
   localparam integer MAX_IMAGES = 10000;
   localparam integer MAX_REPORT = 10;
 
@@ -77,7 +93,7 @@ module qmlp_tb_mlp_accel;
 
   // A ROM file must hold exactly `depth` words of exactly width/4 hex digits (+ an @0 line).
   reg [8*1024-1:0] line;
-  task check_rom(input [8*24-1:0] name, input integer depth, input integer width);
+  task check_rom(input [8*32-1:0] name, input integer depth, input integer width);
     integer fd, n, len, words, lineno;
     begin
       fd = $fopen(name, "r");
@@ -185,7 +201,7 @@ module qmlp_tb_mlp_accel;
     end
   end
 
-  integer cpi, latency, half;
+  integer cpi, latency, half, l;
   real acc;
   initial begin
     cycle = 0; errors = 0; mismatches = 0; correct = 0; out_img = 0; out_beat = 0; shown = 0;
@@ -194,11 +210,14 @@ module qmlp_tb_mlp_accel;
     if (!$value$plusargs("STALL=%d", stall)) stall = 0;
     if (!$value$plusargs("TIMEOUT=%d", timeout)) timeout = 20 * CYCLES_PER_IMAGE + 10000;
 
-    check_rom("qmlp_roms/fc1.mem", (N1 / PE1) * (K1 / SIMD1), PE1 * SIMD1 * WB1);
-    check_rom("qmlp_roms/fc2.mem", (N2 / PE2) * (K2 / SIMD2), PE2 * SIMD2 * WB2);
-    check_rom("qmlp_roms/fc3.mem", (N3 / PE3) * (K3 / SIMD3), PE3 * SIMD3 * WB3);
-    check_rom("qmlp_roms/tanh1.mem", 1 << IDX_BITS, 8);
-    check_rom("qmlp_roms/tanh2.mem", 1 << IDX_BITS, 8);
+    for (l = 0; l < NL; l = l + 1) begin
+      check_rom(qmlp_file(0, l), layer_cycles(l), qmlp_list_item(PE_S, l) * qmlp_list_item(SIMD_S, l) *
+                qmlp_list_at(WBITS, l));
+      if (qmlp_vec_item(L_ACT, l) == 0) check_rom(qmlp_file(1, l), 1 << IDX_BITS, 8);
+      if (qmlp_vec_item(L_BIAS, l) != 0)
+        check_rom(qmlp_file(2, l), (qmlp_vec_item(L_N, l) / qmlp_list_item(PE_S, l) > 1) ?
+                  qmlp_vec_item(L_N, l) / qmlp_list_item(PE_S, l) : 2, 24 * qmlp_list_item(PE_S, l));
+    end
 
     fd_img = $fopen("qmlp_roms/vectors.txt", "r");
     if (fd_img == 0) begin $display("ERROR: cannot open qmlp_roms/vectors.txt"); fail_now; end
@@ -218,8 +237,8 @@ module qmlp_tb_mlp_accel;
       $display("ERROR: cannot open qmlp_roms/images.hex, expected.hex or labels.hex");
       fail_now;
     end
-    $display("qmlp_tb_mlp_accel: %0d images, PE=%0d/%0d/%0d SIMD=%0d/%0d/%0d, stall %0d %%",
-             images, PE1, PE2, PE3, SIMD1, SIMD2, SIMD3, stall);
+    $display("qmlp_tb_mlp_accel: %0d images, %0d layers, PE=%0s SIMD=%0s, %0d cycles per image, stall %0d %%",
+             images, NL, PE_S, SIMD_S, CYCLES_PER_IMAGE, stall);
 
     repeat (4) @(negedge clk);
     rst = 1'b0;
