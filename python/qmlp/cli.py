@@ -75,10 +75,15 @@ def cmd_train(args) -> str:
     check_output_file(npz.with_suffix(".pth"), "--out")
     cfg = TrainConfig(data=Path(args.data or DEFAULT_DATA).resolve(), seed=args.seed, epochs=args.epochs,
                       batch_size=args.batch_size, lr=args.lr, val_size=args.val_size, bias=args.bias,
-                      limit=args.limit)
+                      limit=args.limit, layers=tuple(args.layers) if args.layers else None, act=args.act)
+    if args.layers is not None:
+        from qmlp.spec import make
+
+        make(args.layers, args.act, args.bias)      # a bad --layers/--act stops before the data is read
     if args.wbits or args.abits:
         return _train_qat(args, paths, cfg)
     ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
+    cfg.spec(ds.inputs, ds.classes, ds.input_kind)
     m = train(cfg, ds, progress=not args.quiet)
     pth = npz.with_suffix(".pth")
     mdl.save(m, npz, pth)
@@ -94,12 +99,13 @@ def _train_qat(args, paths: Paths, cfg: TrainConfig) -> str:
     from qmlp.nn.data import load_dataset
     from qmlp.nn.qat import check_bits, model_name, train_qat
 
-    wb, ab = check_bits(args.wbits or [8], args.abits or [8])
+    ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
+    spec = cfg.spec(ds.inputs, ds.classes, ds.input_kind)
+    wb, ab = check_bits(args.wbits or [8], args.abits or [8], spec)
     out = Path(args.out).resolve() if args.out else paths.model_dir / f"qat-{model_name(wb, ab)}.npz"
     if out.suffix != ".npz":
         raise QmlpError(f"--out {args.out}: the quantized model archive must end in .npz")
     check_output_file(out, "--out")
-    ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
     q, meta = train_qat(cfg, ds, wb, ab, progress=not args.quiet, qat_epochs=args.qat_epochs)
     quant.save(q, out)
     print(f"{model_name(wb, ab)}: float {_pct(meta['float_test_accuracy'])} %, QAT {_pct(meta['test_accuracy'])} % "
@@ -372,19 +378,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"qmlp {__import__('qmlp').__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--build", metavar="DIR", help="output folder (default: <repo>/build/qmlp, or $QMLP_BUILD)")
-    common.add_argument("--data", metavar="DIR",
-                        help=f"folder of MNIST-format IDX files (default: the model's, else {DEFAULT_DATA})")
+    common.add_argument("--data", metavar="DIR|NPZ",
+                        help="folder of MNIST-format IDX files (any image size, up to 256 classes), or an .npz with "
+                             f"x_train, y_train, x_test, y_test (default: the model's, else {DEFAULT_DATA})")
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
     t = sub.add_parser("train", parents=[common], help="train the float32 MLP",
-                       description="Train the 784-128-64-10 tanh MLP with PyTorch (deterministic for a seed).")
+                       description="Train an MLP with PyTorch (deterministic for a seed): by default the lab's "
+                                   "784-128-64-10 tanh network, or any other with --layers, --act, --bias.")
+    t.add_argument("--layers", type=_int_list, default=None, metavar="K,N1,...,C",
+                   help="input size, then each layer's width; the last is the number of classes (default: the "
+                        "data's inputs, 128, 64, the data's classes)")
+    t.add_argument("--act", default="tanh", metavar="ACT[,ACT...]",
+                   help="hidden layers' activation: one word for every hidden layer, or one per hidden layer, of "
+                        "tanh, relu, hardtanh, sigmoid, identity (default tanh); the last layer has none")
     t.add_argument("--epochs", type=params.option("epochs"), default=10)
     t.add_argument("--batch-size", type=params.option("batch-size"), default=64)
     t.add_argument("--lr", type=params.option("lr"), default=1e-3, help="Adam learning rate")
     t.add_argument("--seed", type=params.option("seed"), default=0)
     t.add_argument("--val-size", type=params.option("val-size"), default=5000, help="validation images carved from the training set")
-    t.add_argument("--bias", action="store_true", help="add biases (the lab's network has none)")
+    t.add_argument("--bias", action="store_true", help="a bias in every layer (the lab's network has none)")
     t.add_argument("--limit", type=params.option("limit"), default=None, help="train on the first N training images only (N >= 1)")
     t.add_argument("--out", metavar="NPZ", help="model archive (default: BUILD/model/mlp.npz, .pth beside it; "
                                                   "with --wbits/--abits BUILD/model/qat-w<bits>a<bits>.npz)")
