@@ -348,7 +348,7 @@ def cmd_bench(args) -> str:
 
     opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
                          chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
-                         synth_timeout=args.synth_timeout)
+                         synth_timeout=args.synth_timeout, model=args.model)
     return bench.run(_paths(args), opts, dry_run=args.dry_run)
 
 
@@ -474,6 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--images", type=params.option("bench-images"), default=500,
                    help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
     b.add_argument("--bits", type=_words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")
+    b.add_argument("--model", metavar="NPZ", default=None,
+                   help="float model to search (qmlp train's .npz; default: the build folder's lab network)")
     b.add_argument("--mac", type=_words, default=None, help="MAC styles to consider (default: every style)")
     b.add_argument("--synth-timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")

@@ -52,11 +52,12 @@ BENCH_WIDTHS = ("w8a8", "w4a4", "w2a2")
 
 def bench(cycles: dict, json_path) -> str:
     """`qmlp bench` (SPEC 3): `BENCH w8a8_cycles_per_image=<c> w4a4_cycles_per_image=<c>
-    w2a2_cycles_per_image=<c> json=<path>`, the fastest fitting design per bit width (`na` where
-    none fits); json is the absolute path of the search's JSON."""
+    w2a2_cycles_per_image=<c> json=<path>`, the fastest fitting design per searched bit width
+    (`na` where none fits), in the order searched; json is the absolute path of the search's JSON."""
     from pathlib import Path
 
-    f = {f"{b}_cycles_per_image": (int(cycles[b]) if cycles.get(b) is not None else "na") for b in BENCH_WIDTHS}
+    names = list(cycles) or list(BENCH_WIDTHS)
+    f = {f"{b}_cycles_per_image": (int(cycles[b]) if cycles.get(b) is not None else "na") for b in names}
     return line("BENCH", **f, json=str(Path(json_path).resolve()))
 
 

@@ -20,15 +20,20 @@ from qmlp.flow import dse
 
 def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, budget: int | None = None,
             chart: int | None = None, images: int = 500, bits: list[str] | None = None,
-            styles: list[str] | None = None, synth_timeout: float | None = None) -> dse.Options:
+            styles: list[str] | None = None, synth_timeout: float | None = None,
+            model: str | None = None) -> dse.Options:
     """Search options from the command line's, checked (unknown bit widths or styles are errors)."""
-    names = [b for b, _, _ in dse.BIT_WIDTHS]
-    widths = dse.BIT_WIDTHS
-    if bits:
-        bad = [b for b in bits if b not in names]
-        if bad:
-            raise QmlpError(f"--bits {','.join(bits)}: {bad[0]} is not one of {', '.join(names)}")
-        widths = tuple(w for w in dse.BIT_WIDTHS if w[0] in bits)
+    spec = dse.LAB
+    if model:
+        from qmlp.eda.hooks import _model_spec
+        from qmlp.nn import quant
+
+        if quant.is_quantized_file(model):
+            raise QmlpError(f"--model {model}: a quantized model; the search quantizes per bit width and takes the "
+                            "float model (qmlp train's .npz)")
+        spec = _model_spec({"MODEL": str(Path(model).resolve())})
+        model = str(Path(model).resolve())
+    widths = dse.bit_widths(spec, tuple(dict.fromkeys(bits)) if bits else dse.BIT_NAMES)
     if styles:
         bad = [s for s in styles if s not in dse.mac_styles()]
         if bad:
@@ -41,7 +46,8 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
                        chart=chart if chart is not None else (2 if quick else 3),
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
                        margin=1.0 if quick else dse.MARGIN,
-                       synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0))
+                       synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0),
+                       model=model, spec=spec)
 
 
 def run(paths: Paths, opts: dse.Options, out_dir: Path | None = None, dry_run: bool = False) -> str:

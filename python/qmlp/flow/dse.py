@@ -47,14 +47,34 @@ from typing import Callable
 
 from qmlp import lines, params
 from qmlp import reference as ref
-from qmlp.config import TOPOLOGY, Paths
+from qmlp.config import Paths
 from qmlp.errors import QmlpError
 from qmlp.files import write_text
+from qmlp.numerics import acts as actreg
+from qmlp.spec import LAB, NetSpec
 
 CORE = "qmlp:accel:mlp"
-LAYERS = tuple((TOPOLOGY[i], TOPOLOGY[i + 1]) for i in range(3))    # (K inputs, N outputs)
-# the bit widths searched: name, weight bits per layer, activation bits per hidden layer
-BIT_WIDTHS = (("w8a8", (8, 8, 8), (8, 8)), ("w4a4", (4, 4, 4), (4, 4)), ("w2a2", (2, 2, 2), (2, 2)))
+# the bit widths searched by default: name, weight bits per layer, activation bits per hidden layer
+BIT_NAMES = ("w8a8", "w4a4", "w2a2")
+
+
+def bit_widths(spec: NetSpec = LAB, names=BIT_NAMES) -> tuple:
+    """(name, wbits per layer, abits per hidden layer) of each `wXaY` name, for a network."""
+    out = []
+    for name in names:
+        try:
+            w, a = name[1:].split("a")
+            wb, ab = int(w), int(a)
+        except ValueError:
+            raise QmlpError(f"--bits {name}: a bit width is wXaY, e.g. w8a8, w4a4, w2a2") from None
+        if wb not in params.BITS or ab not in params.BITS:
+            raise QmlpError(f"--bits {name}: weight and activation bits are each one of "
+                            f"{', '.join(map(str, params.BITS))}")
+        out.append((name, (wb,) * spec.n_layers, (ab,) * (spec.n_layers - 1)))
+    return tuple(out)
+
+
+BIT_WIDTHS = bit_widths(LAB)
 LUT_SHARE = 0.85
 FIT = {"dsp": ref.XC7Z020["dsp"], "bram18": ref.XC7Z020["bram18"], "lut": int(LUT_SHARE * ref.XC7Z020["lut"]),
        "ff": ref.XC7Z020["ff"]}
@@ -86,21 +106,14 @@ def layer_cycles(k: int, n: int, pe: int, simd: int) -> int:
 # ----------------------------------------------------------------------------- MAC styles
 
 def mac_styles() -> tuple[str, ...]:
-    """The MAC styles the accelerator takes (the parameter table's; 'dsp' alone before --MAC existed)."""
-    return tuple(getattr(params, "MAC_STYLES", ("dsp",)))
-
-
-def has_mac_param() -> bool:
-    return any(p.name == "MAC" for p in params.ACCEL)
+    """The MAC styles the accelerator takes (the parameter table's)."""
+    return params.MAC_STYLES
 
 
 def style_ok(style: str, pe: int, wbits: int) -> bool:
     """Whether a layer may use `style` at this PE and weight width (the parameter table's check)."""
-    check = getattr(params, "check_mac", None)
-    if check is None:
-        return style == "dsp"
     try:
-        check((style,) * 3, (pe,) * 3, (wbits,) * 3)
+        params.check_mac((style,), (pe,), (wbits,))
     except QmlpError:
         return False
     return True
@@ -185,13 +198,15 @@ class LayerPoint:
     def macs(self) -> int:
         return self.pe * self.simd
 
-    def estimate(self, hidden: bool) -> dict:
+    def estimate(self, hidden: bool, act: str | None = "tanh", bias: bool = False) -> dict:
         depth, width = self.cycles, self.macs * self.wb
         bram = rom_bram18(depth, width)
         lut = self.macs * lut_per_product(self.mac, self.wb, self.ab, self.simd)
-        lut += self.pe * (32 + (80 if hidden else 0))       # accumulator; requantize and tanh table
+        # accumulator; requantize and the activation: a table (80 LUT per PE) or a clamp (about 20)
+        table = hidden and actreg.get(act).hw == "table"
+        lut += self.pe * (32 + ((80 if table else 20) if hidden else 0))
         ff = self.macs * ff_per_product(self.mac, self.wb, self.ab, self.simd) + self.simd * 8
-        ff += self.pe * (32 + (16 if hidden else 0))
+        ff += self.pe * (32 + (16 if hidden else 0) + (24 if bias else 0))
         return {"dsp": dsp_of(self.mac, self.pe, self.simd, self.wb, self.ab), "lut": int(lut),
                 "bram18": bram, "ff": int(ff)}
 
@@ -204,6 +219,7 @@ class Candidate:
     mac: tuple
     wbits: tuple
     abits: tuple
+    spec: NetSpec = LAB
 
     @property
     def bits(self) -> str:
@@ -212,9 +228,8 @@ class Candidate:
             f"w{''.join(map(str, self.wbits))}a{''.join(map(str, self.abits))}"
 
     def layers(self) -> list[LayerPoint]:
-        ain = (8,) + tuple(self.abits)     # layer 1's input is the Q(8, 7) image
-        return [LayerPoint(k, n, self.pe[i], self.simd[i], self.mac[i], self.wbits[i], ain[i])
-                for i, (k, n) in enumerate(LAYERS)]
+        return [LayerPoint(k, n, self.pe[i], self.simd[i], self.mac[i], self.wbits[i], ain)
+                for i, ((k, n), ain) in enumerate(zip(self.spec.shapes, input_bits(self.spec, self.abits)))]
 
     @property
     def layer_cycles(self) -> tuple:
@@ -230,31 +245,36 @@ class Candidate:
 
     def estimate(self) -> dict:
         est = {"dsp": 0, "lut": BASE_LUT, "bram18": 0, "ff": BASE_FF}
+        n = self.spec.n_layers
         for i, l in enumerate(self.layers()):
-            for k, v in l.estimate(hidden=i < 2).items():
+            act = self.spec.layers[i].act
+            for k, v in l.estimate(hidden=i < n - 1, act=act, bias=self.spec.layers[i].bias).items():
                 est[k] += v
         return est
 
     def fusesoc_params(self) -> dict:
         """The FuseSoC parameters (without MODEL): what `fusesoc run ... qmlp:accel:mlp` takes."""
-        p = {"PE": _csv(self.pe), "SIMD": _csv(self.simd), "WBITS": _csv(self.wbits), "ABITS": _csv(self.abits)}
-        if has_mac_param():
-            p["MAC"] = _csv(self.mac)
-        return p
+        return {"PE": _csv(self.pe), "SIMD": _csv(self.simd), "WBITS": _csv(self.wbits),
+                "ABITS": _csv(self.abits) or "8", "MAC": _csv(self.mac)}
 
     def check(self) -> None:
         """The parameter table's own validation (the hooks run the same)."""
-        params.validate("accel", self.fusesoc_params())
+        params.validate("accel", self.fusesoc_params(), spec=self.spec)
 
     def label(self) -> str:
         return f"PE={_csv(self.pe)} SIMD={_csv(self.simd)} MAC={_csv(self.mac)}"
 
     @classmethod
-    def from_params(cls, p: dict) -> "Candidate":
+    def from_params(cls, p: dict, spec: NetSpec = LAB) -> "Candidate":
         """The candidate of a run's FuseSoC parameters (one value = every layer, as the core takes them)."""
-        v = params.validate("accel", {k: p[k] for k in ("PE", "SIMD", "WBITS", "ABITS", "MAC") if k in p})
-        return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v.get("MAC", ("dsp",) * 3)), tuple(v["WBITS"]),
-                   tuple(v["ABITS"]))
+        v = params.validate("accel", {k: p[k] for k in ("PE", "SIMD", "WBITS", "ABITS", "MAC") if k in p}, spec=spec)
+        return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v["MAC"]), tuple(v["WBITS"]), tuple(v["ABITS"]), spec)
+
+
+def input_bits(spec: NetSpec, abits) -> list[int]:
+    """Signed bits of each layer's input codes: 8 for the input, then each hidden layer's output
+    format (qmlp.numerics.acts: an unsigned activation takes one bit more, up to 8)."""
+    return [8] + [actreg.get(a).xbits(b) for a, b in zip(spec.acts, abits)]
 
 
 def _csv(v) -> str:
@@ -314,10 +334,10 @@ def _alone(l: LayerPoint, hidden: bool) -> dict:
     return {**e, "lut": e["lut"] + BASE_LUT, "ff": e["ff"] + BASE_FF}
 
 
-def intervals(wbits, abits) -> list[int]:
+def intervals(spec: NetSpec = LAB) -> list[int]:
     """Every image interval T some layer folding reaches exactly, fastest first."""
     ts = set()
-    for i, (k, n) in enumerate(LAYERS):
+    for k, n in spec.shapes:
         for pe in divisors(n):
             for simd in divisors(k):
                 c = layer_cycles(k, n, pe, simd)
@@ -326,38 +346,45 @@ def intervals(wbits, abits) -> list[int]:
     return sorted(ts)
 
 
-def balanced(wbits, abits, t: int, styles=None) -> list[Candidate]:
+def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB) -> list[Candidate]:
     """Every style mix at interval t: per layer and style the cheapest folding within t cycles
     (FINN's rule: every layer as close to t as its divisors allow), the slowest layer exactly
-    at t. Sorted by the analytic utilization, lowest first."""
-    ain = (8,) + tuple(abits)
+    at t, and the buffers' rule kept (a layer's PE and the next one's SIMD: one divides the
+    other). Sorted by the analytic utilization, lowest first."""
+    ain = input_bits(spec, abits)
+    n_l = spec.n_layers
     per_layer = []
-    for i, (k, n) in enumerate(LAYERS):
+    for i, (k, n) in enumerate(spec.shapes):
         opts = layer_options(k, n, wbits[i], ain[i], styles)
-        picks = [c for c in (cheapest(o, t, i < 2) for o in opts.values()) if c is not None]
+        picks = [c for c in (cheapest(o, t, i < n_l - 1) for o in opts.values()) if c is not None]
         if not picks:
             return []
         per_layer.append(picks)
     out = []
     for combo in product(*per_layer):
         c = Candidate(tuple(l.pe for l in combo), tuple(l.simd for l in combo), tuple(l.mac for l in combo),
-                      tuple(wbits), tuple(abits))
-        if c.cycles_per_image == t:
-            out.append(c)
+                      tuple(wbits), tuple(abits), spec)
+        if c.cycles_per_image != t:
+            continue
+        try:
+            params.check_accel(c.pe, c.simd, spec)
+        except QmlpError:
+            continue
+        out.append(c)
     return sorted(set(out), key=lambda c: (score(c.estimate()), c.macs, c.mac))
 
 
-def plan(wbits, abits, styles=None, margin: float = MARGIN) -> list[Candidate]:
+def plan(wbits, abits, styles=None, margin: float = MARGIN, spec: NetSpec = LAB) -> list[Candidate]:
     """The plausible candidates of one bit width, fastest first: per interval the plausible
     style mix with the lowest analytic utilization."""
-    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin))
+    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin, spec))
 
 
 @lru_cache(maxsize=64)
-def _plan(wbits, abits, styles, margin) -> tuple:
+def _plan(wbits, abits, styles, margin, spec) -> tuple:
     out = []
-    for t in intervals(wbits, abits):
-        mixes = [c for c in balanced(wbits, abits, t, styles) if plausible(c.estimate(), margin)]
+    for t in intervals(spec):
+        mixes = [c for c in balanced(wbits, abits, t, styles, spec) if plausible(c.estimate(), margin)]
         if mixes:
             out.append(mixes[0])
     return tuple(out)
@@ -410,12 +437,22 @@ def inputs_key(files=None) -> dict:
     return {"code": module_closure_sha256(*CODE), "core": [(str(f), file_sha256(f)) for f in files]}
 
 
+def task_spec(pdict: dict) -> NetSpec:
+    """The network of a run's --MODEL (the lab's when none is named)."""
+    m = pdict.get("MODEL")
+    if not m:
+        return LAB
+    from qmlp.eda.hooks import _model_spec
+
+    return _model_spec({"MODEL": m}) or LAB
+
+
 def analytic_evaluate(task: Task) -> dict:
     """An evaluator without tools (`qmlp bench --dry-run`, tests): synthesis answers the analytic
     estimate, simulation a passing run at the folding's cycles. Module level: dask workers import it."""
     import os
 
-    c = Candidate.from_params(task.pdict)
+    c = Candidate.from_params(task.pdict, task_spec(task.pdict))
     if task.target == "synth":
         return {**{k: str(v) for k, v in c.estimate().items()}, "wall_s": 0.0, "estimate_only": True,
                 "pid": os.getpid()}
@@ -590,6 +627,8 @@ class Options:
     styles: tuple | None = None      # None: the parameter table's
     margin: float = MARGIN
     synth_timeout: float = 3600.0    # a synthesis that takes longer is a failed point
+    model: str | None = None         # a float model to search (default: the build folder's)
+    spec: NetSpec = LAB              # its network
 
 
 @dataclass
@@ -602,13 +641,13 @@ class Search:
     hits: int = 0
 
 
-def models(paths: Paths, bit_widths) -> dict[str, str]:
+def models(paths: Paths, bit_widths, model: str | None = None) -> dict[str, str]:
     """The quantized model of each bit width, made before any run (the runs read the files):
     w8a8 the post-training wl=8 choice (what the accelerator's runs use by default), lower
     widths the quantization-aware trained models (qmlp.nn.cache, once, under its lock)."""
     from qmlp.nn import cache
 
-    fm = cache.float_model(paths, progress=False)
+    fm = cache.float_model(paths, model, progress=False)
     out = {}
     for name, wb, ab in bit_widths:
         if set(wb) == {8} and set(ab) == {8}:
@@ -624,13 +663,13 @@ def search(paths: Paths, opts: Options = Options(), evaluate: Callable[[Task], d
     """The whole search (see the module docstring). `evaluate` runs one Task (tests pass a fake)."""
     t0 = time.perf_counter()
     res = Search()
-    model_paths = model_paths if model_paths is not None else models(paths, opts.bit_widths)
+    model_paths = model_paths if model_paths is not None else models(paths, opts.bit_widths, opts.model)
     ex, close = executor(opts.jobs, opts.scheduler)
     runs = Runs(ex, Path(cache_dir or Path(paths.build) / "bench"), evaluate, log)
     try:
         queues = {}
         for name, wb, ab in opts.bit_widths:
-            cands = plan(wb, ab, opts.styles, opts.margin)
+            cands = plan(wb, ab, opts.styles, opts.margin, opts.spec)
             res.plans[name] = len(cands)
             queues[name] = [Point(c, model_paths.get(name), role="tried") for c in cands]
             log(f"{name}: {len(cands)} plausible intervals by the analytic model"
@@ -862,8 +901,7 @@ def to_json(res: Search, opts: Options) -> dict:
 def bench_line(data: dict, json_path: Path) -> str:
     """SPEC 3's BENCH line (qmlp.lines.bench): `na` for a bit width without a fitting design."""
     w = data["winners"]
-    return lines.bench({b: (w[b]["cycles_per_image"] if w.get(b) else None) for b in lines.BENCH_WIDTHS},
-                       json_path)
+    return lines.bench({b: (w[b]["cycles_per_image"] if w.get(b) else None) for b in w}, json_path)
 
 
 def write(res: Search, opts: Options, out_dir: Path) -> tuple[dict, Path]:
@@ -947,7 +985,7 @@ def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, lo
     dry_run: the analytic model answers for the tools (nothing is synthesized or simulated)."""
     out_dir = out_dir or Path(paths.build) / ("bench-dry-run" if dry_run else "bench")
     if dry_run:
-        res = search(paths, opts, analytic_evaluate, {b: None for b, _, _ in opts.bit_widths}, log=log,
+        res = search(paths, opts, analytic_evaluate, {b: opts.model for b, _, _ in opts.bit_widths}, log=log,
                      cache_dir=out_dir)
     else:
         res = search(paths, opts, log=log)
