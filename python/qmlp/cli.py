@@ -191,12 +191,9 @@ def cmd_roms(args) -> str:
     paths = _paths(args)
     out = check_output_folder(Path(args.out).resolve() if args.out else paths.roms_dir, "--out", "manifest.json")
     old = _old_manifest(out) if (out / "manifest.json").is_file() and not args.force else None
-    pe = tuple(args.pe) if args.pe else (tuple(l["pe"] for l in old["layers"]) if old else roms.DEFAULT_PE)
-    simd = tuple(args.simd) if args.simd else (tuple(l["simd"] for l in old["layers"]) if old else roms.DEFAULT_SIMD)
-    d = IntFormats(**old["formats"]) if old else IntFormats()
-    idx_bits = args.idx_bits if args.idx_bits is not None else d.idx_bits
-    fl_z = args.fl_z if args.fl_z is not None else d.fl_z
-    roms.HwConfig(pe, simd).check()
+    d = old["formats"] if old else {}
+    idx_bits = args.idx_bits if args.idx_bits is not None else d.get("idx_bits", 8)
+    fl_z = args.fl_z if args.fl_z is not None else d.get("fl_z")
     IntFormats(idx_bits=idx_bits, fl_z=fl_z).check()     # bad options fail before any training or sweeping
     if args.quant:
         qpath = Path(args.quant).resolve()
@@ -209,9 +206,17 @@ def cmd_roms(args) -> str:
         if w not in params.BITS:
             raise QmlpError(f"{qpath}: the accelerator takes {', '.join(map(str, params.BITS))}-bit weights, the "
                             f"quantized model has wl={w}")
-    abits = tuple(q.abits or (8, 8))
-    cfg = roms.HwConfig(pe, simd, tuple(q.wls), abits)          # the model's own bits
-    fmt = IntFormats(idx_bits=idx_bits, fl_z=fl_z, abits=abits)
+    spec = q.spec
+    same = old is not None and old.get("spec") == spec.to_dict()
+    auto_pe, auto_simd = params.auto_fold(spec)
+    pe = tuple(args.pe) if args.pe else (tuple(l["pe"] for l in old["layers"]) if same else auto_pe)
+    simd = tuple(args.simd) if args.simd else (tuple(l["simd"] for l in old["layers"]) if same else auto_simd)
+    pe = tuple(int(v) for v in params.expand("PE", pe, spec.n_layers))
+    simd = tuple(int(v) for v in params.expand("SIMD", simd, spec.n_layers))
+    abits = tuple(q.abits or (8,) * (spec.n_layers - 1))
+    cfg = roms.HwConfig(pe, simd, tuple(q.wls), abits or (8,), spec)          # the model's own bits
+    cfg.check()
+    fmt = IntFormats.of(spec, abits or (8,), q.act_fls, idx_bits=idx_bits, fl_z=fl_z)
     data = args.data or (load_model(model).meta.get("data") if Path(model).is_file() else None) or str(DATA)
     source = {"model": str(model), "quant": str(qpath), "quant_sha256": file_sha256(qpath),
               "data": str(data), "code": roms.code_hash()}
