@@ -101,7 +101,7 @@ def test_corrupted_rom_or_expected_word_is_caught(target):
     res = run_fusesoc(CORE, target, {"IMAGES": 3})
     passed(res)
     roms = res.work_root / "qmlp_roms"
-    saved = {f: (roms / f).read_text() for f in ("fc2.mem", "expected.hex", "fc1.mem", "tanh1.mem")}
+    saved = {f: (roms / f).read_text() for f in ("fc2.mem", "expected.hex", "fc1.mem", "act1.mem")}
     _edit_line(roms / "expected.hex", 11 + 4, _flip_lsb)     # image 1, logit 4
     p = _rerun(res, "+IMAGES=3")
     assert p.returncode != 0 and "MISMATCH image 1 logit 4" in p.stdout
@@ -120,10 +120,10 @@ def test_corrupted_rom_or_expected_word_is_caught(target):
     assert f"qmlp_roms/fc1.mem line 4 has {w // 4 + 1} hex digits; the hardware's ROM is {w} bits wide" in p.stdout
     (roms / "fc1.mem").write_text(saved["fc1.mem"])
 
-    (roms / "tanh1.mem").write_text("\n".join(saved["tanh1.mem"].splitlines()[:-1]) + "\n")   # one word short
+    (roms / "act1.mem").write_text("\n".join(saved["act1.mem"].splitlines()[:-1]) + "\n")   # one word short
     p = _rerun(res, "+IMAGES=3")
-    assert p.returncode != 0 and "qmlp_roms/tanh1.mem holds 255 words; the hardware's ROM is 256 deep" in p.stdout
-    (roms / "tanh1.mem").write_text(saved["tanh1.mem"])
+    assert p.returncode != 0 and "qmlp_roms/act1.mem holds 255 words; the hardware's ROM is 256 deep" in p.stdout
+    (roms / "act1.mem").write_text(saved["act1.mem"])
 
     p = _rerun(res, "+IMAGES=3")                            # restored: passes again
     assert p.returncode == 0 and "RESULT pass=1" in p.stdout

@@ -110,7 +110,7 @@ def test_rom_layout_and_determinism(qmodel, dataset, tmp_path):
     assert mem[0] == "@00000000" and mem[1:] == lines
     coe = (tmp_path / "a" / "fc1.coe").read_text()
     assert coe.startswith("memory_initialization_radix=16;") and coe.rstrip().endswith(lines[-1] + ";")
-    assert (tmp_path / "a" / "tanh1.mem").is_file() and (tmp_path / "a" / "tanh2.mem").is_file()
+    assert (tmp_path / "a" / "act1.mem").is_file() and (tmp_path / "a" / "act2.mem").is_file()
     # the model's constants for the RTL: the shifts of the hidden layers, no design point
     hdr = (tmp_path / "a" / "qmlp_mlp_model.vh").read_text()
     assert f"localparam integer SHIFT1 = {net.shifts[0]};" in hdr and "localparam integer IDX_BITS = 8;" in hdr

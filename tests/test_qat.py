@@ -56,7 +56,7 @@ def test_rom_words_at_low_bits(small_model, dataset, tmp_path):
     word = int(lines[5], 16)                          # n = 0, c = 5: W[p][5] for p = 0..15
     codes = [((word >> (2 * p)) & 3) - 4 * (((word >> (2 * p)) & 3) >= 2) for p in range(16)]
     assert codes == [int(q.codes[1][p, 5]) for p in range(16)]
-    assert set(np.unique([int(v, 16) for v in (tmp_path / "tanh2.hex").read_text().split()])) <= {0, 1, 0xFE, 0xFF}
+    assert set(np.unique([int(v, 16) for v in (tmp_path / "act2.hex").read_text().split()])) <= {0, 1, 0xFE, 0xFF}
 
 
 @pytest.fixture(scope="module")
