@@ -2,8 +2,8 @@
 // Testbench top of qmlp_axi_mlp: the wrapper and qmlp_axi_host, which replays the AXI-Lite and
 // stream traffic that qmlp.driver's simulation backend recorded (see qmlp_axi_host.v).
 module qmlp_tb_axi_mlp;
-  parameter [8*64-1:0] PE    = "4,16,2";
-  parameter [8*64-1:0] SIMD  = "49,1,1";
+  parameter [8*64-1:0] PE    = "auto";
+  parameter [8*64-1:0] SIMD  = "auto";
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";

@@ -25,7 +25,8 @@ def compare(logits, classes, want_logits, want_classes) -> dict:
 
 def run(images: int | None = None, tool: str = "verilator", params: dict | None = None, stall: int = 0,
         batch: int = 1000, progress: bool = True) -> dict:
-    """Predict the first `images` test images (None: all) on the simulated accelerator."""
+    """Predict the first `images` test images (None: all) on the simulated accelerator, for the
+    network of params["MODEL"] (default: the build folder's model) and its data set."""
     from qmlp.config import DEFAULT_DATA, Paths
     from qmlp.hw import roms
     from qmlp.nn import cache
@@ -37,13 +38,13 @@ def run(images: int | None = None, tool: str = "verilator", params: dict | None 
     model = cache.float_model(paths, prm.get("MODEL"))
     q, _ = cache.wl8_model(paths, model)
     net = intnet.build(q)
-    _, _, xte, yte = load_raw(DEFAULT_DATA)
+    _, _, xte, yte = load_raw(model_data(model, DEFAULT_DATA))
     n = len(xte) if images is None else min(int(images), len(xte))
     x, y = xte[:n], yte[:n]
 
     t0 = time.perf_counter()
     ov = MlpOverlay({"core": "mlp", "params": prm, "tool": tool}, backend="sim", batch=batch,
-                    stall_in=stall, stall_out=stall, timeout=3600.0)
+                    stall_in=stall, stall_out=stall, timeout=3600.0, input_kind=net.spec.input_kind)
     build_s = time.perf_counter() - t0
     want_sum = roms.rom_checksum(net)
     if ov.config["checksum"] != want_sum:
@@ -63,12 +64,25 @@ def run(images: int | None = None, tool: str = "verilator", params: dict | None 
             print(f"driver-bench: {min(i + batch, n)}/{n} images", flush=True)
     run_s = time.perf_counter() - t1
     cls, lg = np.concatenate(cls), np.concatenate(lg)
-    want_l, want_c = intnet.forward(net, intnet.pixels_to_codes(x, net.fmt))
+    want_l, want_c = intnet.forward(net, intnet.inputs_to_codes(x, net.spec, net.fmt))
     cmp = compare(lg, cls, want_l, want_c)
     return {"images": n, "mismatches": cmp["mismatches"], "accuracy": float(100.0 * np.mean(cls == y)),
             "golden_accuracy": float(100.0 * np.mean(want_c == y)), "images_per_s": n / run_s,
             "run_s": run_s, "build_s": build_s, "cycles_per_image": cycles / max(n, 1),
             "sim_runs": ov.overlay.session.runs, "tool": tool, "checksum": want_sum}
+
+
+def model_data(model, default):
+    """The data set a float model was trained on (its metadata's "data"), when it still exists."""
+    from pathlib import Path
+
+    from qmlp.nn.model import load
+
+    try:
+        d = (load(model).meta or {}).get("data")
+    except Exception:                      # noqa: BLE001 - an older archive: the default data set
+        d = None
+    return d if d and Path(d).exists() else default
 
 
 def line(r: dict) -> str:

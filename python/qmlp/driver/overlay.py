@@ -63,7 +63,7 @@ class _Core:
             raise DriverError(f"{bitfile}: the overlay has no {e.name if hasattr(e, 'name') else e} "
                               f"(expected the core as {core!r} and the DMA as {dma!r})") from None
         self.timeout = float(timeout)
-        self.config = regs.decode_config(self.read)
+        self.config = regs.decode_config(self.read, self.write)
         if "kind" not in self.config:
             raise DriverError(f"{bitfile}: no qmlp core at {core!r} (MAGIC reads {self.config['magic']:#010x}, "
                               f"expected {regs.MAGIC_WORD:#010x})")
@@ -145,39 +145,110 @@ class _Core:
 class MlpOverlay(_Core):
     """The full-network accelerator (qmlp:axi:mlp): predict(images) -> classes [, logits].
 
-    model: a ROM folder (its manifest.json, `qmlp roms` or a run's qmlp_roms/), a manifest path,
-    or a checksum; the bitstream's CHECKSUM register must match (the same model in the ROMs)."""
+    The network (inputs, classes, layers) is what the core's registers say (register map
+    version 2); nothing here assumes a topology.
+    model: a ROM folder (its manifest.json, `qmlp roms` or a run's qmlp_roms/) or a manifest path:
+    the bitstream's CHECKSUM and its network (layer count, each layer's inputs, outputs,
+    activation kind and bias) must match the manifest's, and the manifest's spec says what the
+    inputs are (uint8 pixels or float features); or a checksum (int), checked alone.
+    input_kind: "u8" or "float" when no manifest is given (default: uint8 pixels / int8 codes)."""
 
-    def __init__(self, bitfile, backend: str | None = None, model=None, batch: int = 1000, **kw):
+    def __init__(self, bitfile, backend: str | None = None, model=None, batch: int = 1000,
+                 input_kind: str | None = None, **kw):
         super().__init__(bitfile, backend, **kw)
-        if self.config["kind"] != "mlp":
-            raise DriverError(f"{bitfile}: the core is a {self.config['kind']} matmul, not the MLP accelerator")
-        self.batch = int(batch)
+        c = self.config
+        if c["kind"] != "mlp":
+            raise DriverError(f"{bitfile}: the core is a {c['kind']} matmul, not the MLP accelerator")
+        if c["version"] != regs.MAP_VERSION or "layer" not in c:
+            raise DriverError(f"{bitfile}: the core has register map version {c['version']} ({c['layers']} layers); "
+                              f"this driver reads version {regs.MAP_VERSION}: rebuild the overlay with this qmlp")
+        self.inputs, self.classes, self.n_layers = c["inputs"], c["classes"], c["layers"]
+        want_layout = (regs.words_in(self.inputs), regs.words_out(self.classes))
+        if (c["words_in"], c["words_out"]) != want_layout:
+            raise DriverError(f"{bitfile}: LAYOUT says {c['words_in']} input / {c['words_out']} output words per image, "
+                              f"but {self.inputs} inputs and {self.classes} classes need {want_layout[0]} / "
+                              f"{want_layout[1]}")
+        shapes = [(p["k"], p["n"]) for p in c["layer"]]
+        if shapes[0][0] != self.inputs or shapes[-1][1] != self.classes or any(
+                a[1] != b[0] for a, b in zip(shapes, shapes[1:])):
+            raise DriverError(f"{bitfile}: the per-layer sizes {shapes} do not chain from {self.inputs} inputs to "
+                              f"{self.classes} classes")
+        self.fl_in = 7
+        self.manifest = None
+        if input_kind is not None and input_kind not in ("u8", "float"):
+            raise DriverError(f"input_kind={input_kind!r}: 'u8' (pixels 0..255) or 'float' (features in [-1, 1])")
+        self.input_kind = input_kind
         if model is not None:
-            want = _checksum_of(model)
-            if want != self.config["checksum"]:
-                raise DriverError(f"the bitstream's ROMs hold another model: CHECKSUM {self.config['checksum']:#010x}, "
+            want = self._check_model(model)
+            if want != c["checksum"]:
+                raise DriverError(f"the bitstream's ROMs hold another model: CHECKSUM {c['checksum']:#010x}, "
                                   f"the model given has {want:#010x}")
+        # one DMA transfer moves at most DMA_MAX_BYTES (the block design's length register)
+        per_image = 4 * max(c["words_in"], c["words_out"])
+        self.batch = max(1, min(int(batch), regs.DMA_MAX_BYTES // per_image))
+
+    @property
+    def shapes(self) -> list[tuple[int, int]]:
+        """Per layer (inputs, outputs), as the hardware reports them."""
+        return [(p["k"], p["n"]) for p in self.config["layer"]]
+
+    def _check_model(self, model) -> int:
+        """The model's checksum; with a manifest also its network against the registers."""
+        if isinstance(model, (int, np.integer)):
+            return int(model)
+        man = _manifest(model)
+        self.manifest = man
+        c = self.config
+        spec = man.get("spec")
+        if spec is not None:
+            try:
+                widths = [int(spec["inputs"])] + [int(l["width"]) for l in spec["layers"]]
+                kind = spec.get("input_kind", "u8")
+            except (KeyError, TypeError, ValueError) as e:
+                raise DriverError(f"{man['_path']}: its spec is not a network spec ({e})") from None
+            want = list(zip(widths, widths[1:]))
+            if want != self.shapes:
+                raise DriverError(f"the bitstream computes a {'-'.join(map(str, [self.inputs] + [n for _, n in self.shapes]))}"
+                                  f" network, the model given is {'-'.join(map(str, widths))} ({man['_path']})")
+            if self.input_kind is not None and self.input_kind != kind:
+                raise DriverError(f"input_kind={self.input_kind!r}, but the model's spec says {kind!r}")
+            self.input_kind = kind
+        lc = man.get("layer_constants")
+        if lc:
+            for l, p in enumerate(c["layer"]):
+                got = {"act": p["act"], "bias": p["bias"]}
+                exp = {"act": regs.ACT_KINDS.get(lc["L_ACT"][l]), "bias": int(lc["L_BIAS"][l])}
+                if got != exp:
+                    raise DriverError(f"layer {l + 1}: the bitstream has {got}, the model given has {exp} "
+                                      f"({man['_path']})")
+        fl = (man.get("formats") or {}).get("fl_in")
+        if fl is not None:
+            self.fl_in = int(fl)
+        try:
+            return int(man["rom_checksum"])
+        except (KeyError, TypeError, ValueError):
+            raise DriverError(f"{man['_path']}: no rom_checksum in the ROM manifest") from None
 
     def predict(self, images, logits: bool = False):
-        """images: N x 784 (or N x 28 x 28) uint8 pixels, or int8 Q(8, 7) codes. Returns the
-        classes (int64, N), with logits=True also the int32 logits (int64, N x 10)."""
-        codes = pixel_codes(images)
+        """images: N x inputs (or N x H x W with H*W = inputs): uint8 pixels (a "u8" network),
+        float features in [-1, 1] (a "float" network), or int8 Q(8, 7) codes. Returns the classes
+        (int64, N), with logits=True also the int32 logits (int64, N x classes)."""
+        codes = input_codes(images, self.inputs, self.input_kind, self.fl_in)
         cls, lg = [], []
         for i in range(0, len(codes), self.batch):
             l, c = self.run_codes(codes[i:i + self.batch])
             cls.append(c)
             lg.append(l)
         c = np.concatenate(cls) if cls else np.zeros(0, np.int64)
-        l = np.concatenate(lg) if lg else np.zeros((0, regs.MLP_LOGITS), np.int64)
+        l = np.concatenate(lg) if lg else np.zeros((0, self.classes), np.int64)
         return (c, l) if logits else c
 
     def run_codes(self, codes: np.ndarray):
         """One transfer of N images' codes -> (logits, classes), with the output checks."""
         n = len(codes)
-        out = self.transfer(regs.mlp_input_words(codes), n, n * regs.WORDS_OUT_IMAGE)
-        lg, cls = regs.mlp_output(out, n)
-        bad = np.nonzero((cls != np.argmax(lg, axis=1)) | (cls > 9))[0]
+        out = self.transfer(regs.mlp_input_words(codes, self.inputs), n, n * regs.words_out(self.classes))
+        lg, cls = regs.mlp_output(out, n, self.classes)
+        bad = np.nonzero((cls != np.argmax(lg, axis=1)) | (cls >= self.classes))[0]
         if len(bad):
             i = int(bad[0])
             raise DriverError(f"output check failed: image {i} has class word {int(cls[i])}, its logits' argmax is "
@@ -185,29 +256,58 @@ class MlpOverlay(_Core):
         return lg, cls
 
 
-def pixel_codes(images) -> np.ndarray:
-    from qmlp.numerics.intnet import pixels_to_codes
+def input_codes(images, inputs: int, input_kind: str | None = None, fl_in: int = 7) -> np.ndarray:
+    """The int8 Q(8, fl_in) codes the hardware takes, N x inputs: uint8 pixels -> quantize(pixel /
+    255, 8, fl_in), float features -> quantize(x, 8, fl_in) (qmlp.numerics.intnet.inputs_to_codes),
+    int8 codes as they are."""
+    from qmlp.numerics import fixedpoint as fx
 
     x = np.asarray(images)
-    x = x.reshape(len(x), -1) if x.ndim > 2 else x
-    if x.ndim != 2 or x.shape[1] != regs.MLP_PIXELS:
-        raise DriverError(f"images must be N x 784 (or N x 28 x 28), got shape {np.shape(images)}")
-    if x.dtype == np.uint8:
-        return pixels_to_codes(x)          # quantize(pixel / 255, 8, 7), as the golden model
+    if x.ndim > 2:
+        x = x.reshape(len(x), -1)
+    if x.ndim != 2 or x.shape[1] != inputs:
+        raise DriverError(f"images must be N x {inputs} (or N x H x W with H*W = {inputs}): the network has "
+                          f"{inputs} inputs; got shape {np.shape(images)}")
     if x.dtype == np.int8:
         return x
-    raise DriverError(f"images must be uint8 pixels or int8 Q(8, 7) codes, got dtype {x.dtype}")
+    if x.dtype == np.uint8:
+        if input_kind == "float":
+            raise DriverError("this network takes float features in [-1, 1] (its spec's input_kind is 'float'); "
+                              "got uint8 pixels")
+        v = x.astype(np.float64) / 255.0
+    elif np.issubdtype(x.dtype, np.floating):
+        if input_kind != "float":
+            raise DriverError(f"got {x.dtype} features, but the network takes uint8 pixels or int8 codes"
+                              + ("" if input_kind else " (give model=<ROM manifest> whose spec says input_kind "
+                                                       "'float', or input_kind='float')"))
+        v = x.astype(np.float64)
+    else:
+        raise DriverError(f"images must be uint8 pixels, int8 Q(8, {fl_in}) codes or float features; got dtype "
+                          f"{x.dtype}")
+    try:
+        return fx.to_codes(v, 8, fl_in, "images").astype(np.int8)
+    except QmlpError as e:
+        raise DriverError(str(e)) from None
 
 
-def _checksum_of(model) -> int:
-    if isinstance(model, (int, np.integer)):
-        return int(model)
+def pixel_codes(images, inputs: int | None = None) -> np.ndarray:
+    """uint8 pixels or int8 codes, N x inputs (default: as many as the images have) -> int8 codes."""
+    x = np.asarray(images)
+    n = int(np.prod(x.shape[1:])) if x.ndim >= 2 else -1
+    return input_codes(images, inputs if inputs is not None else n, "u8")
+
+
+def _manifest(model) -> dict:
     p = Path(model)
     p = p / "manifest.json" if p.is_dir() else p
     try:
-        return int(json.loads(p.read_text())["rom_checksum"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise DriverError(f"{p}: no rom_checksum in a ROM manifest ({e.__class__.__name__}: {e})") from None
+        man = json.loads(p.read_text())
+        if not isinstance(man, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as e:
+        raise DriverError(f"{p}: not a ROM manifest ({e.__class__.__name__}: {e})") from None
+    man["_path"] = str(p)
+    return man
 
 
 class MatmulOverlay(_Core):

@@ -36,7 +36,7 @@ from qmlp.errors import QmlpError
 
 CORES = {"mlp": "qmlp:axi:mlp", "matmul": "qmlp:axi:matmul"}
 TOPS = {"qmlp:axi:mlp": "qmlp_tb_axi_mlp", "qmlp:axi:matmul": "qmlp_tb_axi_matmul"}
-RW_REGS = (regs.GIE, regs.IER, regs.COUNT, regs.MODE, regs.TIMEOUT)
+RW_REGS = (regs.GIE, regs.IER, regs.COUNT, regs.MODE, regs.TIMEOUT, regs.LAYER)
 BUILD_TIMEOUT = 1800.0
 RUN_TIMEOUT = 3600.0
 

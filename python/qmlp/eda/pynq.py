@@ -34,12 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qmlp import params
-from qmlp.config import TOPOLOGY
+from qmlp.driver import regs
 from qmlp.eda.edam import read_edam
 from qmlp.eda.hooks import ROM_DIR
 from qmlp.errors import QmlpError
 from qmlp.files import new_folder, write_text
 from qmlp.hashing import file_sha256
+from qmlp.spec import LAB
 
 # ----------------------------------------------------------------------------- the board
 
@@ -60,18 +61,22 @@ CTRL_ADDR_BITS = 16                 # the generated top's s_axi_control address:
 # The DMA reaches the PS DDR through S_AXI_HP0 (the PYNQ-Z2 has 512 MiB at 0).
 DDR = (0x0000_0000, 0x2000_0000)
 # AXI DMA's buffer length register (c_sg_length_width, 8..26 bits): one simple-mode transfer
-# moves at most 2**bits - 1 bytes. 26 bits = 64 MiB - 1; 10,000 images are 7,840,000 bytes
-# at four pixels per stream word and 31,360,000 at one pixel per word: either fits.
-DMA_LENGTH_BITS = 26
+# moves at most 2**bits - 1 bytes. 26 bits = 64 MiB - 1; 10,000 images of the lab's network
+# are 7,840,000 bytes at four inputs per stream word and 31,360,000 at one input per word:
+# either fits. The driver (qmlp.driver.regs.DMA_MAX_BYTES, the same number) splits a batch of a
+# wider network into transfers that fit.
+DMA_LENGTH_BITS = regs.DMA_LENGTH_BITS
 BATCH_IMAGES = 10_000               # the largest batch the length register must hold
 BURST = 16                          # DMA burst length, beats (32-bit beats: 64 bytes)
 FCLK_SOURCE_MHZ = 1000.0            # the PYNQ-Z2 preset's IO PLL, which FCLK0 divides
 
 
-def transfer_bytes(images: int = BATCH_IMAGES) -> int:
-    """The longest DMA transfer of a batch: the input stream at one pixel per 32-bit word (the
-    worst case of any packing the driver may choose) or the output (at most 16 words per image)."""
-    return max(images * TOPOLOGY[0] * (STREAM_BITS // 8), images * 16 * (STREAM_BITS // 8))
+def transfer_bytes(images: int = BATCH_IMAGES, inputs: int = LAB.inputs, classes: int = LAB.classes) -> int:
+    """The longest DMA transfer of a batch of a network with `inputs` inputs and `classes`
+    classes (default the lab's): the input stream at one input per 32-bit word (the worst case of
+    any packing the driver may choose) or the output (the logits and the class, at least 16
+    words per image)."""
+    return max(images * inputs * (STREAM_BITS // 8), images * max(16, regs.words_out(classes)) * (STREAM_BITS // 8))
 
 
 def fclk_actual(mhz: float) -> float:

@@ -2,21 +2,26 @@
 // qmlp_mlp_accel with a byte-wide input stream (qmlp_mlp_bytes in front): the top that the
 // accelerator's pnr_ecp5 target places and routes. qmlp_mlp_accel's own input is SIMD1 bytes
 // wide (392 bits at SIMD1 = 49), more than the 197 user pins of the LFE5U-85F in CABGA381;
-// with bytes in and 32-bit words out the design has 45 pins. Parameters as qmlp_mlp_accel's.
+// with bytes in and 32-bit words out the design has 45 pins. Parameters as qmlp_mlp_accel's
+// ("auto": the model's default folding, from the model header the pre-build hook writes).
 module qmlp_mlp_accel_bytes (
   ap_clk, ap_rst,
   s_axis_tdata, s_axis_tvalid, s_axis_tready,
   m_axis_tdata, m_axis_tvalid, m_axis_tready, m_axis_tlast
 );
-  parameter [8*64-1:0] PE   = "4,16,2";
-  parameter [8*64-1:0] SIMD = "49,1,1";
+  parameter [8*64-1:0] PE   = "auto";
+  parameter [8*64-1:0] SIMD = "auto";
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
 
 `include "qmlp_mlp_list.vh"
+  /* verilator lint_off UNUSEDPARAM */
+`include "qmlp_roms/qmlp_mlp_model.vh"
+  /* verilator lint_on UNUSEDPARAM */
 
-  localparam integer SIMD1 = qmlp_list_item(SIMD, 0);
+  localparam [8*64-1:0] SIMD_S = (SIMD == "auto") ? MODEL_SIMD : SIMD;
+  localparam integer SIMD1 = qmlp_list_item(SIMD_S, 0);
 
   input  wire        ap_clk;
   input  wire        ap_rst;      // synchronous, active high

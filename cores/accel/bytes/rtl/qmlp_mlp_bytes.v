@@ -1,6 +1,6 @@
 `default_nettype none
 // Byte stream to the accelerator's input words: BYTES bytes make one word, the first byte in
-// bits [7:0] (the order of qmlp.hw.roms.image_words: pixel k*BYTES+s at bits 8*s of beat k).
+// bits [7:0] (the order of qmlp.hw.roms.image_words: input k*BYTES+s at bits 8*s of beat k).
 // AXI-Stream style handshakes on both sides; one word is buffered.
 module qmlp_mlp_bytes #(
   parameter integer BYTES = 49

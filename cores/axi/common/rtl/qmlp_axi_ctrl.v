@@ -9,12 +9,14 @@
 //   0x14 ABORT   write bit 0 = 1: a one-cycle abort pulse to the core
 //   0x18 COUNT, 0x1C MODE, 0x20 TIMEOUT   R/W, read by the core at start (and by its watchdog)
 //   0x24 CYCLES, 0x28 BEATS_IN, 0x2C BEATS_OUT, 0x30 DROPPED   counters from the core (RO)
-//   0x40 + 4i    CFG word i (read only): what the hardware was built with
+//   0x34 LAYER   R/W: which layer the per-layer configuration words describe (map version 2;
+//                the core decodes it, cfg_i follows it: an MLP of any depth in a fixed window)
+//   0x40 + 4i    CFG word i (read only): what the hardware was built with (cfg_i, a port so that
+//                a core can make words depend on LAYER; constant words fold away in synthesis)
 // One write and one read are in flight at a time (AW and W are taken together): AXI-Lite
 // masters such as the Zynq's GP port and PYNQ's MMIO never need more.
 module qmlp_axi_ctrl #(
-  parameter integer        NCFG = 9,
-  parameter [NCFG*32-1:0]  CFG  = {NCFG{32'd0}},    // word i at bits [32i +: 32]
+  parameter integer        NCFG = 9,                // at most 16 (the window 0x40..0x7C)
   parameter [31:0]         TIMEOUT_RESET = 32'h0100_0000
 ) (
   input  wire        clk_i,
@@ -55,12 +57,14 @@ module qmlp_axi_ctrl #(
   input  wire [31:0] beats_in_i,
   input  wire [31:0] beats_out_i,
   input  wire [31:0] dropped_i,
+  input  wire [NCFG*32-1:0] cfg_i,       // CFG word i at bits [32i +: 32]
+  output wire [31:0] layer_o,            // the LAYER register
   output wire        interrupt_o
 );
   reg        start_q, done_q, ready_q, gie_q;
   reg [1:0]  ier_q, isr_q;
   reg [15:0] status_q;
-  reg [31:0] count_q, mode_q, timeout_q;
+  reg [31:0] count_q, mode_q, timeout_q, layer_q;
   reg        abort_q;
 
   // ---- write channel: address and data together, then the response
@@ -88,7 +92,7 @@ module qmlp_axi_ctrl #(
   // configuration words at 0x40 + 4i (word addresses 16 + i)
   localparam integer CI_W = 4;
   wire [CI_W-1:0] ci = ra[CI_W-1:0];
-  wire [31:0] cfg_word = (ra[4] && {28'd0, ra[3:0]} < NCFG) ? CFG[32 * ci +: 32] : 32'd0;
+  wire [31:0] cfg_word = (ra[4] && {28'd0, ra[3:0]} < NCFG) ? cfg_i[32 * ci +: 32] : 32'd0;
   assign rresp_o   = 2'b00;
 
   assign start_o     = start_q && idle_i;
@@ -96,13 +100,14 @@ module qmlp_axi_ctrl #(
   assign count_o     = count_q;
   assign mode_o      = mode_q;
   assign timeout_o   = timeout_q;
+  assign layer_o     = layer_q;
   assign interrupt_o = gie_q && |(isr_q & ier_q);
 
   always @(posedge clk_i) begin
     if (rst_i) begin
       start_q <= 1'b0; done_q <= 1'b0; ready_q <= 1'b0; gie_q <= 1'b0;
       ier_q <= 2'b00; isr_q <= 2'b00; status_q <= 16'd0; abort_q <= 1'b0;
-      count_q <= 32'd1; mode_q <= 32'd0; timeout_q <= TIMEOUT_RESET;
+      count_q <= 32'd1; mode_q <= 32'd0; timeout_q <= TIMEOUT_RESET; layer_q <= 32'd0;
       bvalid_o <= 1'b0; rvalid_o <= 1'b0; rdata_o <= 32'd0;
     end else begin
       abort_q <= 1'b0;
@@ -125,6 +130,7 @@ module qmlp_axi_ctrl #(
           5'h0A: rdata_o <= beats_in_i;
           5'h0B: rdata_o <= beats_out_i;
           5'h0C: rdata_o <= dropped_i;
+          5'h0D: rdata_o <= layer_q;
           default: rdata_o <= cfg_word;
         endcase
         if (ra == 5'h00) begin
@@ -143,6 +149,7 @@ module qmlp_axi_ctrl #(
           5'h06: count_q <= merge(count_q, wdata_i, wstrb_i);
           5'h07: mode_q <= merge(mode_q, wdata_i, wstrb_i);
           5'h08: timeout_q <= merge(timeout_q, wdata_i, wstrb_i);
+          5'h0D: layer_q <= merge(layer_q, wdata_i, wstrb_i);
           default: ;
         endcase
       end

@@ -6,6 +6,9 @@
 // after this cycle's output, so the input runs at one word per cycle while the output keeps up
 // (at BYTES = 49: one output word per 12.25 cycles, far more than the 512-cycle image needs).
 // Each buffer byte chooses among the 4 input bytes by its position: 4 comparators per byte.
+// s_nbytes_i (1..4) says how many of the word's bytes count, from byte 0: an image of K1 bytes
+// travels as ceil(K1/4) whole words, and its last word's padding bytes are written beyond n
+// and never counted (later bytes overwrite them), so the output words hold K1 bytes per image.
 module qmlp_axi_gear #(
   parameter integer BYTES = 49
 ) (
@@ -13,6 +16,7 @@ module qmlp_axi_gear #(
   input  wire               rst_i,      // synchronous, active high
   input  wire [31:0]        s_tdata_i,
   input  wire               s_tvalid_i,
+  input  wire [2:0]         s_nbytes_i, // bytes of this word that count: 1..4 (4 but at an image's end)
   output wire               s_tready_o,
   output wire [BYTES*8-1:0] m_tdata_o,
   output wire               m_tvalid_o,
@@ -50,7 +54,7 @@ module qmlp_axi_gear #(
   always @(posedge clk_i) buf_q <= next;
   always @(posedge clk_i) begin
     if (rst_i) n_q <= {NW{1'b0}};
-    else       n_q <= n_after + (in_fire ? N4 : {NW{1'b0}});
+    else       n_q <= n_after + (in_fire ? {{(NW - 3){1'b0}}, s_nbytes_i} : {NW{1'b0}});
   end
 endmodule
 `default_nettype wire

@@ -66,7 +66,7 @@ module qmlp_axi_matmul (
   localparam [31:0] C_CFG2 = IS_I8 ? (WBITS | (ACC_W << 8) | (SHIFT << 16)) : 0;
   localparam [31:0] C_CFG3 = (KIND == "f32i8") ? FL_B : 0;
   localparam [31:0] C_LAY  = A_WORDS | (C_WORDS << 16);
-  localparam [31:0] C_ID   = {16'd0, 8'd1, KCODE};
+  localparam [31:0] C_ID   = {16'd0, 8'd2, KCODE};     // register-map version 2 (regs.MAP_VERSION)
   localparam [31:0] C_BW   = B_WORDS;
   /* verilator lint_off WIDTHCONCAT */
   localparam [9*32-1:0] CFG = {C_BW, C_LAY, 32'd0, C_CFG3, C_CFG2, C_CFG1, C_CFG0, C_ID, 32'h514D_4C50};
@@ -137,7 +137,11 @@ module qmlp_axi_matmul (
                    OUT = 4'd7, FIN = 4'd8, ERR = 4'd9, FLUSH = 4'd10;
   reg [3:0] state_q;
 
-  qmlp_axi_ctrl #(.NCFG(9), .CFG(CFG)) u_ctrl (
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [31:0] layer_sel;                   // LAYER: the matmul has no per-layer words
+  /* verilator lint_on UNUSEDSIGNAL */
+
+  qmlp_axi_ctrl #(.NCFG(9)) u_ctrl (
     .clk_i(ap_clk), .rst_i(rst),
     .awaddr_i(s_axi_control_awaddr), .awvalid_i(s_axi_control_awvalid), .awready_o(s_axi_control_awready),
     .wdata_i(s_axi_control_wdata), .wstrb_i(s_axi_control_wstrb), .wvalid_i(s_axi_control_wvalid),
@@ -148,7 +152,7 @@ module qmlp_axi_matmul (
     .start_o(start), .idle_i(state_q == IDLE), .done_i(done_p), .ready_i(ready_p), .status_set_i(set_p),
     .abort_o(abort), .count_o(count), .mode_o(mode), .timeout_o(timeout),
     .cycles_i(cycles_q), .beats_in_i(beats_in_q), .beats_out_i(beats_out_q), .dropped_i(dropped_q),
-    .interrupt_o(interrupt)
+    .cfg_i(CFG), .layer_o(layer_sel), .interrupt_o(interrupt)
   );
 
   // ---------------------------------------------------------------- input words -> elements

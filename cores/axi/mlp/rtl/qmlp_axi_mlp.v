@@ -1,13 +1,15 @@
 `default_nettype none
 // qmlp:axi:mlp - qmlp_mlp_accel behind AXI4-Lite control and 32-bit AXI4-Streams, for AXI DMA in
 // simple mode (PYNQ-Z2). Register map and stream layouts: python/qmlp/driver/regs.py.
+// The network is the model's (qmlp_roms/qmlp_mlp_model.vh): K1 inputs, NOUT classes, NL layers.
 //
-//   s_axis: COUNT images x 196 words (4 pixel codes per word), TLAST on the very last word
-//     -> qmlp_axi_gear (32 bits -> SIMD1 bytes) -> qmlp_mlp_accel
-//     -> its m_axis (10 logits + class per image, tlast per image) -> output register
-//   m_axis: COUNT x 11 words, TLAST only on the last image's class word
+//   s_axis: COUNT images x WPI = ceil(K1/4) words (4 input codes per word, byte 0 first; an
+//     image's last word is zero-padded when K1 is not a multiple of 4), TLAST on the very last word
+//     -> qmlp_axi_gear (32 bits -> SIMD1 bytes, the padding bytes dropped) -> qmlp_mlp_accel
+//     -> its m_axis (NOUT logits + class per image, tlast per image) -> output register
+//   m_axis: COUNT x OPI = NOUT + 1 words, TLAST only on the last image's class word
 //
-// A transfer: write COUNT, write CTRL.ap_start; the core takes exactly COUNT*196 words. Words are
+// A transfer: write COUNT, write CTRL.ap_start; the core takes exactly COUNT*WPI words. Words are
 // checked as they come: TLAST early (SHORT), the last word without TLAST (NOLAST), no word offered
 // for TIMEOUT cycles (TIMEOUT), a write to ABORT, or COUNT = 0 (CONFIG) end the transfer: the
 // output register finishes the word it holds, then sends ERROR_BEAT | STATUS with TLAST (so the
@@ -16,6 +18,9 @@
 // accepted and dropped (DROPPED, STATUS.DRAINED): a long transfer's rest never blocks the DMA.
 // The output register has its own valid bit, so TVALID/TDATA never change before a handshake,
 // and it is loaded in the cycle it empties (one word per cycle under no back-pressure).
+// Configuration (register map version 2): NET/INPUTS/CLASSES/LAYOUT describe the network and the
+// streams; the per-layer words L_* describe the layer the LAYER register selects, so a driver
+// reads any depth of network through the same fixed window.
 module qmlp_axi_mlp (
   ap_clk, ap_rst_n, interrupt,
   s_axi_control_awaddr, s_axi_control_awvalid, s_axi_control_awready,
@@ -26,31 +31,74 @@ module qmlp_axi_mlp (
   s_axis_tdata, s_axis_tvalid, s_axis_tready, s_axis_tlast, s_axis_tkeep,
   m_axis_tdata, m_axis_tvalid, m_axis_tready, m_axis_tlast, m_axis_tkeep
 );
-  // the accelerator's list parameters, passed through unchanged (see qmlp_mlp_accel)
-  parameter [8*64-1:0] PE    = "4,16,2";
-  parameter [8*64-1:0] SIMD  = "49,1,1";
+  // the accelerator's list parameters, passed through unchanged (see qmlp_mlp_accel); "auto" =
+  // the model's default folding (MODEL_PE / MODEL_SIMD of the model header)
+  parameter [8*64-1:0] PE    = "auto";
+  parameter [8*64-1:0] SIMD  = "auto";
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
 
 `include "qmlp_mlp_list.vh"
-  // ROM_CHECKSUM: the model in the ROMs (qmlp.hw.roms.rom_checksum); the shifts are the accelerator's
+  // the network (NL, L_K, L_N, per-layer formats), the default folding and ROM_CHECKSUM
   /* verilator lint_off UNUSEDPARAM */
 `include "qmlp_roms/qmlp_mlp_model.vh"
   /* verilator lint_on UNUSEDPARAM */
 
-  localparam integer SIMD1 = qmlp_list_item(SIMD, 0);
-  localparam integer WPI   = 196;          // input words per image (784 pixel bytes / 4)
-  localparam integer OPI   = 11;           // output words per image
-  // read-only configuration words (regs.py mlp_config): MAGIC, ID, CFG0..CFG3, CHECKSUM, LAYOUT, LAYOUT_B
-  localparam [31:0] C_PE   = qmlp_list_item(PE, 0) | (qmlp_list_item(PE, 1) << 8) | (qmlp_list_item(PE, 2) << 16);
-  localparam [31:0] C_SIMD = SIMD1 | (qmlp_list_item(SIMD, 1) << 16) | (qmlp_list_item(SIMD, 2) << 24);
-  localparam [31:0] C_BITS = qmlp_list_at(WBITS, 0) | (qmlp_list_at(WBITS, 1) << 4) | (qmlp_list_at(WBITS, 2) << 8)
-                           | (qmlp_list_at(ABITS, 0) << 12) | (qmlp_list_at(ABITS, 1) << 16);
-  localparam [31:0] C_MAC  = qmlp_mac_code(qmlp_list_word_at(MAC, 0)) | (qmlp_mac_code(qmlp_list_word_at(MAC, 1)) << 4)
-                           | (qmlp_mac_code(qmlp_list_word_at(MAC, 2)) << 8);
+  localparam [8*64-1:0] PE_S   = (PE == "auto") ? MODEL_PE : PE;
+  localparam [8*64-1:0] SIMD_S = (SIMD == "auto") ? MODEL_SIMD : SIMD;
+  localparam integer SIMD1 = qmlp_list_item(SIMD_S, 0);
+  localparam integer MAXL  = QMLP_MAX_LAYERS;
+
+  // read-only configuration words (regs.py mlp_config): MAGIC, ID, NET, INPUTS, CLASSES, 0,
+  // CHECKSUM, LAYOUT, LAYOUT_B = 0, then the selected layer's L_K, L_N, L_PE, L_SIMD, L_BITS, L_SHIFT
+  // the header's per-layer vectors (32*NL bits) zero-extended to MAXL items without a width
+  // mismatch: a wider concatenation, then its low bits
+  localparam [32*MAXL+32*NL-1:0] X_K = {{(32*MAXL){1'b0}}, L_K}, X_N = {{(32*MAXL){1'b0}}, L_N},
+    X_XB = {{(32*MAXL){1'b0}}, L_XB}, X_OB = {{(32*MAXL){1'b0}}, L_OB}, X_OUNS = {{(32*MAXL){1'b0}}, L_OUNS},
+    X_BIAS = {{(32*MAXL){1'b0}}, L_BIAS}, X_ACT = {{(32*MAXL){1'b0}}, L_ACT}, X_SHIFT = {{(32*MAXL){1'b0}}, L_SHIFT};
+  localparam [32*MAXL-1:0] V_K = X_K[32*MAXL-1:0], V_N = X_N[32*MAXL-1:0], V_XB = X_XB[32*MAXL-1:0],
+    V_OB = X_OB[32*MAXL-1:0], V_OUNS = X_OUNS[32*MAXL-1:0], V_BIAS = X_BIAS[32*MAXL-1:0],
+    V_ACT = X_ACT[32*MAXL-1:0], V_SHIFT = X_SHIFT[32*MAXL-1:0];
+  localparam integer K1    = qmlp_vec_item(V_K, 0);            // input codes per image
+  localparam integer NOUT  = qmlp_vec_item(V_N, NL - 1);       // classes = logits per image
+  localparam integer WPI   = (K1 + 3) / 4;                     // input words per image
+  localparam integer OPI   = NOUT + 1;                         // output words per image
+  localparam integer LASTB = K1 - 4 * (WPI - 1);               // bytes that count in an image's last word
+  localparam integer IWW   = $clog2(WPI > 1 ? WPI : 2);        // image word counter width
+  localparam [IWW-1:0] WPI_LAST = WPI[IWW-1:0] - 1'b1;
+  localparam [2:0]     LASTB3   = LASTB[2:0];
+  localparam [31:0] C_NET    = NL;
   localparam [31:0] C_LAYOUT = WPI | (OPI << 16);
-  localparam [9*32-1:0] CFG = {32'd0, C_LAYOUT, ROM_CHECKSUM, C_MAC, C_BITS, C_SIMD, C_PE, 32'h0000_0100, 32'h514D_4C50};
+  localparam [31:0] C_ID     = 32'h0000_0200;                  // kind 0 (mlp), map version 2
+
+  // per-layer tables, layer l at bits [32l +: 32] (zero beyond NL)
+  wire [32*MAXL-1:0] t_k, t_n, t_pe, t_simd, t_bits, t_shift;
+  genvar g;
+  generate
+    for (g = 0; g < MAXL; g = g + 1) begin : g_tab
+      if (g < NL) begin : g_on
+        assign t_k[32*g +: 32]     = qmlp_vec_item(V_K, g);
+        assign t_n[32*g +: 32]     = qmlp_vec_item(V_N, g);
+        assign t_pe[32*g +: 32]    = qmlp_list_item(PE_S, g);
+        assign t_simd[32*g +: 32]  = qmlp_list_item(SIMD_S, g);
+        // WBITS [3:0], input code bits [7:4], output bits [13:8] (32 for the logits), output
+        // unsigned [14], bias [15], activation kind [19:16] (L_ACT), MAC style [23:20]
+        assign t_bits[32*g +: 32]  = qmlp_list_at(WBITS, g) | (qmlp_vec_item(V_XB, g) << 4)
+                                   | (qmlp_vec_item(V_OB, g) << 8) | (qmlp_vec_item(V_OUNS, g) << 14)
+                                   | (qmlp_vec_item(V_BIAS, g) << 15) | (qmlp_vec_item(V_ACT, g) << 16)
+                                   | (qmlp_mac_code(qmlp_list_word_at(MAC, g)) << 20);
+        assign t_shift[32*g +: 32] = qmlp_vec_item(V_SHIFT, g);
+      end else begin : g_off
+        assign t_k[32*g +: 32] = 32'd0;
+        assign t_n[32*g +: 32] = 32'd0;
+        assign t_pe[32*g +: 32] = 32'd0;
+        assign t_simd[32*g +: 32] = 32'd0;
+        assign t_bits[32*g +: 32] = 32'd0;
+        assign t_shift[32*g +: 32] = 32'd0;
+      end
+    end
+  endgenerate
 
   input  wire        ap_clk;
   input  wire        ap_rst_n;             // synchronous, active low
@@ -103,7 +151,20 @@ module qmlp_axi_mlp (
   localparam [1:0] IDLE = 2'd0, RUN = 2'd1, ERR = 2'd2, FLUSH = 2'd3;
   reg [1:0] state_q;
 
-  qmlp_axi_ctrl #(.NCFG(9), .CFG(CFG)) u_ctrl (
+  // the LAYER register picks the per-layer words; a layer beyond the network reads zeros
+  wire [31:0] layer;
+  wire        l_ok = layer < NL;
+  wire [3:0]  ls   = layer[3:0];
+  wire [31:0] l_k     = l_ok ? t_k[32*ls +: 32] : 32'd0;
+  wire [31:0] l_n     = l_ok ? t_n[32*ls +: 32] : 32'd0;
+  wire [31:0] l_pe    = l_ok ? t_pe[32*ls +: 32] : 32'd0;
+  wire [31:0] l_simd  = l_ok ? t_simd[32*ls +: 32] : 32'd0;
+  wire [31:0] l_bits  = l_ok ? t_bits[32*ls +: 32] : 32'd0;
+  wire [31:0] l_shift = l_ok ? t_shift[32*ls +: 32] : 32'd0;
+  wire [15*32-1:0] cfg = {l_shift, l_bits, l_simd, l_pe, l_n, l_k, 32'd0, C_LAYOUT, ROM_CHECKSUM, 32'd0,
+                          NOUT[31:0], K1[31:0], C_NET, C_ID, 32'h514D_4C50};
+
+  qmlp_axi_ctrl #(.NCFG(15)) u_ctrl (
     .clk_i(ap_clk), .rst_i(rst),
     .awaddr_i(s_axi_control_awaddr), .awvalid_i(s_axi_control_awvalid), .awready_o(s_axi_control_awready),
     .wdata_i(s_axi_control_wdata), .wstrb_i(s_axi_control_wstrb), .wvalid_i(s_axi_control_wvalid),
@@ -114,11 +175,12 @@ module qmlp_axi_mlp (
     .start_o(start), .idle_i(state_q == IDLE), .done_i(done_p), .ready_i(ready_p), .status_set_i(set_p),
     .abort_o(abort), .count_o(count), .mode_o(mode), .timeout_o(timeout),
     .cycles_i(cycles_q), .beats_in_i(beats_in_q), .beats_out_i(beats_out_q), .dropped_i(dropped_q),
-    .interrupt_o(interrupt)
+    .cfg_i(cfg), .layer_o(layer), .interrupt_o(interrupt)
   );
 
   // ---------------------------------------------------------------- transfer state
-  reg  [31:0] last_in_q;                   // index of the last input word: COUNT*196 - 1
+  reg  [31:0] last_in_q;                   // index of the last input word: COUNT*WPI - 1
+  reg  [IWW-1:0] img_w_q;                  // word of the current image: 0 .. WPI-1
   reg  [31:0] in_cnt_q;                    // input words taken
   reg         in_done_q;                   // the last input word has been taken
   reg  [31:0] img_out_q;                   // images sent
@@ -149,13 +211,16 @@ module qmlp_axi_mlp (
   wire               r_tready = (state_q == RUN) && o_free;
   wire               acc_rst  = rst || (state_q == FLUSH);
 
+  // an image's last word carries LASTB codes (4 when K1 is a multiple of 4), the rest is padding
+  wire [2:0] in_nbytes = (img_w_q == WPI_LAST) ? LASTB3 : 3'd4;
+
   qmlp_axi_gear #(.BYTES(SIMD1)) u_gear (
     .clk_i(ap_clk), .rst_i(acc_rst),
-    .s_tdata_i(s_axis_tdata), .s_tvalid_i(in_fire && !e_any), .s_tready_o(gear_rdy),
+    .s_tdata_i(s_axis_tdata), .s_tvalid_i(in_fire && !e_any), .s_nbytes_i(in_nbytes), .s_tready_o(gear_rdy),
     .m_tdata_o(a_tdata), .m_tvalid_o(a_tvalid), .m_tready_i(a_tready)
   );
 
-  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_accel (
+  qmlp_mlp_accel #(.PE(PE_S), .SIMD(SIMD_S), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_accel (
     .ap_clk(ap_clk), .ap_rst(acc_rst),
     .s_axis_tdata(a_tdata), .s_axis_tvalid(a_tvalid), .s_axis_tready(a_tready),
     .m_axis_tdata(r_tdata), .m_axis_tvalid(r_tvalid), .m_axis_tready(r_tready), .m_axis_tlast(r_tlast)
@@ -177,6 +242,7 @@ module qmlp_axi_mlp (
       state_q <= IDLE;
       o_valid_q <= 1'b0; o_last_q <= 1'b0; o_data_q <= 32'd0;
       in_cnt_q <= 32'd0; in_done_q <= 1'b0; img_out_q <= 32'd0; last_in_q <= 32'd0; last_img_q <= 32'd0;
+      img_w_q <= {IWW{1'b0}};
       wd_q <= 32'd0; err_q <= 16'd0;
       cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0; dropped_q <= 32'd0;
     end else begin
@@ -193,6 +259,7 @@ module qmlp_axi_mlp (
         IDLE: if (start) begin
           cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0;
           in_cnt_q <= 32'd0; in_done_q <= 1'b0; img_out_q <= 32'd0; wd_q <= 32'd0; err_q <= 16'd0;
+          img_w_q <= {IWW{1'b0}};
           last_in_q  <= count * WPI - 32'd1;
           last_img_q <= count - 32'd1;
           if (count == 32'd0) begin
@@ -207,6 +274,7 @@ module qmlp_axi_mlp (
           if (in_fire && !e_any) begin
             in_cnt_q   <= in_cnt_q + 32'd1;
             beats_in_q <= beats_in_q + 32'd1;
+            img_w_q    <= (img_w_q == WPI_LAST) ? {IWW{1'b0}} : img_w_q + 1'b1;
             if (is_last) begin
               in_done_q <= 1'b1;
               ready_p   <= 1'b1;                 // every input word read: ap_ready

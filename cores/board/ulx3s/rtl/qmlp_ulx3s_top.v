@@ -1,18 +1,21 @@
 `default_nettype none
 // qmlp:board:ulx3s — the MLP accelerator behind a UART on the ULX3S-85F (LFE5U-85F-6BG381C).
 //
+// The network is the model's (qmlp_roms/qmlp_mlp_model.vh, written by the pre-build hook):
+// K1 inputs, C classes (at most 256, qmlp.spec).
 // Protocol (8N1 at BAUD over the board's FTDI USB-serial port, no flow control):
-//   host -> board: per image 784 bytes, the Q(8, 7) pixel codes in pixel order
-//                  (qmlp.hw.roms: quantize(pixel / 255, 8, 7), as two's-complement bytes)
-//   board -> host: per image 1 byte, the class (0..9), in image order
-// The accelerator computes an image in far fewer cycles than the 784 bytes take on the line,
+//   host -> board: per image K1 bytes, the Q(8, 7) input codes in input order
+//                  (qmlp.numerics.intnet.inputs_to_codes: quantize(pixel / 255, 8, 7) or
+//                  quantize(feature, 8, 7), as two's-complement bytes)
+//   board -> host: per image 1 byte, the class (0..C-1), in image order; the C logits stay here
+// The accelerator computes an image in far fewer cycles than its K1 bytes take on the line,
 // so the host may stream images back to back. A partial image followed by IDLE_RESET cycles of
 // silence is dropped (the accelerator and the byte packer are reset), so a host that stopped
 // mid-image is back in step with the next image it sends.
 // LEDs: 0 heartbeat, 1 receiving, 2 image in progress, 3 error (sticky: bad stop bit, byte
 // overrun or a dropped partial image), 7..4 the last class sent.
-// The accelerator runs on the 25 MHz oscillator: at 1 Mbaud a 784-byte image takes
-// 196,000 clock cycles on the line, far more than the accelerator needs per image.
+// The accelerator runs on the 25 MHz oscillator: at 1 Mbaud every input byte takes 250 clock
+// cycles on the line, far more than the accelerator needs per image.
 module qmlp_ulx3s_top #(
   parameter [8*64-1:0] PE     = "2,4,1",
   parameter [8*64-1:0] SIMD   = "8,2,1",
@@ -30,13 +33,19 @@ module qmlp_ulx3s_top #(
   output wire       wifi_gpio0      // held high: the ESP32 must not reset or reprogram the FPGA
 );
 `include "qmlp_mlp_list.vh"
+  // the network and the model's default folding (SIMD = "auto")
+  /* verilator lint_off UNUSEDPARAM */
+`include "qmlp_roms/qmlp_mlp_model.vh"
+  /* verilator lint_on UNUSEDPARAM */
 
+  localparam [8*64-1:0] SIMD_S = (SIMD == "auto") ? MODEL_SIMD : SIMD;
   localparam integer CLKS_PER_BIT = CLK_HZ / BAUD;
-  localparam integer SIMD1 = qmlp_list_item(SIMD, 0);
-  localparam integer K1 = 784;
+  localparam integer SIMD1 = qmlp_list_item(SIMD_S, 0);
+  localparam integer K1 = L_K[31:0];                    // bytes per image: layer 1's inputs
   localparam integer IW = $clog2(IDLE_RESET + 1);
+  localparam integer BW = $clog2(K1 + 1);               // byte-in-image counter
   localparam integer LAST_BYTE_I = K1 - 1;
-  localparam [9:0] LAST_BYTE = LAST_BYTE_I[9:0];
+  localparam [BW-1:0] LAST_BYTE = LAST_BYTE_I[BW-1:0];
   localparam integer IDLE_LAST_I = IDLE_RESET - 1;
   localparam [IW-1:0] IDLE_LAST = IDLE_LAST_I[IW-1:0];
 
@@ -57,21 +66,21 @@ module qmlp_ulx3s_top #(
   );
 
   // bytes of the current image; silence in the middle of an image drops it
-  reg [9:0]    nbyte;
+  reg [BW-1:0] nbyte;
   reg [IW-1:0] idle;
   reg          drop;                // one cycle: reset the packer and the accelerator
   always @(posedge clk) begin
     drop <= 1'b0;
     if (rst_por) begin
-      nbyte <= 10'd0;
+      nbyte <= {BW{1'b0}};
       idle  <= {IW{1'b0}};
     end else if (rx_valid) begin
       idle  <= {IW{1'b0}};
-      nbyte <= (nbyte == LAST_BYTE) ? 10'd0 : nbyte + 1'b1;
+      nbyte <= (nbyte == LAST_BYTE) ? {BW{1'b0}} : nbyte + 1'b1;
     end else if (nbyte != 0) begin
       if (idle == IDLE_LAST) begin
         drop  <= 1'b1;
-        nbyte <= 10'd0;
+        nbyte <= {BW{1'b0}};
         idle  <= {IW{1'b0}};
       end else begin
         idle <= idle + 1'b1;
@@ -89,7 +98,7 @@ module qmlp_ulx3s_top #(
     .m_tdata_o(w_tdata), .m_tvalid_o(w_tvalid), .m_tready_i(w_tready)
   );
 
-  wire [31:0] m_tdata;            // logits (dropped) and the class in bits 3:0
+  wire [31:0] m_tdata;            // logits (dropped) and the class in bits 7:0
   wire        unused_ok = &{1'b0, m_tdata[31:8]};
   wire        m_tvalid, m_tlast, m_tready;
   qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_accel (
@@ -99,7 +108,7 @@ module qmlp_ulx3s_top #(
   );
 
   // ---------------------------------------------------------------- UART out: the class byte
-  // the 10 logits are dropped; the class (the beat with tlast) waits for the transmitter
+  // the logits are dropped; the class (the beat with tlast) waits for the transmitter
   wire tx_ready;
   assign m_tready = !m_tlast || tx_ready;
   qmlp_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (

@@ -7,7 +7,8 @@
 // 8N1 frames at the board's bit rate, back to back. Every byte the board sends on ftdi_rxd is
 // decoded, written to +UART_OUT=path (default qmlp_uart/board_rx.hex, one hex byte a line,
 // flushed at once) and compared with the golden model's class for that image
-// (qmlp_roms/expected.hex: 10 logits and the class per image). The accuracy is the board's
+// (qmlp_roms/expected.hex: the C logits and the class per image). K1 and C come from the
+// model header (qmlp_roms/qmlp_mlp_model.vh), as in the board top. The accuracy is the board's
 // classes against qmlp_roms/labels.hex.
 // Plusargs: +IMAGES=n (the images the host sends; default 100), +UART_IN, +UART_OUT.
 // Last line: RESULT pass=<0|1> images=<n> mismatches=<m> accuracy=<%> cycles_per_image=<c>
@@ -21,9 +22,15 @@ module qmlp_tb_ulx3s;
   parameter integer BAUD       = 1000000;
   parameter integer IDLE_RESET = 2500000;
 
+`include "qmlp_mlp_list.vh"
+  /* verilator lint_off UNUSEDPARAM */
+`include "qmlp_roms/qmlp_mlp_model.vh"
+  /* verilator lint_on UNUSEDPARAM */
+
   localparam integer CLK_HZ = 25000000;
   localparam integer CPB = CLK_HZ / BAUD;     // clock cycles per bit
-  localparam integer K1 = 784;
+  localparam integer K1 = L_K[31:0];          // bytes per image
+  localparam integer NOUT = L_N[32*NL-1 -: 32];   // classes: expected.hex holds NOUT logits + class per image
   localparam integer MAX_IMAGES = 10000;
 
   reg clk = 1'b0;
@@ -109,7 +116,7 @@ module qmlp_tb_ulx3s;
     fd_lab = $fopen("qmlp_roms/labels.hex", "r");
     if (fd_exp == 0 || fd_lab == 0) begin $display("ERROR: cannot open qmlp_roms/expected.hex or labels.hex"); fail_now; end
     for (i = 0; i < images; i = i + 1) begin
-      for (k = 0; k < 11; k = k + 1) begin
+      for (k = 0; k < NOUT + 1; k = k + 1) begin
         r = $fscanf(fd_exp, "%h\n", word);
         if (r != 1) begin $display("ERROR: expected.hex ends before image %0d", i); fail_now; end
       end
