@@ -7,8 +7,8 @@
 The folder gets: the .bit and its .hwh (pynq.Overlay needs both, same name, same folder), the
 ROM manifest of an MLP build (qmlp_roms/manifest.json beside the .bit: the example checks the
 bitstream's ROM checksum against it), the `qmlp` package files the driver imports (numpy only:
-qmlp/driver and the base and numerics modules it uses; no torch), the examples (script and
-notebook), the test set's two IDX files (default: Debian's Fashion-MNIST) and, with --model,
+qmlp/driver and the base, spec and numerics modules it uses; no torch), the examples (script and
+notebook), the test set (two IDX files, default Debian's Fashion-MNIST, or a tabular .npz) and, with --model,
 the float model a matmul overlay's example needs. Runs here, with the repository; needs nothing
 but the standard library.
 """
@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 PACKAGE = HERE.parent / "python" / "qmlp"
 # what `import qmlp.driver` and MlpOverlay/MatmulOverlay load (tests/test_pynq_examples.py runs
 # the example from a packed folder alone to prove the list complete)
-BOARD_MODULES = ["__init__.py", "errors.py", "config.py", "params.py", "driver", "numerics"]
+BOARD_MODULES = ["__init__.py", "errors.py", "config.py", "params.py", "spec.py", "driver", "numerics"]
 EXAMPLES = ["pynq_classify.py", "pynq_classify.ipynb"]
 DATA = ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
 DEFAULT_DATA = Path("/usr/share/datasets/fashion-mnist")
@@ -61,9 +61,14 @@ def pack(bit: Path, out: Path, data: Path = DEFAULT_DATA, model: Path | None = N
     for e in EXAMPLES:
         written.append(Path(shutil.copy2(HERE / e, out / e)))
     (out / "data").mkdir(exist_ok=True)
-    for stem in DATA:
-        f = _data_file(Path(data), stem)
-        written.append(Path(shutil.copy2(f, out / "data" / f.name)))
+    if Path(data).suffix == ".npz":            # a tabular data set: the example's --data data/<name>.npz
+        if not Path(data).is_file():
+            raise SystemExit(f"pack_board: error: {data} not found (--data: a folder of IDX files or a .npz)")
+        written.append(Path(shutil.copy2(data, out / "data" / Path(data).name)))
+    else:
+        for stem in DATA:
+            f = _data_file(Path(data), stem)
+            written.append(Path(shutil.copy2(f, out / "data" / f.name)))
     if model is not None:
         written.append(Path(shutil.copy2(model, out / Path(model).name)))
     return written
@@ -74,7 +79,8 @@ def main(argv=None) -> int:
                                             "into one folder for a PYNQ-Z2.")
     p.add_argument("--bit", required=True, help="the overlay's .bit (its .hwh beside it), from the pynq_z2 target")
     p.add_argument("--out", required=True, help="the folder to write (new or empty)")
-    p.add_argument("--data", default=str(DEFAULT_DATA), help=f"IDX folder of the test set (default {DEFAULT_DATA})")
+    p.add_argument("--data", default=str(DEFAULT_DATA), help=f"IDX folder of the test set (default {DEFAULT_DATA}), "
+                                                         "or a tabular .npz with x_test and y_test")
     p.add_argument("--model", default=None, help="float model .npz for a matmul overlay's example (qmlp train)")
     a = p.parse_args(argv)
     files = pack(Path(a.bit), Path(a.out), Path(a.data), Path(a.model) if a.model else None)

@@ -7,7 +7,10 @@ qmlp_mlp.bit, qmlp_mlp.hwh, this script, the `qmlp` driver package and the test 
     sudo -E python3 pynq_classify.py --bit qmlp_mlp.bit --data data
     sudo -E python3 pynq_classify.py --bit qmlp_matmul_i8.bit --kind i8 --model mlp.npz --data data
 
-The first runs the whole network in hardware (qmlp.driver.MlpOverlay). The second is the lab's
+The first runs the whole network in hardware (qmlp.driver.MlpOverlay): any network the overlay
+was built for; its sizes come from the core's registers, and --manifest (the build's
+qmlp_roms/manifest.json) checks the model and says whether the inputs are uint8 pixels or float
+features (--data may then be a tabular .npz with x_test, y_test). The second is the lab's
 `feed_forward_hw`: layers 1 and 3 in numpy, layer 2 on a matmul IP (qmlp.driver.MatmulOverlay,
 kind i8, f32i8 or f32) with the weights of a float model (`qmlp train` writes mlp.npz).
 --backend sim runs the same calls against the RTL in simulation (on a machine with the qmlp
@@ -62,14 +65,24 @@ def _find(folder: Path, stem: str) -> Path:
 
 
 def load_test_set(folder, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The t10k images (N x 784 uint8) and labels of an IDX folder (MNIST or Fashion-MNIST)."""
+    """The test inputs (N x H*W uint8 for an IDX folder such as MNIST or Fashion-MNIST; N x F as
+    stored for a tabular .npz with x_test and y_test) and their labels."""
     folder = Path(folder)
-    x = read_idx(_find(folder, "t10k-images-idx3-ubyte"))
-    y = read_idx(_find(folder, "t10k-labels-idx1-ubyte"))
-    if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y):
-        raise ExampleError(f"{folder}: {x.shape} images for {y.shape} labels (want N x 28 x 28 and N)")
+    if folder.suffix == ".npz":
+        try:
+            with np.load(folder, allow_pickle=False) as z:
+                x, y = z["x_test"], z["y_test"]
+        except (OSError, KeyError, ValueError) as e:
+            raise ExampleError(f"{folder}: not a data set .npz with x_test and y_test ({e})") from None
+        if x.ndim != 2 or y.ndim != 1 or len(x) != len(y):
+            raise ExampleError(f"{folder}: x_test {x.shape} and y_test {y.shape} (want N x features and N)")
+    else:
+        x = read_idx(_find(folder, "t10k-images-idx3-ubyte"))
+        y = read_idx(_find(folder, "t10k-labels-idx1-ubyte"))
+        if x.ndim != 3 or len(x) != len(y):
+            raise ExampleError(f"{folder}: {x.shape} images for {y.shape} labels (want N x H x W and N)")
     n = len(x) if limit is None else min(limit, len(x))
-    return x[:n].reshape(n, 784), y[:n].astype(np.int64)
+    return x[:n].reshape(n, -1), y[:n].astype(np.int64)
 
 
 # ----------------------------------------------------------------------------- the two modes
@@ -148,13 +161,15 @@ def main(argv=None) -> int:
     p.add_argument("--bit", required=True, help="the overlay's .bit (its .hwh beside it); with --backend sim, a "
                                                 "design file of qmlp.driver.sim.write_design")
     p.add_argument("--data", default="data", help="folder with t10k-images-idx3-ubyte[.gz] and "
-                                                  "t10k-labels-idx1-ubyte[.gz] (default: data)")
+                                                  "t10k-labels-idx1-ubyte[.gz] (default: data), or a "
+                                                  "tabular .npz with x_test and y_test")
     p.add_argument("--images", type=int, default=None, help="first N test images (default: all)")
     p.add_argument("--kind", choices=KINDS, default=None,
                    help="a matmul overlay (qmlp_matmul_<kind>.bit): the lab's feed_forward_hw, layer 2 in hardware")
     p.add_argument("--model", default=None, help="with --kind: the float model .npz (fc1w, fc2w, fc3w)")
     p.add_argument("--manifest", default=None, help="MLP overlay: the ROM manifest.json of the build; the "
-                                                    "bitstream's ROM checksum must match it")
+                                                    "bitstream's network and ROM checksum must match it, and "
+                                                    "its spec says whether the inputs are pixels or features")
     p.add_argument("--batch", type=int, default=1000, help="MLP overlay: images per DMA transfer (default 1000)")
     p.add_argument("--save", metavar="NPZ", default=None,
                    help="also write the classes and the logits (classes, logits) to this .npz file")

@@ -17,6 +17,7 @@ from qmlp.driver import DriverError, MatmulOverlay, MlpOverlay, regs
 from qmlp.driver.bench import compare
 from qmlp.driver.design import check_matmul, matmul_config
 from qmlp.errors import QmlpError
+from qmlp.spec import LAB
 
 ROWS = 100          # two 64-row blocks, the second padded
 
@@ -190,7 +191,9 @@ def test_predict_equals_the_integer_golden_model(mlp, net, test_set):
     assert (c["pe"], c["simd"], c["wbits"], c["abits"], c["mac"]) == ((2, 4, 1), (8, 2, 1), (8, 8, 8), (8, 8),
                                                                      ("dsp",) * 3)
     assert c["checksum"] == roms.rom_checksum(net) != 0
-    assert (c["words_in"], c["words_out"]) == (196, 11)
+    assert (c["version"], c["layers"], c["inputs"], c["classes"]) == (regs.MAP_VERSION, 3, LAB.inputs, LAB.classes)
+    assert mlp.shapes == LAB.shapes and [p["act"] for p in c["layer"]] == ["table", "table", "logits"]
+    assert (c["words_in"], c["words_out"]) == (LAB.inputs // 4, LAB.classes + 1)
     # the driver checks the model: the run's own manifest matches, another checksum does not
     MlpOverlay(MLP, backend="sim", model=mlp.overlay.model.work_root / "qmlp_roms")
     with pytest.raises(DriverError, match="the bitstream's ROMs hold another model"):
@@ -226,15 +229,16 @@ def _codes(test_set, n):
 @pytest.mark.parametrize("case", ["no_tlast", "short", "long", "short_no_tlast", "count0"])
 def test_bad_transfers_end_in_an_error_not_a_hang(mlp, test_set, case):
     words = regs.mlp_input_words(_codes(test_set, 3))
+    wpi, opi = regs.words_in(LAB.inputs), regs.words_out(LAB.classes)
     n, tlast, units, bits, taken = {
-        "no_tlast": (392, False, 2, "NOLAST", 392),          # the right length, no TLAST on its last word
-        "short": (294, True, 2, "SHORT", 294),               # TLAST after 1.5 images
-        "long": (588, True, 2, "NOLAST", 392),               # 3 images for COUNT=2: the rest is drained
-        "short_no_tlast": (100, False, 1, "TIMEOUT", 100),   # stops mid-image: the watchdog ends it
-        "count0": (196, True, 0, "CONFIG", 0),
+        "no_tlast": (2 * wpi, False, 2, "NOLAST", 2 * wpi),          # the right length, no TLAST on its last word
+        "short": (3 * wpi // 2, True, 2, "SHORT", 3 * wpi // 2),     # TLAST after 1.5 images
+        "long": (3 * wpi, True, 2, "NOLAST", 2 * wpi),               # 3 images for COUNT=2: the rest is drained
+        "short_no_tlast": (100, False, 1, "TIMEOUT", 100),           # stops mid-image: the watchdog ends it
+        "count0": (wpi, True, 0, "CONFIG", 0),
     }[case]
     with pytest.raises(DriverError, match=f"with an error: {bits} ") as e:
-        mlp.transfer(words[:n], units, 11 * max(units, 1), tlast=tlast, timeout_cycles=2000)
+        mlp.transfer(words[:n], units, opi * max(units, 1), tlast=tlast, timeout_cycles=2000)
     assert f"{taken} of {n} words taken" in str(e.value)
     status = mlp.last["status"]
     assert regs.status_names(status & regs.ERROR_MASK) == [bits]
@@ -250,10 +254,11 @@ def test_corrupted_output_word_is_caught(mlp, net, test_set):
     x = test_set[0][:4]
     want_l, want_c = golden(net, x)
     ov = MlpOverlay(MLP, backend="sim")
-    ov.overlay.corrupt_output = {2 * 11 + 5: 1}          # image 2, logit 5: lowest bit flipped
+    opi = regs.words_out(LAB.classes)
+    ov.overlay.corrupt_output = {2 * opi + 5: 1}         # image 2, logit 5: lowest bit flipped
     classes, logits = ov.predict(x, logits=True)
     assert compare(logits, classes, want_l, want_c) == {"mismatches": 1, "first": 2}
-    ov.overlay.corrupt_output = {1 * 11 + 10: 0x8}       # image 1's class word
+    ov.overlay.corrupt_output = {1 * opi + LAB.classes: 0x10}   # image 1's class word: 16 + its class
     with pytest.raises(DriverError, match="output check failed: image 1 has class word"):
         ov.predict(x)
     ov.overlay.corrupt_output = {}
@@ -280,3 +285,47 @@ def test_backend_choice_and_bad_designs(tmp_path, monkeypatch):
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(QmlpError, match="not a simulation design file"):
         sim.Model(tmp_path / "bad.json")
+
+
+# ----------------------------------------------------------------------------- another network
+
+RELU2_POINT = {"PE": "2,1", "SIMD": "16,2"}     # 1,568 + 320 cycles per image
+
+
+@pytest.fixture(scope="session")
+def relu2(tmp_path_factory):
+    """784-64-10 relu with bias, trained here (1 epoch on 2,000 images), and its integer network."""
+    from test_driver_anynet import train_model
+
+    return train_model(tmp_path_factory.mktemp("relu2"), (784, 64, 10), "relu", limit=2000, epochs=1)
+
+
+def test_predict_another_network_bit_exact(relu2, test_set):
+    """The same driver calls on a 2-layer relu+bias network: sizes from the registers, the
+    manifest checked, logits and classes equal to intnet.forward."""
+    path, net = relu2
+    design = {"core": "mlp", "params": dict(RELU2_POINT, MODEL=str(path))}
+    probe = MlpOverlay(design, backend="sim")
+    ov = MlpOverlay(design, backend="sim", model=probe.overlay.model.work_root / "qmlp_roms")
+    c = ov.config
+    assert (c["layers"], c["inputs"], c["classes"], c["pe"], c["simd"]) == (2, 784, 10, (2, 1), (16, 2))
+    assert [(p["act"], p["bias"]) for p in c["layer"]] == [("clamp", 1), ("logits", 1)]
+    x = test_set[0][:40]
+    classes, logits = ov.predict(x.reshape(40, 28, 28), logits=True)          # N x H x W works too
+    want_l, want_c = golden(net, x)
+    assert np.array_equal(logits, want_l) and np.array_equal(classes, want_c)
+    # the lab's model is not this bitstream's
+    with pytest.raises(DriverError, match="the bitstream's ROMs hold another model"):
+        MlpOverlay(design, backend="sim", model=roms_checksum_of_lab())
+    with pytest.raises(DriverError, match=r"images must be N x 784 .*got shape \(2, 28, 27\)"):
+        ov.predict(np.zeros((2, 28, 27), np.uint8))
+
+
+def roms_checksum_of_lab():
+    from qmlp.config import Paths
+    from qmlp.hw import roms
+    from qmlp.nn import cache
+    from qmlp.numerics import intnet
+
+    paths = Paths()
+    return roms.rom_checksum(intnet.build(cache.wl8_model(paths, cache.float_model(paths))[0]))
