@@ -118,7 +118,8 @@ def load_model(path) -> dict:
         missing = [k for k in ("fc1w", "fc2w", "fc3w") if k not in z.files]
         if missing:
             raise ExampleError(f"{path}: not a qmlp float model (no {', '.join(missing)}; `qmlp train` writes one)")
-        return {k: z[k].astype(np.float32) for k in z.files if k != "meta"}
+        # the weights and biases only (the archive also holds JSON strings: meta, spec)
+        return {k: z[k].astype(np.float32) for k in z.files if k.startswith("fc") and k[-1] in "wb"}
 
 
 def feed_forward_hw(x: np.ndarray, model: dict, matmul, kind: str, fl_b: int | None) -> np.ndarray:

@@ -28,9 +28,11 @@ import pytest
 
 from fusesoc_conf import private_fusesoc  # noqa: F401  (autouse: FuseSoC cache in a temp folder)
 from qmlp import params
+from qmlp.driver import regs
 from qmlp.eda import pynq
 from qmlp.eda.runner import run_fusesoc, tool_env
 from qmlp.errors import QmlpError
+from qmlp.spec import LAB
 
 REPO = Path(__file__).resolve().parents[1]
 STUB = Path(__file__).resolve().parent / "pynq_stub"
@@ -98,10 +100,15 @@ def test_bad_fclk_stops_before_anything(tmp_path):
 def test_dma_length_register_holds_10000_images():
     # simple-mode AXI DMA: one transfer moves at most 2**c_sg_length_width - 1 bytes (8..26 bits)
     assert 8 <= pynq.DMA_LENGTH_BITS <= 26
-    assert pynq.transfer_bytes(10_000) == 10_000 * 784 * 4          # worst case: one pixel per word
+    assert pynq.transfer_bytes(10_000) == 10_000 * LAB.inputs * 4   # worst case: one input per word
     assert 2 ** pynq.DMA_LENGTH_BITS - 1 >= pynq.transfer_bytes(10_000)
     # the check would catch a register too narrow for the batch
     assert 2 ** 24 - 1 < pynq.transfer_bytes(10_000)
+    # the driver and the block design agree on the limit; a wide network's batch is split by it
+    assert regs.DMA_MAX_BYTES == 2 ** pynq.DMA_LENGTH_BITS - 1
+    assert pynq.transfer_bytes(10_000, 22, 3) == 10_000 * 22 * 4
+    assert pynq.transfer_bytes(10, 2, 200) == 10 * 201 * 4
+    assert 2 ** pynq.DMA_LENGTH_BITS - 1 < pynq.transfer_bytes(10_000, 4096, 10)
 
 
 def test_fclk_dividers():
@@ -340,3 +347,24 @@ def test_mlp_ip_carries_its_roms(tmp_path):
     shutil.copytree(wd, bare, ignore=shutil.ignore_patterns("qmlp_roms"), symlinks=True)
     with pytest.raises(QmlpError, match="no ROM files in .*`qmlp hook accel` must run before"):
         pynq.setup("mlp", bare)
+
+
+def test_mlp_ip_of_another_network(tmp_path):
+    """pynq_z2 on a model other than the lab's (22 float features, 16 relu units with bias, 3
+    classes; trained here) at the model's default folding (PE=auto): the IP's top passes "auto",
+    its header is this model's, and it elaborates."""
+    from test_driver_anynet import CLASSES, FEATURES, HIDDEN, make_tabular, train_model
+
+    path, net = train_model(tmp_path, (FEATURES, HIDDEN, CLASSES), "relu", data=make_tabular(tmp_path / "t.npz"))
+    log = tmp_path / "vivado_calls.jsonl"
+    res = run_fusesoc("qmlp:axi:mlp", "pynq_z2", {"MODEL": str(path)}, timeout=600, build_root=tmp_path / "b",
+                      env=stub_env(log))
+    assert res.returncode == 0, res.output[-3000:]
+    ip, files = _ip_files(res.work_root)
+    top = (ip / "src/qmlp_pynq_mlp.v").read_text()
+    assert '.PE("auto")' in top and '.SIMD("auto")' in top
+    hdr = (ip / "src/qmlp_roms/qmlp_mlp_model.vh").read_text()
+    assert "localparam integer NL = 2;" in hdr and f"32'd{FEATURES}" in hdr
+    p = subprocess.run(["iverilog", "-g2005-sv", "-I", "src", "-s", "qmlp_pynq_mlp", "-o", str(tmp_path / "m.vvp"),
+                        *files], cwd=ip, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "warning" not in p.stderr.lower(), p.stdout + p.stderr

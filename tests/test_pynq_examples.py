@@ -73,6 +73,36 @@ def test_example_classifies_on_the_sim_backend_bit_exact(tmp_path):
     assert not np.array_equal(bad, logits)
 
 
+def test_example_classifies_another_network_bit_exact(tmp_path):
+    """The example on a network other than the lab's: a tabular .npz (22 float features, 16 relu
+    units with bias, 3 classes, trained here), the overlay's sizes from its registers, --manifest
+    checking the model and saying the inputs are float features."""
+    from test_driver_anynet import CLASSES, FEATURES, HIDDEN, make_tabular, train_model
+
+    from qmlp.driver import sim
+    from qmlp.numerics import intnet
+
+    data = make_tabular(tmp_path / "tab.npz")
+    path, net = train_model(tmp_path, (FEATURES, HIDDEN, CLASSES), "relu", data=data, epochs=3)
+    design = sim.write_design(tmp_path / "qmlp_mlp.json", "mlp", {"PE": "4,1", "SIMD": "2,4", "MODEL": str(path)},
+                              tool="icarus")
+    manifest = sim.Model(design).build() / "qmlp_roms" / "manifest.json"
+    p = run_example("--backend", "sim", "--bit", design, "--data", data, "--images", 30, "--manifest", manifest,
+                    "--save", tmp_path / "out.npz")
+    assert p.returncode == 0, p.stdout + p.stderr
+    x, y = example_module().load_test_set(data, 30)
+    assert x.dtype == np.float32 and x.shape == (30, FEATURES)
+    logits, classes = intnet.forward(net, intnet.inputs_to_codes(x, net.spec, net.fmt))
+    got = np.load(tmp_path / "out.npz")
+    assert np.array_equal(got["logits"], logits) and np.array_equal(got["classes"], classes)
+    assert p.stdout.strip().splitlines()[-1] == \
+        f"ACCURACY mode=overlay-mlp accuracy={100 * np.mean(classes == y):.2f} images=30"
+    # without the manifest the driver does not guess what float inputs are
+    p = run_example("--backend", "sim", "--bit", design, "--data", data, "--images", 3)
+    assert p.returncode == 1 and "float32 features, but the network takes uint8 pixels or int8 codes" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
 def test_lab_feed_forward_hw_on_the_simulated_i8_ip_bit_exact(tmp_path, build_dir):
     """The example's matmul path (the lab's feed_forward_hw, layer 2 on qmlp:axi:matmul KIND=i8)
     against the same function with golden.matmul_i8 in layer 2: logits equal bit for bit."""
