@@ -78,18 +78,22 @@ def test_missing_file_and_folder(tmp_path):
 
 def test_count_mismatch(tmp_path):
     write_set(tmp_path, **{"train-labels-idx1-ubyte": idx_bytes(np.zeros(19, np.uint8))})
-    with pytest.raises(QmlpError, match="has 20 images but .*train-labels.* has 19 labels"):
+    with pytest.raises(QmlpError, match="has 20 train images but .*train-labels.* has 19 labels"):
         load_raw(tmp_path)
 
 
 def test_wrong_shapes(tmp_path):
     write_set(tmp_path, **{"t10k-images-idx3-ubyte": idx_bytes(np.zeros((10, 32, 32), np.uint8))})
-    with pytest.raises(QmlpError, match="32x32, the 784-input MLP needs 28x28"):
+    with pytest.raises(QmlpError, match="training samples have 784 inputs, test samples 1024"):
         load_raw(tmp_path)
     write_set(tmp_path, **{"t10k-images-idx3-ubyte": idx_bytes(np.zeros((10, 28, 28), np.uint8)),
                            "t10k-labels-idx1-ubyte": idx_bytes(np.full(10, 12, np.uint8))})
-    with pytest.raises(QmlpError, match="label 12 out of range"):
-        load_raw(tmp_path)
+    _, ytr, _, yte = load_raw(tmp_path)             # 13 classes are a data set of their own ...
+    assert yte.max() == 12
+    from qmlp.config import TrainConfig
+
+    with pytest.raises(QmlpError, match="labels up to 12, outside the network's 10 declared classes"):
+        TrainConfig(layers=(784, 128, 64, 10)).spec(784, 13)    # ... but not for a 10-class network
 
 
 def test_dot_spelling_and_split(tmp_path):

@@ -85,8 +85,12 @@ def test_bad_models(qmodel):
         intnet.build(qmodel, intnet.IntFormats(fl_z=60))
     with pytest.raises(QmlpError, match="trained for activation bits"):
         intnet.build(quant.QuantModel(8, qmodel.fls, qmodel.codes, abits=(4, 4)), intnet.IntFormats())
-    with pytest.raises(QmlpError, match="has biases"):
-        intnet.build(quant.QuantModel(8, qmodel.fls, qmodel.codes, [np.zeros(n, np.int8) for n in (128, 64, 10)]))
+    from qmlp.spec import make
+
+    biased = make([784, 128, 64, 10], "tanh", True)
+    with pytest.raises(QmlpError, match="beyond the hardware's 24-bit bias word"):
+        intnet.build(quant.QuantModel(8, qmodel.fls, qmodel.codes, [np.full(n, 1e6, np.float32) for n in (128, 64, 10)],
+                                      spec=biased))
     with pytest.raises(QmlpError, match="index width 20"):
         intnet.build(qmodel, intnet.IntFormats(idx_bits=20))
 
@@ -113,8 +117,8 @@ def test_rom_layout_and_determinism(qmodel, dataset, tmp_path):
     assert (tmp_path / "a" / "act1.mem").is_file() and (tmp_path / "a" / "act2.mem").is_file()
     # the model's constants for the RTL: the shifts of the hidden layers, no design point
     hdr = (tmp_path / "a" / "qmlp_mlp_model.vh").read_text()
-    assert f"localparam integer SHIFT1 = {net.shifts[0]};" in hdr and "localparam integer IDX_BITS = 8;" in hdr
-    assert "PE" not in hdr and "SIMD" not in hdr
+    assert f"32'd{net.shifts[1]}, 32'd{net.shifts[0]}}};" in hdr and "localparam integer IDX_BITS = 8;" in hdr
+    assert "localparam integer NL = 3;" in hdr and 'MODEL_PE = "4,16,2"' in hdr
     man = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert man["layers"][0]["rom_depth"] == 512 and man["layers"][0]["rom_width"] == 1568
     assert man["cycles_per_image"] == 512 and man["macs_per_cycle"] == 214
@@ -140,8 +144,8 @@ def test_verify_catches_edits(qmodel, dataset, tmp_path):
     ((3, 16, 2), (49, 1, 1), "--PE=3,16,2: layer 1 has 128 outputs, and PE=3 does not divide them"),
     ((4, 16, 2), (50, 1, 1), "--SIMD=50,1,1: layer 1 has 784 inputs, and SIMD=50 does not divide them"),
     ((4, 16, 10), (49, 1, 64), "--PE=4,16,10 --SIMD=49,1,64: layer 3 would take 1 cycle per image"),
-    ((4, 16), (49, 1, 1), "--PE=4,16 is not 3 comma-separated integers"),
-    ((4, 0, 2), (49, 1, 1), "--PE=4,0,2 is not 3 comma-separated integers 1..128"),
+    ((4, 16), (49, 1, 1), "--PE=4,16: 2 values, but the model has 3 layers"),
+    ((4, 0, 2), (49, 1, 1), "--PE=4,0,2 is not comma-separated integers 1..4096"),
 ])
 def test_bad_configs(pe, simd, msg):
     with pytest.raises(QmlpError, match=msg.replace("(", r"\(").replace(")", r"\)")):
@@ -171,7 +175,7 @@ def test_roms_cli_bad_quantized_models(qmodel, tmp_path):
              fc3w_codes=qmodel.codes[2])
     for path, msg in ((q6, "takes 8, 4, 2-bit weights, the quantized model has wl=6"),
                       (wide, "fc2 codes exceed the 8-bit range -128..127"),
-                      (shape, "fc1w has shape (128, 700), the 784-128-64-10 MLP needs (128, 784)"),
+                      (shape, "has 784 inputs per sample, the model 700"),
                       (badfl, "fl=99 is out of range"),
                       (tmp_path / "missing.npz", "not found")):
         p = _roms_cli("--build", str(tmp_path / "b"), "--quant", str(path))

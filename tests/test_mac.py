@@ -31,8 +31,8 @@ def test_mac_parameter_rules():
     assert params.validate("accel", {"MAC": "dsp2"})["MAC"] == ("dsp2",) * 3
     assert params.validate("accel", {"MAC": "dsp2,dsp2,dsp", "PE": "8,4,1"})["MAC"] == ("dsp2", "dsp2", "dsp")
     assert params.validate("accel", {"MAC": "lut", "WBITS": "4,2,4", "ABITS": "4"})["MAC"] == ("lut",) * 3
-    for raw, msg in (({"MAC": "dsp3"}, "--MAC=dsp3 is not one or 3 comma-separated words of dsp, dsp2, lut"),
-                     ({"MAC": "dsp,dsp"}, "--MAC=dsp,dsp is not one or 3"),
+    for raw, msg in (({"MAC": "dsp3"}, "--MAC=dsp3 is not one word or one per layer, comma-separated, of dsp, dsp2, lut"),
+                     ({"MAC": "dsp,dsp"}, "--MAC=dsp,dsp: 2 values, but the model has 3 layers"),
                      ({"MAC": "DSP"}, "--MAC=DSP is not"),
                      ({"MAC": "dsp2", "PE": "4,16,1"}, "layer 3 is dsp2, which packs the weights of two neurons "
                                                         "into one DSP48, and PE=1 is odd"),

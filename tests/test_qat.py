@@ -94,8 +94,10 @@ def test_qat_bad_bits(dataset):
     for wb, ab, msg in (([3], [4], "--wbits=3"), ([4, 4], [4], "--wbits=4,4"), ([4], [4, 4, 4], "--abits=4,4,4")):
         with pytest.raises(QmlpError, match=msg):
             check_bits(wb, ab)
-    with pytest.raises(QmlpError, match="drop --bias"):
-        train_qat(TrainConfig(bias=True), dataset, [4], [4], progress=False)
+    from qmlp.spec import make
+
+    with pytest.raises(QmlpError, match="--wbits=4,4,4: one value or 2"):
+        check_bits([4, 4, 4], [4], make([784, 64, 10], "relu"))
 
 
 def test_accel_bit_exact_at_w4a4_w2a2_and_mixed(tmp_path, dataset, small_model, qat_w4a4):

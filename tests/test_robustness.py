@@ -97,14 +97,14 @@ def _valid(p: params.Param, draw):
         return draw(st.integers(p.lo, p.hi if p.hi is not None else p.lo + 1000))
     if p.kind == "float":
         return draw(st.floats(p.lo, p.hi, allow_nan=False))
-    if p.kind == "list" and p.length is None:                # WBITS / ABITS: 8, 4 or 2, one or more
+    if p.kind == "list" and p.default != "auto":              # WBITS / ABITS: 8, 4 or 2, one or more
         return tuple(draw(st.lists(st.sampled_from(params.BITS), min_size=1, max_size=3)))
-    if p.kind == "list":
-        return tuple(draw(st.lists(st.integers(p.lo, p.hi), min_size=p.length, max_size=p.length)))
+    if p.kind == "list":                                     # PE / SIMD: one per layer (any count parses)
+        return tuple(draw(st.lists(st.integers(p.lo, p.hi), min_size=1, max_size=6)))
     if p.kind == "bool":
         return draw(st.booleans())
     if p.kind == "words":                                    # MAC: one style, or one per layer
-        n = draw(st.sampled_from([1, p.length]))
+        n = draw(st.sampled_from([1, 3]))
         return tuple(draw(st.lists(st.sampled_from(p.choices), min_size=n, max_size=n)))
     return draw(st.text(min_size=1, max_size=10))
 

@@ -47,7 +47,7 @@ def test_save_load_roundtrip(small_model, tmp_path):
 
 def test_model_shape_and_nan_errors(tmp_path):
     bad = [np.zeros((128, 784), np.float32), np.zeros((64, 100), np.float32), np.zeros((10, 64), np.float32)]
-    with pytest.raises(QmlpError, match=r"fc2w has shape \(64, 100\)"):
+    with pytest.raises(QmlpError, match=r"fc2 weights have shape \(64, 100\)"):
         mdl.FloatModel(bad)
     bad[1] = np.zeros((64, 128), np.float32)
     bad[2][3, 4] = np.nan

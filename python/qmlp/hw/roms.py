@@ -225,9 +225,13 @@ def rom_checksum(net: intnet.IntNet) -> int:
     return crc & 0xFFFFFFFF
 
 
+MAX_LAYERS = 16     # QMLP_MAX_LAYERS of qmlp_mlp_list.vh: the header's vectors have this many items
+
+
 def _vec(vals) -> str:
-    """A Verilog vector of 32-bit items, item 0 in the lowest bits."""
-    return "{" + ", ".join(f"32'd{int(v) & 0xFFFFFFFF}" for v in reversed(list(vals))) + "}"
+    """A Verilog vector of MAX_LAYERS 32-bit items, item 0 in the lowest bits, zeros past the layers."""
+    vals = list(vals) + [0] * (MAX_LAYERS - len(vals))
+    return "{" + ", ".join(f"32'd{int(v) & 0xFFFFFFFF}" for v in reversed(vals)) + "}"
 
 
 def layer_constants(net: intnet.IntNet) -> dict:
@@ -261,7 +265,7 @@ def model_header(net: intnet.IntNet, cfg: "HwConfig", note: str, checksum: int =
         f"localparam integer IDX_BITS = {int(net.fmt.idx_bits)};",
     ]
     for k, v in c.items():
-        lines.append(f"localparam [32*{net.n_layers}-1:0] {k} = {_vec(v)};")
+        lines.append(f"localparam [32*{MAX_LAYERS}-1:0] {k} = {_vec(v)};")
     lines += [
         "// the design point the hook validated (what PE=auto and SIMD=auto stand for)",
         f'localparam [8*64-1:0] MODEL_PE = "{",".join(map(str, cfg.pe))}";',

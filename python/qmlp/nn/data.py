@@ -71,7 +71,7 @@ def _images(path: Path) -> np.ndarray:
     if a.ndim not in (2, 3) or a.dtype != np.uint8:
         raise QmlpError(f"{path}: expected a 3-D uint8 image array (or 2-D: one row per sample), got {a.ndim}-D "
                         f"{a.dtype} of shape {a.shape}")
-    return a.reshape(len(a), -1)
+    return a.reshape(len(a), int(np.prod(a.shape[1:])))
 
 
 def _labels(path: Path) -> np.ndarray:
@@ -95,7 +95,7 @@ def load_raw(data_dir=DEFAULT_DATA):
         if len(xi) != len(yi):
             raise QmlpError(f"{f[a]} has {len(xi)} {a.replace('_', ' ')} but {f[b]} has {len(yi)} labels")
         if len(xi) == 0:
-            raise QmlpError(f"{f[a]} holds no {a.replace('_', ' ')}: training and accuracy need at least one")
+            raise QmlpError(f"{f[a]} holds no images ({a.replace('_', ' ')}): training and accuracy need at least one")
         if yi.min() < 0 or yi.max() > 255:
             raise QmlpError(f"{f[b]} holds label {int(yi.max() if yi.max() > 255 else yi.min())}; labels are "
                             "0..classes-1, at most 256 classes")

@@ -90,6 +90,7 @@ endfunction
 // (weights), 1 "act<l+1>.mem" (activation table), 2 "bias<l+1>.mem", under qmlp_roms/ relative
 // to the run, or by bare name for Vivado (QMLP_ROMS_BY_NAME: read_mem adds them to the project).
 // Whole strings per case: a string concatenated from a wider vector would hold NUL bytes.
+/* verilator lint_off WIDTH */   // strings of different lengths, zero-extended on the left
 function automatic [8*32-1:0] qmlp_file(input integer kind, input integer l);
   reg [7:0] d1, d0;
   begin
@@ -108,3 +109,4 @@ function automatic [8*32-1:0] qmlp_file(input integer kind, input integer l);
 `endif
   end
 endfunction
+/* verilator lint_on WIDTH */
