@@ -1,5 +1,5 @@
 `default_nettype none
-// Self-checking testbench of one qmlp_mlp_layer as an output layer (LAST=1: int32 sums), for
+// Self-checking testbench of one qmlp_mlp_layer as an output layer (ACT=2: int32 sums), for
 // the MAC styles on chosen operands - most negative weights and inputs, long sums (K=784).
 //
 // Files in the current folder (written by the test, tests/test_mac.py, with numpy):
@@ -38,7 +38,7 @@ module qmlp_tb_mlp_layer;
   integer in_img = 0, out_img = 0, cycles = 0, t_first = -1, t_last = 0;
 
   qmlp_mlp_layer #(
-    .K(K), .N(N), .PE(PE), .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .SHIFT(0), .LAST(1),
+    .K(K), .N(N), .PE(PE), .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .SHIFT(0), .ACT(2),
     .NBUF_IN(1), .NBUF_OUT(1), .ROM_FILE("layer_rom.mem"), .LUT_FILE("layer_rom.mem")
   ) u_dut (
     .clk_i(clk), .rst_i(rst),
