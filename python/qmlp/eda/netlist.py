@@ -179,7 +179,10 @@ class Build:
                 if v.get("paramtype") == "vlogdefine" and v.get("default") is not None}
 
     def rtl_files(self) -> list[dict]:
-        return self.files(lambda f: str(f.get("file_type", "")).startswith(("verilogSource", "systemVerilogSource")))
+        """The design's Verilog files for synthesis: not the testbench's."""
+        tb = self.testbench().name
+        return self.files(lambda f: str(f.get("file_type", "")).startswith(("verilogSource", "systemVerilogSource"))
+                          and Path(f["name"]).name != tb)
 
     def top_params(self) -> set[str]:
         """Parameter names declared by the synthesis top (only those are set on it)."""
@@ -329,7 +332,7 @@ class Build:
         return Path(hits[0]["name"])
 
     def testbench(self) -> Path:
-        for f in self.files(lambda f: f.get("file_type") == "user" and Path(f["name"]).suffix == ".v"):
+        for f in self.files(lambda f: Path(f["name"]).suffix == ".v" and Path(f["name"]).name.startswith("qmlp_tb_")):
             if re.search(r"^\s*module\s+%s\b" % re.escape(self.tbtop), Path(f["name"]).read_text(), re.M):
                 return Path(f["name"])
         raise QmlpError(f"the testbench {self.tbtop} is not among the target's user files")
