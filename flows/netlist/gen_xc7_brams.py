@@ -122,6 +122,10 @@ def model(name: str, aw: int, dw: int, pw: int, ninit: int, ninitp: int, sdpw: i
     reg [{2*dw-1}:0] wd;
     reg [{2*pw-1}:0] wp;
     reg [7:0] we;
+    reg [{2*dw-1}:0] ta;
+    reg [{2*pw-1}:0] tpa;
+    reg [{dw-1}:0] tb_;
+    reg [{pw-1}:0] tpb;
     integer ia, ib, k;
 
     initial begin
@@ -148,19 +152,20 @@ def model(name: str, aw: int, dw: int, pw: int, ninit: int, ninitp: int, sdpw: i
     end
 
     always @(posedge CLKARDCLK) if (ENARDEN === 1'b1) begin
+        ta = rda; tpa = rpa;
         if (READ_WIDTH_A != 0) begin
             ia = ADDRARDADDR[{aw-1}:0] >> LA;
             if (RSTRAMARSTRAM) begin
                 if (SDP) begin
-                    rda = {{SRVAL_B[{dw-1}:0], SRVAL_A[{dw-1}:0]}};
-                    rpa = {{SRVAL_B[{sv-1}:{dw}], SRVAL_A[{sv-1}:{dw}]}};
+                    ta = {{SRVAL_B[{dw-1}:0], SRVAL_A[{dw-1}:0]}};
+                    tpa = {{SRVAL_B[{sv-1}:{dw}], SRVAL_A[{sv-1}:{dw}]}};
                 end else begin
-                    rda[{dw-1}:0] = SRVAL_A[{dw-1}:0]; rpa[{pw-1}:0] = SRVAL_A[{sv-1}:{dw}];
+                    ta[{dw-1}:0] = SRVAL_A[{dw-1}:0]; tpa[{pw-1}:0] = SRVAL_A[{sv-1}:{dw}];
                 end
             end else if (!(!SDP && WRITE_MODE_A == "NO_CHANGE" && WRITE_WIDTH_A != 0 && |WEA)) begin
-                rda = 0; rpa = 0;
-                rda = data[ia * DA +: {2*dw}] & ((1 << DA) - 1);
-                if (PA > 0) rpa = par[ia * PA +: {2*pw}] & ((1 << PA) - 1);
+                ta = 0; tpa = 0;
+                ta = data[ia * DA +: {2*dw}] & ((1 << DA) - 1);
+                if (PA > 0) tpa = par[ia * PA +: {2*pw}] & ((1 << PA) - 1);
             end
         end
         if (!SDP && WRITE_WIDTH_A != 0) begin
@@ -176,22 +181,24 @@ def model(name: str, aw: int, dw: int, pw: int, ninit: int, ninitp: int, sdpw: i
                     end
                 end
             if (WRITE_MODE_A == "WRITE_FIRST" && READ_WIDTH_A == WRITE_WIDTH_A && |WEA) begin
-                rda = 0; rpa = 0;
-                rda = DIADI & ((1 << WA) - 1);
-                if (WA >= 8) rpa = DIPADIP & ((1 << (WA / 8)) - 1);
+                ta = 0; tpa = 0;
+                ta = DIADI & ((1 << WA) - 1);
+                if (WA >= 8) tpa = DIPADIP & ((1 << (WA / 8)) - 1);
             end
         end
+        rda <= ta; rpa <= tpa;
     end
 
     always @(posedge CLKBWRCLK) if (ENBWREN === 1'b1) begin
+        tb_ = rdb; tpb = rpb;
         if (!SDP && READ_WIDTH_B != 0) begin
             ib = ADDRBWRADDR[{aw-1}:0] >> LB;
             if (RSTRAMB) begin
-                rdb = SRVAL_B[{dw-1}:0]; rpb = SRVAL_B[{sv-1}:{dw}];
+                tb_ = SRVAL_B[{dw-1}:0]; tpb = SRVAL_B[{sv-1}:{dw}];
             end else if (!(WRITE_MODE_B == "NO_CHANGE" && WRITE_WIDTH_B != 0 && |WEBWE)) begin
-                rdb = 0; rpb = 0;
-                rdb = data[ib * DB +: {dw}] & ((1 << DB) - 1);
-                if (PB > 0) rpb = par[ib * PB +: {pw}] & ((1 << PB) - 1);
+                tb_ = 0; tpb = 0;
+                tb_ = data[ib * DB +: {dw}] & ((1 << DB) - 1);
+                if (PB > 0) tpb = par[ib * PB +: {pw}] & ((1 << PB) - 1);
             end
         end
         if (WRITE_WIDTH_B != 0) begin
@@ -209,11 +216,12 @@ def model(name: str, aw: int, dw: int, pw: int, ninit: int, ninitp: int, sdpw: i
                     end
                 end
             if (!SDP && WRITE_MODE_B == "WRITE_FIRST" && READ_WIDTH_B == WRITE_WIDTH_B && |WEBWE) begin
-                rdb = 0; rpb = 0;
-                rdb = DIBDI & ((1 << WB) - 1);
-                if (WB >= 8) rpb = DIPBDIP & ((1 << (WB / 8)) - 1);
+                tb_ = 0; tpb = 0;
+                tb_ = DIBDI & ((1 << WB) - 1);
+                if (WB >= 8) tpb = DIPBDIP & ((1 << (WB / 8)) - 1);
             end
         end
+        rdb <= tb_; rpb <= tpb;
     end
 
     assign DOADO = rda[{dw-1}:0];

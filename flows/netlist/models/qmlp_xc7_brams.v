@@ -159,6 +159,10 @@ module RAMB18E1 (
     reg [31:0] wd;
     reg [3:0] wp;
     reg [7:0] we;
+    reg [31:0] ta;
+    reg [3:0] tpa;
+    reg [15:0] tb_;
+    reg [1:0] tpb;
     integer ia, ib, k;
 
     initial begin
@@ -185,19 +189,20 @@ module RAMB18E1 (
     end
 
     always @(posedge CLKARDCLK) if (ENARDEN === 1'b1) begin
+        ta = rda; tpa = rpa;
         if (READ_WIDTH_A != 0) begin
             ia = ADDRARDADDR[13:0] >> LA;
             if (RSTRAMARSTRAM) begin
                 if (SDP) begin
-                    rda = {SRVAL_B[15:0], SRVAL_A[15:0]};
-                    rpa = {SRVAL_B[17:16], SRVAL_A[17:16]};
+                    ta = {SRVAL_B[15:0], SRVAL_A[15:0]};
+                    tpa = {SRVAL_B[17:16], SRVAL_A[17:16]};
                 end else begin
-                    rda[15:0] = SRVAL_A[15:0]; rpa[1:0] = SRVAL_A[17:16];
+                    ta[15:0] = SRVAL_A[15:0]; tpa[1:0] = SRVAL_A[17:16];
                 end
             end else if (!(!SDP && WRITE_MODE_A == "NO_CHANGE" && WRITE_WIDTH_A != 0 && |WEA)) begin
-                rda = 0; rpa = 0;
-                rda = data[ia * DA +: 32] & ((1 << DA) - 1);
-                if (PA > 0) rpa = par[ia * PA +: 4] & ((1 << PA) - 1);
+                ta = 0; tpa = 0;
+                ta = data[ia * DA +: 32] & ((1 << DA) - 1);
+                if (PA > 0) tpa = par[ia * PA +: 4] & ((1 << PA) - 1);
             end
         end
         if (!SDP && WRITE_WIDTH_A != 0) begin
@@ -213,22 +218,24 @@ module RAMB18E1 (
                     end
                 end
             if (WRITE_MODE_A == "WRITE_FIRST" && READ_WIDTH_A == WRITE_WIDTH_A && |WEA) begin
-                rda = 0; rpa = 0;
-                rda = DIADI & ((1 << WA) - 1);
-                if (WA >= 8) rpa = DIPADIP & ((1 << (WA / 8)) - 1);
+                ta = 0; tpa = 0;
+                ta = DIADI & ((1 << WA) - 1);
+                if (WA >= 8) tpa = DIPADIP & ((1 << (WA / 8)) - 1);
             end
         end
+        rda <= ta; rpa <= tpa;
     end
 
     always @(posedge CLKBWRCLK) if (ENBWREN === 1'b1) begin
+        tb_ = rdb; tpb = rpb;
         if (!SDP && READ_WIDTH_B != 0) begin
             ib = ADDRBWRADDR[13:0] >> LB;
             if (RSTRAMB) begin
-                rdb = SRVAL_B[15:0]; rpb = SRVAL_B[17:16];
+                tb_ = SRVAL_B[15:0]; tpb = SRVAL_B[17:16];
             end else if (!(WRITE_MODE_B == "NO_CHANGE" && WRITE_WIDTH_B != 0 && |WEBWE)) begin
-                rdb = 0; rpb = 0;
-                rdb = data[ib * DB +: 16] & ((1 << DB) - 1);
-                if (PB > 0) rpb = par[ib * PB +: 2] & ((1 << PB) - 1);
+                tb_ = 0; tpb = 0;
+                tb_ = data[ib * DB +: 16] & ((1 << DB) - 1);
+                if (PB > 0) tpb = par[ib * PB +: 2] & ((1 << PB) - 1);
             end
         end
         if (WRITE_WIDTH_B != 0) begin
@@ -246,11 +253,12 @@ module RAMB18E1 (
                     end
                 end
             if (!SDP && WRITE_MODE_B == "WRITE_FIRST" && READ_WIDTH_B == WRITE_WIDTH_B && |WEBWE) begin
-                rdb = 0; rpb = 0;
-                rdb = DIBDI & ((1 << WB) - 1);
-                if (WB >= 8) rpb = DIPBDIP & ((1 << (WB / 8)) - 1);
+                tb_ = 0; tpb = 0;
+                tb_ = DIBDI & ((1 << WB) - 1);
+                if (WB >= 8) tpb = DIPBDIP & ((1 << (WB / 8)) - 1);
             end
         end
+        rdb <= tb_; rpb <= tpb;
     end
 
     assign DOADO = rda[15:0];
@@ -476,6 +484,10 @@ module RAMB36E1 (
     reg [63:0] wd;
     reg [7:0] wp;
     reg [7:0] we;
+    reg [63:0] ta;
+    reg [7:0] tpa;
+    reg [31:0] tb_;
+    reg [3:0] tpb;
     integer ia, ib, k;
 
     initial begin
@@ -502,19 +514,20 @@ module RAMB36E1 (
     end
 
     always @(posedge CLKARDCLK) if (ENARDEN === 1'b1) begin
+        ta = rda; tpa = rpa;
         if (READ_WIDTH_A != 0) begin
             ia = ADDRARDADDR[14:0] >> LA;
             if (RSTRAMARSTRAM) begin
                 if (SDP) begin
-                    rda = {SRVAL_B[31:0], SRVAL_A[31:0]};
-                    rpa = {SRVAL_B[35:32], SRVAL_A[35:32]};
+                    ta = {SRVAL_B[31:0], SRVAL_A[31:0]};
+                    tpa = {SRVAL_B[35:32], SRVAL_A[35:32]};
                 end else begin
-                    rda[31:0] = SRVAL_A[31:0]; rpa[3:0] = SRVAL_A[35:32];
+                    ta[31:0] = SRVAL_A[31:0]; tpa[3:0] = SRVAL_A[35:32];
                 end
             end else if (!(!SDP && WRITE_MODE_A == "NO_CHANGE" && WRITE_WIDTH_A != 0 && |WEA)) begin
-                rda = 0; rpa = 0;
-                rda = data[ia * DA +: 64] & ((1 << DA) - 1);
-                if (PA > 0) rpa = par[ia * PA +: 8] & ((1 << PA) - 1);
+                ta = 0; tpa = 0;
+                ta = data[ia * DA +: 64] & ((1 << DA) - 1);
+                if (PA > 0) tpa = par[ia * PA +: 8] & ((1 << PA) - 1);
             end
         end
         if (!SDP && WRITE_WIDTH_A != 0) begin
@@ -530,22 +543,24 @@ module RAMB36E1 (
                     end
                 end
             if (WRITE_MODE_A == "WRITE_FIRST" && READ_WIDTH_A == WRITE_WIDTH_A && |WEA) begin
-                rda = 0; rpa = 0;
-                rda = DIADI & ((1 << WA) - 1);
-                if (WA >= 8) rpa = DIPADIP & ((1 << (WA / 8)) - 1);
+                ta = 0; tpa = 0;
+                ta = DIADI & ((1 << WA) - 1);
+                if (WA >= 8) tpa = DIPADIP & ((1 << (WA / 8)) - 1);
             end
         end
+        rda <= ta; rpa <= tpa;
     end
 
     always @(posedge CLKBWRCLK) if (ENBWREN === 1'b1) begin
+        tb_ = rdb; tpb = rpb;
         if (!SDP && READ_WIDTH_B != 0) begin
             ib = ADDRBWRADDR[14:0] >> LB;
             if (RSTRAMB) begin
-                rdb = SRVAL_B[31:0]; rpb = SRVAL_B[35:32];
+                tb_ = SRVAL_B[31:0]; tpb = SRVAL_B[35:32];
             end else if (!(WRITE_MODE_B == "NO_CHANGE" && WRITE_WIDTH_B != 0 && |WEBWE)) begin
-                rdb = 0; rpb = 0;
-                rdb = data[ib * DB +: 32] & ((1 << DB) - 1);
-                if (PB > 0) rpb = par[ib * PB +: 4] & ((1 << PB) - 1);
+                tb_ = 0; tpb = 0;
+                tb_ = data[ib * DB +: 32] & ((1 << DB) - 1);
+                if (PB > 0) tpb = par[ib * PB +: 4] & ((1 << PB) - 1);
             end
         end
         if (WRITE_WIDTH_B != 0) begin
@@ -563,11 +578,12 @@ module RAMB36E1 (
                     end
                 end
             if (!SDP && WRITE_MODE_B == "WRITE_FIRST" && READ_WIDTH_B == WRITE_WIDTH_B && |WEBWE) begin
-                rdb = 0; rpb = 0;
-                rdb = DIBDI & ((1 << WB) - 1);
-                if (WB >= 8) rpb = DIPBDIP & ((1 << (WB / 8)) - 1);
+                tb_ = 0; tpb = 0;
+                tb_ = DIBDI & ((1 << WB) - 1);
+                if (WB >= 8) tpb = DIPBDIP & ((1 << (WB / 8)) - 1);
             end
         end
+        rdb <= tb_; rpb <= tpb;
     end
 
     assign DOADO = rda[31:0];
