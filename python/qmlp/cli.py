@@ -275,6 +275,12 @@ def cmd_hook(args) -> str:
             ov = pynq.setup(args.core, check=not args.no_vivado_check)
             return f"HOOK pynq-setup ok: {ov.name} ({ov.vlnv}, FCLK0 {ov.fclk_mhz} MHz)"
         return pynq.report()
+    if args.what == "netlist-sim":
+        from qmlp.eda import netlist
+
+        if args.kind == "run":
+            sys.exit(netlist.run(args.plusargs))
+        sys.exit(netlist.Build(args.kind, args.top, args.synth).main())
     if args.what == "axi-matmul":
         from qmlp.driver.design import hook_matmul
 
@@ -541,6 +547,11 @@ def build_parser() -> argparse.ArgumentParser:
     kq.add_argument("core", choices=("mlp", "matmul"))
     kq.add_argument("--no-vivado-check", action="store_true", help="write the files only")
     ks.add_parser("pynq-report", help="pynq_z2: check <name>.bit/.hwh, OVERLAY, TIMING, RESOURCES lines")
+    kn = ks.add_parser("netlist-sim", help="sim_synth/sim_pnr_ecp5: netlist flow and compile (xc7, ecp5), or run (RESULT ... netlist=)")
+    kn.add_argument("kind", choices=("xc7", "ecp5", "run"))
+    kn.add_argument("--top", help="synthesis top (xc7, ecp5)")
+    kn.add_argument("--synth", help="Yosys synth command and options (xc7, ecp5)")
+    kn.add_argument("plusargs", nargs="*", help="run: the simulation's plusargs (+IMAGES=n ...)")
     ks.add_parser("axi-matmul", help="validate a qmlp:axi:matmul run's KIND and IP parameters")
     k.set_defaults(func=cmd_hook)
 
