@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qmlp import params
-from qmlp.driver import regs
 from qmlp.eda.edam import read_edam
 from qmlp.eda.hooks import ROM_DIR
 from qmlp.errors import QmlpError
@@ -65,7 +64,7 @@ DDR = (0x0000_0000, 0x2000_0000)
 # are 7,840,000 bytes at four inputs per stream word and 31,360,000 at one input per word:
 # either fits. The driver (qmlp.driver.regs.DMA_MAX_BYTES, the same number) splits a batch of a
 # wider network into transfers that fit.
-DMA_LENGTH_BITS = regs.DMA_LENGTH_BITS
+DMA_LENGTH_BITS = 26                # qmlp.driver.regs.DMA_LENGTH_BITS (eda must not import the driver)
 BATCH_IMAGES = 10_000               # the largest batch the length register must hold
 BURST = 16                          # DMA burst length, beats (32-bit beats: 64 bytes)
 FCLK_SOURCE_MHZ = 1000.0            # the PYNQ-Z2 preset's IO PLL, which FCLK0 divides
@@ -76,7 +75,7 @@ def transfer_bytes(images: int = BATCH_IMAGES, inputs: int = LAB.inputs, classes
     classes (default the lab's): the input stream at one input per 32-bit word (the worst case of
     any packing the driver may choose) or the output (the logits and the class, at least 16
     words per image)."""
-    return max(images * inputs * (STREAM_BITS // 8), images * max(16, regs.words_out(classes)) * (STREAM_BITS // 8))
+    return max(images * inputs * (STREAM_BITS // 8), images * max(16, classes + 1) * (STREAM_BITS // 8))
 
 
 def fclk_actual(mhz: float) -> float:
