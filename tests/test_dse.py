@@ -55,7 +55,7 @@ def test_balanced_layers_follow_finns_rule(bits):
         for c in dse.balanced(wb, ab, t):
             assert c.cycles_per_image == t == max(c.layer_cycles)
             for i, l in enumerate(c.layers()):
-                k, n = dse.LAYERS[i]
+                k, n = c.spec.shapes[i]
                 legal = [p * s for p, s in product(dse.divisors(n), dse.divisors(k))
                          if (n // p) * (k // s) <= t and dse.style_ok(l.mac, p, wb[i])]
                 assert l.cycles <= t and l.macs == min(legal)

@@ -374,7 +374,7 @@ def test_synth_vivado_checks_parameters_before_vivado(tmp_path):
 # ------------------------------------------------------------------ core files
 
 HOOKS = {"sim": ["vectors"], "sim_verilator": ["vectors"], "lint": ["check"], "synth": ["check"],
-         "synth_vivado": ["check"], "pnr_ecp5": ["pnr_check"]}
+         "synth_vivado": ["check"], "pnr_ecp5": ["pnr_check"], "sim_synth": ["vectors"]}
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -143,7 +143,7 @@ def test_layer_sums_of_extremes_are_exact(tmp_path, mac, wb, ab, pe, simd):
 
 BAD_MAC = [({"MAC": "dsp2", "PE": "4,16,1"}, "layer 3 is dsp2"),
            ({"MAC": "lut,dsp,dsp"}, "layer 1 is lut, which builds its multipliers in LUTs for 4- or 2-bit weights"),
-           ({"MAC": "dsp4"}, "--MAC=dsp4 is not one or 3 comma-separated words of dsp, dsp2, lut")]
+           ({"MAC": "dsp4"}, "--MAC=dsp4 is not one word or one per layer, comma-separated, of dsp, dsp2, lut")]
 
 
 @pytest.mark.parametrize("target,case", [("lint", 0), ("synth", 0), ("sim", 0), ("sim", 1), ("synth", 2)])

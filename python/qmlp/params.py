@@ -26,7 +26,7 @@ BITS = (8, 4, 2)
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: str                    # int | float | list | file | bool
+    kind: str                    # int | float | list | words | file | bool | str
     default: object
     meaning: str
     lo: int | None = None        # int: inclusive range; list: range of every item
@@ -39,7 +39,7 @@ class Param:
     def datatype(self) -> str:
         """The FuseSoC datatype of the parameter."""
         return {"int": "int", "list": "str", "words": "str", "file": "file", "bool": "bool",
-                "float": "real"}[self.kind]
+                "float": "real", "str": "str"}[self.kind]
 
     def allowed(self) -> str:
         if self.kind == "int":
@@ -54,6 +54,8 @@ class Param:
             return f"one word or one per layer, comma-separated, of {', '.join(self.choices)}"
         if self.kind == "bool":
             return "true or false"
+        if self.kind == "str":
+            return "a word"
         if self.kind == "float":
             return f"a finite number {self.lo}..{self.hi}"
         return "a file"
@@ -71,6 +73,8 @@ class Param:
             raise bad
         if self.kind == "file":
             return None if raw in (None, "") else str(raw)
+        if self.kind == "str":                   # checked where it is used (e.g. --FAULT by the netlist hook)
+            return str(raw).strip().strip('"')
         if self.kind == "words":
             items = list(raw) if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
             words = tuple(str(x).strip() for x in items)
@@ -233,9 +237,24 @@ PNR: list[Param] = [
     Param("TARGET_MHZ", "int", 100, "Target clock of place and route in MHz (pnr_ecp5 targets)", 1, 500,
           paramtype="vlogdefine"),
 ]
+# netlist simulation (sim_synth, sim_pnr_ecp5: qmlp.eda.netlist), plusargs of those targets
+_FAULT = ("inject a fault to prove the check fails - lut[:n] complements one LUT's INIT, dsp[:n] changes one "
+          "DSP48E1's AREG (none: no fault)")
+NETLIST_MATMUL = [
+    Param("NETLIST_SIM", "words", ("verilator",), "Simulator of sim_synth: verilator (fast, 2-state) or icarus "
+          "(4-state: X shows)", paramtype="plusarg", choices=("verilator", "icarus")),
+    Param("FAULT", "str", "none", "sim_synth: " + _FAULT, paramtype="plusarg"),
+]
+NETLIST_ACCEL = [
+    Param("NETLIST_SIM", "words", ("verilator",), "Simulator of the netlist targets (sim_synth, sim_pnr_ecp5): "
+          "verilator (fast, 2-state) or icarus (4-state: X shows)", paramtype="plusarg", choices=("verilator", "icarus")),
+    Param("FAULT", "str", "none", "Netlist targets: " + _FAULT, paramtype="plusarg"),
+    Param("ROUTE", "int", 1, "sim_pnr_ecp5: 1 simulates the routed netlist (nextpnr-ecp5 --write), 0 the synth_ecp5 "
+          "netlist", 0, 1, paramtype="plusarg"),
+]
 for _kind in MATMUL:
-    MATMUL[_kind] = MATMUL[_kind] + PNR
-ACCEL += PNR
+    MATMUL[_kind] = MATMUL[_kind] + PNR + NETLIST_MATMUL
+ACCEL += PNR + NETLIST_ACCEL
 # the PYNQ-Z2 board build (the pynq_z2 targets of the AXI wrapper cores, qmlp.eda.pynq): FCLK0 of
 # the Zynq PS, which clocks the DMA and the core; a define, like TARGET_MHZ
 PYNQ_FCLK = Param("FCLK_MHZ", "int", 100, "FCLK0 of the PYNQ-Z2 block design in MHz, the clock of the DMA and "

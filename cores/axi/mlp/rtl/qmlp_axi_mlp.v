@@ -52,14 +52,9 @@ module qmlp_axi_mlp (
 
   // read-only configuration words (regs.py mlp_config): MAGIC, ID, NET, INPUTS, CLASSES, 0,
   // CHECKSUM, LAYOUT, LAYOUT_B = 0, then the selected layer's L_K, L_N, L_PE, L_SIMD, L_BITS, L_SHIFT
-  // the header's per-layer vectors (32*NL bits) zero-extended to MAXL items without a width
-  // mismatch: a wider concatenation, then its low bits
-  localparam [32*MAXL+32*NL-1:0] X_K = {{(32*MAXL){1'b0}}, L_K}, X_N = {{(32*MAXL){1'b0}}, L_N},
-    X_XB = {{(32*MAXL){1'b0}}, L_XB}, X_OB = {{(32*MAXL){1'b0}}, L_OB}, X_OUNS = {{(32*MAXL){1'b0}}, L_OUNS},
-    X_BIAS = {{(32*MAXL){1'b0}}, L_BIAS}, X_ACT = {{(32*MAXL){1'b0}}, L_ACT}, X_SHIFT = {{(32*MAXL){1'b0}}, L_SHIFT};
-  localparam [32*MAXL-1:0] V_K = X_K[32*MAXL-1:0], V_N = X_N[32*MAXL-1:0], V_XB = X_XB[32*MAXL-1:0],
-    V_OB = X_OB[32*MAXL-1:0], V_OUNS = X_OUNS[32*MAXL-1:0], V_BIAS = X_BIAS[32*MAXL-1:0],
-    V_ACT = X_ACT[32*MAXL-1:0], V_SHIFT = X_SHIFT[32*MAXL-1:0];
+  // the header's per-layer vectors: MAXL items each, zero beyond NL (qmlp.hw.roms.model_header)
+  localparam [32*MAXL-1:0] V_K = L_K, V_N = L_N, V_XB = L_XB, V_OB = L_OB, V_OUNS = L_OUNS, V_BIAS = L_BIAS,
+    V_ACT = L_ACT, V_SHIFT = L_SHIFT;
   localparam integer K1    = qmlp_vec_item(V_K, 0);            // input codes per image
   localparam integer NOUT  = qmlp_vec_item(V_N, NL - 1);       // classes = logits per image
   localparam integer WPI   = (K1 + 3) / 4;                     // input words per image
