@@ -172,26 +172,23 @@ def _stamp_write(folder: Path, want: dict) -> None:
 
 # ----------------------------------------------------------------------------- accelerator
 
-def _model_spec(raw: dict):
-    """The network of this run's model (--MODEL=, else the lab's default network), read before
-    the per-layer parameters are checked against it; None when no model file is named."""
-    from qmlp.nn import quant
-    from qmlp.nn.model import load as load_model
+def model_spec(raw: dict):
+    """The network of this run's model (--MODEL=), read before the per-layer parameters are
+    checked against it; None when no model file is named (the build folder's lab network)."""
+    from qmlp.nn.quant import spec_of_file
 
     m = raw.get("MODEL")
     if not m:
         return None
-    p = Path(str(m))
-    if p.is_dir():
-        raise QmlpError(f"--MODEL={m} is a folder; give a model .npz (qmlp train) or a quantized one")
-    if not p.is_file():
-        raise QmlpError(f"--MODEL={m}: no such file (a model .npz from qmlp train, or a quantized one)")
-    return quant.load(p).spec if quant.is_quantized_file(p) else load_model(p).spec
+    try:
+        return spec_of_file(m)
+    except QmlpError as e:
+        raise QmlpError(f"--MODEL={m}: {str(e).removeprefix(str(m) + ': ').removeprefix(str(m) + ' ')}") from None
 
 
 def validate(core: str, raw: dict) -> dict:
     """params.validate, for the accelerator against its model's network."""
-    return params.validate(core, raw, spec=_model_spec(raw) if core == "accel" else None)
+    return params.validate(core, raw, spec=model_spec(raw) if core == "accel" else None)
 
 
 def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
@@ -199,7 +196,7 @@ def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
     from qmlp.hw import roms
 
     raw = edam_parameters(work_root)
-    spec = _model_spec(raw)
+    spec = model_spec(raw)
     v = params.validate("accel", raw, spec=spec)
     guard_work_root("accel", raw, work_root)
     out = Path(work_root) / ROM_DIR

@@ -25,13 +25,13 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
     """Search options from the command line's, checked (unknown bit widths or styles are errors)."""
     spec = dse.LAB
     if model:
-        from qmlp.eda.hooks import _model_spec
+        from qmlp.nn.quant import spec_of_file
         from qmlp.nn import quant
 
         if quant.is_quantized_file(model):
             raise QmlpError(f"--model {model}: a quantized model; the search quantizes per bit width and takes the "
                             "float model (qmlp train's .npz)")
-        spec = _model_spec({"MODEL": str(Path(model).resolve())})
+        spec = spec_of_file(Path(model).resolve())
         model = str(Path(model).resolve())
     widths = dse.bit_widths(spec, tuple(dict.fromkeys(bits)) if bits else dse.BIT_NAMES)
     if styles:

@@ -442,9 +442,9 @@ def task_spec(pdict: dict) -> NetSpec:
     m = pdict.get("MODEL")
     if not m:
         return LAB
-    from qmlp.eda.hooks import _model_spec
+    from qmlp.nn.quant import spec_of_file
 
-    return _model_spec({"MODEL": m}) or LAB
+    return spec_of_file(m)
 
 
 def analytic_evaluate(task: Task) -> dict:

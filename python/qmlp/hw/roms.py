@@ -263,6 +263,9 @@ def model_header(net: intnet.IntNet, cfg: "HwConfig", note: str, checksum: int =
         "/* verilator lint_off UNUSEDPARAM */",
         f"localparam integer NL = {net.n_layers};",
         f"localparam integer IDX_BITS = {int(net.fmt.idx_bits)};",
+        "// the input codes: Q(8, FL_IN) of pixel/255 (INPUT_FLOAT = 0) or of the float feature (1)",
+        f"localparam integer INPUT_FLOAT = {0 if net.spec.input_kind == 'u8' else 1};",
+        f"localparam integer FL_IN = {int(net.fmt.fl_in)};",
     ]
     for k, v in c.items():
         lines.append(f"localparam [32*{MAX_LAYERS}-1:0] {k} = {_vec(v)};")

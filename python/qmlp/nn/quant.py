@@ -26,7 +26,7 @@ from qmlp.params import BITS
 from qmlp.spec import NetSpec, default_spec_for, per_layer
 
 __all__ = ["QuantModel", "quantize_model", "save", "load", "is_quantized_file", "is_from", "maxabs_fl",
-           "calibrate_act_fls"]
+           "calibrate_act_fls", "spec_of_file"]
 
 # the share of calibration activations a relu/identity output range must hold (the rest saturate)
 CALIB_PERCENTILE = 99.99
@@ -171,6 +171,18 @@ def is_quantized_file(path) -> bool:
             return "fl" in z.files and "fc1w_codes" in z.files
     except (OSError, ValueError, zipfile.BadZipFile):
         return False
+
+
+def spec_of_file(path) -> NetSpec:
+    """The network of a model file, float (qmlp train) or quantized (qmlp sweep, QAT)."""
+    from qmlp.nn.model import load as load_float
+
+    p = Path(path)
+    if p.is_dir():
+        raise QmlpError(f"{path} is a folder; give a model .npz (qmlp train) or a quantized one")
+    if not p.is_file():
+        raise QmlpError(f"{path}: no such file (a model .npz from qmlp train, or a quantized one)")
+    return load(p).spec if is_quantized_file(p) else load_float(p).spec
 
 
 def is_from(q: QuantModel, model: FloatModel) -> bool:
