@@ -44,7 +44,10 @@ def test_mac_parameter_rules():
 
 # ----------------------------------------------------------------------------- the MAC units
 
+# AB = 5 and 3: the containers of unsigned 4- and 2-bit activations (relu, sigmoid: XB = AB + 1,
+# qmlp.numerics.acts), whose every signed code the exhaustive pairs include
 @pytest.mark.parametrize("wb,ab,corrupt,target", [(8, 8, 0, "sim_mac"), (2, 8, 0, "sim_mac"), (4, 4, 100, "sim_mac"),
+                                                   (4, 5, 0, "sim_mac"), (2, 3, 0, "sim_mac"),
                                                    (8, 8, 0, "sim_mac_ecp5")])
 def test_mac_units_exact(tmp_path, wb, ab, corrupt, target):
     """qmlp_mac_dsp2 (both lanes), qmlp_mul_lut and qmlp_mul_dsp: every (w, x) pair, corner
@@ -106,7 +109,7 @@ def _layer_case(folder: Path, k, n, pe, simd, wb, ab, images, seed=0):
 
 
 LAYER_CASES = [("dsp", 8, 8, 4, 16), ("dsp2", 8, 8, 4, 16), ("dsp2", 8, 8, 2, 49), ("dsp2", 4, 4, 4, 8),
-               ("lut", 4, 8, 4, 16), ("lut", 2, 2, 2, 98)]
+               ("lut", 4, 8, 4, 16), ("lut", 2, 2, 2, 98), ("dsp2", 4, 5, 4, 8), ("lut", 2, 3, 2, 98)]
 
 
 @pytest.mark.parametrize("mac,wb,ab,pe,simd", LAYER_CASES, ids=[f"{c[0]}-w{c[1]}a{c[2]}-pe{c[3]}" for c in LAYER_CASES])
