@@ -529,6 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
         kp.add_argument("core", choices=("i8", "f32i8", "f32") + (("accel",) if name == "check" else ()))
     ka = ks.add_parser("accel", help="validate, then write the accelerator's ROMs and vectors")
     ka.add_argument("--lint", action="store_true", help="no model: nominal constants only")
+    ka.add_argument("--board", action="store_true", help="the ULX3S top: its own default design point (PE/SIMD auto)")
     ks.add_parser("edam-info", help="print '<toplevel> <name>' of the EDAM file in the work root")
     kr = ks.add_parser("resources", help="RESOURCES line and resources.json from a Yosys stat -json report")
     kr.add_argument("files", nargs=1, metavar="STAT.json")

@@ -335,13 +335,22 @@ def _fold_options(k: int, n: int, t: int) -> list[tuple[int, int]]:
     return sorted(out, key=lambda ps: (ps[0] * ps[1], -ps[1]))
 
 
-def auto_fold(spec: NetSpec) -> tuple[tuple[int, ...], tuple[int, ...]]:
+# the ULX3S board top's default for the lab's network: the UART, not the accelerator, sets the pace
+BOARD_PE = (2, 4, 1)
+BOARD_SIMD = (8, 2, 1)
+# cycles of the board's 25 MHz clock per input byte at 1 Mbaud (10 bits a byte)
+BOARD_CYCLES_PER_BYTE = 250
+
+
+def auto_fold(spec: NetSpec, board: bool = False) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The default design point of a network: the lab's 4,16,2 / 49,1,1 for its network; for
     another, per layer the fewest products within the interval of about 200 products per cycle
-    (the lab's default spends 214), with the buffers' divisibility rule kept."""
+    (the lab's default spends 214), with the buffers' divisibility rule kept.
+    board: the ULX3S top's default: 2,4,1 / 8,2,1 for the lab's network; for another, the fewest
+    products that keep up with the UART (an image's bytes take 250 cycles each)."""
     if spec.shapes == LAB.shapes:
-        return DEFAULT_PE, DEFAULT_SIMD
-    target = max(2, -(-spec.macs // 200))
+        return (BOARD_PE, BOARD_SIMD) if board else (DEFAULT_PE, DEFAULT_SIMD)
+    target = spec.inputs * BOARD_CYCLES_PER_BYTE if board else max(2, -(-spec.macs // 200))
     for t in [target * m for m in (1, 2, 4, 8, 16, 64, 256)] + [10 ** 9]:
         opts = [_fold_options(k, n, t) for k, n in spec.shapes]
         if any(not o for o in opts):
@@ -371,12 +380,13 @@ def table(core: str) -> list[Param]:
     return ACCEL if core == "accel" else matmul_params(core)
 
 
-def validate(core: str, raw: dict, strict: bool = False, spec: NetSpec | None = None) -> dict:
+def validate(core: str, raw: dict, strict: bool = False, spec: NetSpec | None = None, board: bool = False) -> dict:
     """{name: typed value} for every parameter of `core`, defaults filled in, constraints checked.
 
     raw: {name: value} as given (strings from an EDAM file or a command line are fine).
     strict: unknown names are an error (the CLI); hooks ignore parameters of other cores.
     spec: the accelerator's network (its model's); per-layer lists are checked against it.
+    board: the ULX3S top (its own default design point, auto_fold(board=True)).
     """
     params = table(core)
     names = {p.name for p in params}
@@ -389,7 +399,7 @@ def validate(core: str, raw: dict, strict: bool = False, spec: NetSpec | None = 
         spec = spec or LAB
         n = spec.n_layers
         if out["PE"] == "auto" or out["SIMD"] == "auto":
-            ape, asimd = auto_fold(spec)
+            ape, asimd = auto_fold(spec, board)
             out["PE"] = ape if out["PE"] == "auto" else out["PE"]
             out["SIMD"] = asimd if out["SIMD"] == "auto" else out["SIMD"]
         out["PE"] = tuple(int(v) for v in expand("PE", out["PE"], n))

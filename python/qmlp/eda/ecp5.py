@@ -72,7 +72,7 @@ def setup(kind: str, clock: str | None = "ap_clk", work_root: Path = Path(".")) 
     from qmlp.eda.edam import edam_parameters
     from qmlp.eda.hooks import validate
 
-    v = validate(kind, edam_parameters(work_root))
+    v = validate(kind, edam_parameters(work_root), board=clock is None)
     tools = find_tools()
     names = ", ".join(f"{t}={Path(e).name}" for t, e in tools.items())
     if clock is None:

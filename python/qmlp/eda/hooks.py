@@ -186,18 +186,20 @@ def model_spec(raw: dict):
         raise QmlpError(f"--MODEL={m}: {str(e).removeprefix(str(m) + ': ').removeprefix(str(m) + ' ')}") from None
 
 
-def validate(core: str, raw: dict) -> dict:
-    """params.validate, for the accelerator against its model's network."""
-    return params.validate(core, raw, spec=model_spec(raw) if core == "accel" else None)
+def validate(core: str, raw: dict, board: bool = False) -> dict:
+    """params.validate, for the accelerator against its model's network (board: the ULX3S top's
+    default design point)."""
+    return params.validate(core, raw, spec=model_spec(raw) if core == "accel" else None, board=board)
 
 
-def accel(lint: bool = False, work_root: Path = Path(".")) -> None:
-    """ROMs, activation tables, model constants and vectors for this run's PE/SIMD and model."""
+def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False) -> None:
+    """ROMs, activation tables, model constants and vectors for this run's PE/SIMD and model
+    (board: the ULX3S top, whose default design point is its own)."""
     from qmlp.hw import roms
 
     raw = edam_parameters(work_root)
     spec = model_spec(raw)
-    v = params.validate("accel", raw, spec=spec)
+    v = params.validate("accel", raw, spec=spec, board=board)
     guard_work_root("accel", raw, work_root)
     out = Path(work_root) / ROM_DIR
     if lint:
@@ -256,7 +258,7 @@ def main(args) -> None:
     elif args.what == "vectors":
         vectors(args.core)
     elif args.what == "accel":
-        accel(lint=args.lint)
+        accel(lint=args.lint, board=getattr(args, "board", False))
     else:  # pragma: no cover - argparse restricts the choices
         raise QmlpError(f"unknown hook {args.what}")
     sys.stdout.flush()

@@ -17,8 +17,8 @@
 // The accelerator runs on the 25 MHz oscillator: at 1 Mbaud every input byte takes 250 clock
 // cycles on the line, far more than the accelerator needs per image.
 module qmlp_ulx3s_top #(
-  parameter [8*64-1:0] PE     = "2,4,1",
-  parameter [8*64-1:0] SIMD   = "8,2,1",
+  parameter [8*64-1:0] PE     = "auto",   // auto: the hook's board default (qmlp.params.auto_fold)
+  parameter [8*64-1:0] SIMD   = "auto",
   parameter [8*64-1:0] WBITS  = "8",
   parameter [8*64-1:0] ABITS  = "8",
   parameter [8*64-1:0] MAC    = "dsp",

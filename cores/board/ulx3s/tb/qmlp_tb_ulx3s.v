@@ -14,8 +14,8 @@
 // Last line: RESULT pass=<0|1> images=<n> mismatches=<m> accuracy=<%> cycles_per_image=<c>
 // (cycles_per_image: clock cycles per image over the UART, in the steady state).
 module qmlp_tb_ulx3s;
-  parameter [8*64-1:0] PE   = "2,4,1";
-  parameter [8*64-1:0] SIMD = "8,2,1";
+  parameter [8*64-1:0] PE   = "auto";
+  parameter [8*64-1:0] SIMD = "auto";
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
