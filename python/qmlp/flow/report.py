@@ -27,9 +27,28 @@ from qmlp.flow.pipeline import run as run_steps
 from qmlp.lines import parse as parse_summary
 
 IP_KINDS = ("i8", "f32i8", "f32")
-# quantization-aware training points: name, weight bits per layer, activation bits per hidden layer
+# quantization-aware training points of the lab's network: name, weight bits per layer, activation
+# bits per hidden layer (another network gets the uniform ones: bit_points)
 BIT_POINTS = (("w8a8", (8, 8, 8), (8, 8)), ("w4a4", (4, 4, 4), (4, 4)), ("w2a2", (2, 2, 2), (2, 2)),
               ("w828a88", (8, 2, 8), (8, 8)))
+
+
+def bit_points(spec) -> tuple:
+    """The QAT points of a network: the lab's four, or w8a8, w4a4, w2a2 for another."""
+    from qmlp.spec import LAB
+
+    if spec.shapes == LAB.shapes:
+        return BIT_POINTS
+    n = spec.n_layers
+    return tuple((f"w{b}a{b}", (b,) * n, (b,) * (n - 1)) for b in (8, 4, 2))
+
+
+def report_spec(paths: Paths):
+    """The network the report builds: the build folder's model's (the lab's before it is trained)."""
+    from qmlp.nn.quant import spec_of_file
+    from qmlp.spec import LAB
+
+    return spec_of_file(paths.model_npz) if paths.model_npz.is_file() else LAB
 HOOKS = ("qmlp.cli", "qmlp.eda.hooks")      # what the cores' pre-build hooks run
 HLS_SOURCES = ("cores/hls/src/*", "cores/hls/xls/*")   # read by the HLS generator and the C simulation
 
@@ -45,6 +64,8 @@ def steps(paths: Paths) -> list[Step]:
     from qmlp.nn import sweep
 
     q8 = sweep.model_path(paths.sweep_dir, 8, "per_layer")
+    spec = report_spec(paths)
+    points = bit_points(spec)
     out = [
         Step("model", lambda: _model(paths), code=("qmlp.nn.train",), files=(paths.model_npz,),
              outputs=(paths.model_npz,)),
@@ -78,15 +99,15 @@ def steps(paths: Paths) -> list[Step]:
     out.append(Step("synth_accel", fs(acc, "synth", what="RESOURCES"), code=HOOKS + ("qmlp.eda.resources",),
                     cores=(acc,), files=(paths.model_npz, q8), after=("sweep",), heavy=True))
     # 4- and 2-bit: QAT models (light), then each point in Verilator and Yosys (heavy)
-    for name, wb, ab in BIT_POINTS:
+    for name, wb, ab in points:
         out.append(Step(f"qat_{name}", lambda wb=wb, ab=ab: _qat(paths, wb, ab), code=("qmlp.nn.qat", "qmlp.nn.cache"),
                         files=(paths.model_npz,), params={"wbits": wb, "abits": ab}, after=("model",)))
-    for name, wb, ab in BIT_POINTS:
+    for name, wb, ab in points:
         for target, what in (("sim_verilator", "RESULT"), ("synth", "RESOURCES")):
             out.append(Step(f"{'sim' if what == 'RESULT' else 'synth'}_accel_{name}",
                             lambda wb=wb, ab=ab, t=target, w=what: _accel_bits(paths, wb, ab, t, w),
                             code=HOOKS + ("qmlp.eda.resources",), cores=(acc,), after=(f"qat_{name}",), heavy=True))
-    out += _pnr_steps(paths, q8)
+    out += _pnr_steps(paths, q8, spec)
     # the design-space search, bounded (qmlp bench --quick): its runs share qmlp bench's cache
     out.append(Step("bench", lambda: _bench(paths), code=("qmlp.flow.bench",) + HOOKS + ("qmlp.eda.resources",),
                     cores=(acc,), files=(paths.model_npz, q8), params={"quick": True},
@@ -112,13 +133,19 @@ PNR_ACCEL = {"PE": "8,16,1", "SIMD": "16,1,1"}
 PNR_ACCEL_TIMEOUT = 2 * 3600      # routing the accelerator takes tens of minutes on one core
 
 
-def _pnr_steps(paths: Paths, q8: Path) -> list[Step]:
+def _pnr_steps(paths: Paths, q8: Path, spec=None) -> list[Step]:
+    from qmlp import params
+    from qmlp.spec import LAB
+
+    spec = spec or LAB
+    accel = PNR_ACCEL if spec.shapes == LAB.shapes else \
+        {k: ",".join(map(str, v)) for k, v in zip(("PE", "SIMD"), params.auto_fold(spec, board=True))}
     out = []
     for kind in IP_KINDS:
         core = f"qmlp:ip:matmul_{kind}"
         out.append(Step(f"pnr_{kind}", lambda c=core: _pnr(c, {"TARGET_MHZ": PNR_MHZ}),
                         code=HOOKS + ("qmlp.eda.ecp5",), cores=(core,), params={"TARGET_MHZ": PNR_MHZ}, heavy=True))
-    prm = {**PNR_ACCEL, "TARGET_MHZ": PNR_MHZ}
+    prm = {**accel, "TARGET_MHZ": PNR_MHZ}
     out.append(Step("pnr_accel", lambda: _pnr("qmlp:accel:mlp", prm, PNR_ACCEL_TIMEOUT),
                     code=HOOKS + ("qmlp.eda.ecp5",), cores=("qmlp:accel:mlp",), files=(paths.model_npz, q8),
                     params=prm, after=("sweep",), heavy=True))
@@ -160,7 +187,7 @@ def _qat(paths: Paths, wb, ab) -> dict:
     from qmlp.nn import cache
 
     q, qpath = cache.qat_model(paths, paths.model_npz, wb, ab, progress=True)
-    return {"path": str(qpath), "fls": q.fls, **{k: q.meta.get(k) for k in ("test_accuracy", "val_accuracy",
+    return {"path": str(qpath), "fls": q.fls, "wbits": list(wb), "abits": list(ab), **{k: q.meta.get(k) for k in ("test_accuracy", "val_accuracy",
                                                                             "qat_seconds", "qat_epochs")}}
 
 
@@ -352,11 +379,13 @@ def charts(r: dict, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     ax.axhline(fl, color="k", ls="--", lw=1, label=f"float32 ({fl:.2f} %)")
     ax.plot([w for w, _ in g], [a for _, a in g], "o-", color="gray", label="post-training, weights only (sweep)")
-    for name, wb, ab in BIT_POINTS:
+    lab_bits = {n: w for n, w, _ in BIT_POINTS}
+    for name in [k[len("qat_"):] for k in s if k.startswith("qat_")]:
         q, hw = s.get(f"qat_{name}"), s.get(f"sim_accel_{name}")
-        if not q or not hw:
+        wb = (q or {}).get("wbits") or lab_bits.get(name)
+        if not q or not hw or not wb:
             continue
-        x = sum(wb) / 3
+        x = sum(wb) / len(wb)
         ax.plot(x, q["test_accuracy"], "s", color="tab:blue", ms=8, label="QAT (PyTorch + Brevitas)" if name == "w8a8" else None)
         ax.plot(x, float(hw["accuracy"]), "x", color="tab:red", ms=10, mew=2,
                 label="hardware (Verilator, 10,000 images)" if name == "w8a8" else None)

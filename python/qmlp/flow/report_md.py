@@ -120,11 +120,13 @@ def view(r: dict) -> ReportView:
                    [f"Verilator wall time, {int(acc['images']):,} images", f"{acc['wall_s']} s", ""]]
     from qmlp.flow.report import BIT_POINTS
 
+    lab_bits = {nm: (w, a) for nm, w, a in BIT_POINTS}
     bit_rows = []
-    for name, wb, ab in BIT_POINTS:
+    for name in [k[len("qat_"):] for k in s if k.startswith("qat_")]:
         q, hw, syn = s.get(f"qat_{name}"), s.get(f"sim_accel_{name}"), s.get(f"synth_accel_{name}")
         if not (q and hw and syn):
             continue
+        wb, ab = (q["wbits"], q.get("abits", ())) if q.get("wbits") else lab_bits.get(name, ((), ()))
         bit_rows.append([name, ",".join(map(str, wb)), ",".join(map(str, ab)), f"{q['test_accuracy']:.2f}",
                          f"{hw['golden_accuracy']:.2f}", f"{hw['accuracy']} ({hw['mismatches']} mismatches, "
                          f"{int(hw['images']):,} images)", f"{hw['rom_bits'] / 8 / 1024:.1f}", f"{int(syn['lut']):,}",
