@@ -140,7 +140,7 @@ def test_lint_clean_at_any_design_point_without_a_model(tmp_path, prm):
 
 BAD = [
     ({"PE": "3,16,2"}, "--PE=3,16,2: layer 1 has 128 outputs, and PE=3 does not divide them"),
-    ({"SIMD": "49,1"}, "--SIMD=49,1: 2 values, but the model has 3 layers: give one value (every layer) or 3"),
+    ({"SIMD": "49,1"}, "--SIMD=49,1: 2 values, but the model has 3 layers: give one value (for every layer) or 3"),
     ({"PE": "0,16,2"}, "--PE=0,16,2 is not comma-separated integers 1..4096"),
     ({"SIMD": "50,1,1"}, "--SIMD=50,1,1: layer 1 has 784 inputs, and SIMD=50 does not divide them"),
     ({"MODEL": "/nonexistent/model.npz"}, "--MODEL=/nonexistent/model.npz: no such file"),

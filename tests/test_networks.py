@@ -38,7 +38,7 @@ def test_spec_round_trips_and_describes():
     ([784], "tanh", "give the input size and at least one layer width"),
     ([784, 0, 10], "tanh", "a width of 0"),
     ([784, 64, 10], "swish", "'swish' is not an activation; use tanh, relu, hardtanh, sigmoid, identity"),
-    ([784, 64, 32, 10], "relu,tanh,relu", "3 values for 2 layers"),
+    ([784, 64, 32, 10], "relu,tanh,relu", "3 values, but the model has 2 hidden layers"),
     ([784, 64, 1], "relu", "1 classes"),
 ])
 def test_bad_specs(widths, act, msg):
@@ -62,12 +62,12 @@ RELU2 = make([784, 64, 10], "relu", True)
 
 
 @pytest.mark.parametrize("raw,msg", [
-    ({"PE": "4,2,2"}, "--PE=4,2,2: 3 values, but the model has 2 layers: give one value (every layer) or 2"),
+    ({"PE": "4,2,2"}, "--PE=4,2,2: 3 values, but the model has 2 layers: give one value (for every layer) or 2"),
     ({"PE": "3,2"}, "--PE=3,2: layer 1 has 64 outputs, and PE=3 does not divide them"),
     ({"SIMD": "49,3"}, "--SIMD=49,3: layer 2 has 64 inputs, and SIMD=3 does not divide them"),
     ({"PE": "16,2", "SIMD": "49,3", "_spec": make([784, 48, 10], "relu")},
      "layer 1 writes PE=16 outputs per cycle into the buffer that layer 2 reads SIMD=3 at a time; one must divide"),
-    ({"WBITS": "8,8,8"}, "--WBITS=8,8,8: give one value or 2"),
+    ({"WBITS": "8,8,8"}, "--WBITS=8,8,8: 3 values, but the model has 2 layers"),
     ({"MAC": "dsp,dsp,lut"}, "--MAC=dsp,dsp,lut: 3 values, but the model has 2 layers"),
 ])
 def test_design_point_against_the_model(raw, msg):
@@ -193,3 +193,24 @@ def test_tabular_network_on_an_npz(tmp_path):
     # 5 logits and the class per test sample
     exp = np.array([int(v, 16) for v in (man["_roms"] / "expected.hex").read_text().split()])
     assert exp.size == 1000 * 6
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--layers", "784"], "qmlp train: error: --layers=784: give the input size and at least one layer width"),
+    (["--layers", "784,0,10"], "qmlp train: error: --layers=784,0,10: a width of 0"),
+    (["--act", "swish"], "qmlp train: error: --act=swish: 'swish' is not an activation"),
+    (["--layers", "784,64,5", "--epochs", "1", "--limit", "100"],
+     "qmlp train: error: the data holds labels up to 9, outside the network's 5 declared classes"),
+    (["--layers", "700,64,10", "--epochs", "1", "--limit", "100"],
+     "qmlp train: error: --layers=700,64,10 starts with 700 inputs, but the data's samples have 784 features"),
+])
+def test_bad_specs_on_the_command_line(args, msg, tmp_path):
+    """One line naming the flag, exit 2, no traceback, nothing trained."""
+    import subprocess
+    import sys
+
+    need_default_data()
+    p = subprocess.run([sys.executable, "-m", "qmlp.cli", "train", "--build", str(tmp_path), "-q", *args],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 2 and p.stderr.strip().splitlines()[-1].startswith(msg), p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "model").exists()

@@ -45,7 +45,7 @@ def test_validate_fills_defaults_and_names_the_flag():
             ("i8", {"ACC_W": "8"}, "--ACC_W=8 is not an integer 16..32"),
             ("i8", {"SHIFT": "20", "ACC_W": "16"}, "--SHIFT=20 must be below --ACC_W=16"),
             ("f32i8", {"FL_B": "x"}, "--FL_B=x is not an integer -120..149"),
-            ("accel", {"PE": "4,16"}, "--PE=4,16: 2 values, but the model has 3 layers: give one value (every layer) or 3"),
+            ("accel", {"PE": "4,16"}, "--PE=4,16: 2 values, but the model has 3 layers: give one value (for every layer) or 3"),
             ("accel", {"SIMD": "49,1,3"}, "--SIMD=49,1,3: layer 3 has 64 inputs, and SIMD=3 does not divide them"),
             ("accel", {"PE": "4.5,16,2"}, "--PE=4.5,16,2 is not comma-separated integers")):
         with pytest.raises(QmlpError, match=re.escape(msg)):

@@ -273,21 +273,15 @@ def parse_bits(name: str, raw, n: int) -> tuple[int, ...]:
     """--WBITS / --ABITS: one value (every layer) or n values, each 8, 4 or 2."""
     vals = raw if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
     out = tuple(_int(v) for v in vals)
-    if len(out) not in (1, n) or any(v not in BITS for v in out):
-        raise QmlpError(f"--{name}={_show(raw)}: give one value or {n} (one per {'hidden ' if name == 'ABITS' else ''}"
-                        f"layer of the model), each of {', '.join(map(str, BITS))}")
-    return out * n if len(out) == 1 else out
+    if any(v not in BITS for v in out):
+        raise QmlpError(f"--{name}={_show(raw)}: each value is one of {', '.join(map(str, BITS))}")
+    return per_layer(out, n, f"--{name}={_show(raw)}", "hidden layers" if name == "ABITS" else "layers")
 
 
 def expand(name: str, raw, n: int) -> tuple:
     """A per-layer list (--PE, --SIMD, --MAC) against the model's n layers: one value = every layer."""
     vals = tuple(raw) if isinstance(raw, (list, tuple)) else tuple(str(raw).split(","))
-    if len(vals) == 1:
-        return vals * n
-    if len(vals) != n:
-        raise QmlpError(f"--{name}={_show(vals)}: {len(vals)} values, but the model has {n} layers: give one value "
-                        f"(every layer) or {n}")
-    return vals
+    return per_layer(vals, n, f"--{name}={_show(vals)}")
 
 
 def expand_mac(raw, n: int = 3) -> tuple[str, ...]:

@@ -169,13 +169,15 @@ def _is_int(v) -> bool:
 LAB = NetSpec(784, (LayerSpec(128, "tanh"), LayerSpec(64, "tanh"), LayerSpec(10, None)))
 
 
-def per_layer(values, n: int, what: str) -> tuple:
-    """One value for every item, or exactly n values: the one rule of every per-layer option."""
+def per_layer(values, n: int, what: str, unit: str = "layers") -> tuple:
+    """One value for every layer, or exactly n values: the one rule of every per-layer option
+    (--PE, --SIMD, --WBITS, --ABITS, --MAC, --act, --wbits, --abits)."""
     vals = tuple(values) if isinstance(values, (list, tuple)) else (values,)
     if len(vals) == 1:
         return vals * n
     if len(vals) != n:
-        raise QmlpError(f"{what}: {len(vals)} values for {n} layers; give one value (every layer) or {n}")
+        raise QmlpError(f"{what}: {len(vals)} values, but the model has {n} {unit}: give one value (for every "
+                        f"{unit[:-1]}) or {n}")
     return vals
 
 
@@ -198,7 +200,7 @@ def make(widths, acts="tanh", bias: bool | list = False, input_kind: str = "u8")
     if hidden == 0:
         acts = []
     else:
-        acts = list(per_layer(acts, hidden, f"--act={','.join(acts)} (one per hidden layer)"))
+        acts = list(per_layer(acts, hidden, f"--act={','.join(acts)}", "hidden layers"))
     biases = per_layer(bias, len(widths) - 1, "--bias")
     layers = [LayerSpec(widths[i + 1], acts[i] if i < hidden else None, bool(biases[i]))
               for i in range(len(widths) - 1)]

@@ -202,8 +202,9 @@ def mlp_config(layer_constants: dict, pe, simd, wbits, mac=("dsp",), checksum: i
     value per layer; wbits, mac: one per layer or one for all."""
     lc = layer_constants
     n = len(lc["L_K"])
-    one = (lambda v: tuple(v) * n if len(tuple(v)) == 1 else tuple(v))
-    wbits, mac = one(wbits), one(mac)
+    from qmlp.spec import per_layer
+
+    wbits, mac = per_layer(tuple(wbits), n, "wbits"), per_layer(tuple(mac), n, "mac")
     if not (len(pe) == len(simd) == len(wbits) == len(mac) == n):
         raise ValueError(f"pe, simd, wbits, mac need {n} values (one per layer)")
     k1, c = lc["L_K"][0], lc["L_N"][-1]

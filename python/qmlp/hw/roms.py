@@ -33,7 +33,7 @@ from qmlp.errors import QmlpError
 from qmlp.hashing import file_sha256, module_closure_sha256
 from qmlp.numerics import acts as actreg
 from qmlp.numerics import intnet
-from qmlp.spec import LAB, NetSpec
+from qmlp.spec import LAB, NetSpec, per_layer
 
 DEFAULT_PE = params.DEFAULT_PE
 DEFAULT_SIMD = params.DEFAULT_SIMD
@@ -87,9 +87,9 @@ class HwConfig:
         n = self.spec.n_layers
         object.__setattr__(self, "pe", tuple(self.pe))
         object.__setattr__(self, "simd", tuple(self.simd))
-        w, a = tuple(self.wbits), tuple(self.abits)
-        object.__setattr__(self, "wbits", w * n if len(w) == 1 else w)
-        object.__setattr__(self, "abits", (a * (n - 1) if len(a) == 1 else a) if n > 1 else ())
+        object.__setattr__(self, "wbits", per_layer(tuple(self.wbits), n, "weight bits"))
+        object.__setattr__(self, "abits", per_layer(tuple(self.abits), n - 1, "activation bits", "hidden layers")
+                           if n > 1 else ())
 
     def layers(self) -> list[LayerHw]:
         return [LayerHw(k, n, self.pe[i], self.simd[i], self.wbits[i]) for i, (k, n) in enumerate(self.spec.shapes)]
