@@ -6,30 +6,26 @@
 // qmlp_mlp_bytes reassembles them in), to the routed netlist, one per cycle; outputs pass
 // straight through. The testbench's cycles_per_image is then that of the byte-input design.
 // The parameters are the testbench's override; only SIMD's first number (the beat width) is
-// used, and it is taken from the port width of the netlist instead.
+// used, "auto" resolved from the model header as in qmlp_mlp_accel_bytes.
 module qmlp_mlp_accel (
   ap_clk, ap_rst,
   s_axis_tdata, s_axis_tvalid, s_axis_tready,
   m_axis_tdata, m_axis_tvalid, m_axis_tready, m_axis_tlast
 );
-  parameter [8*64-1:0] PE    = "4,16,2";
-  parameter [8*64-1:0] SIMD  = "49,1,1";
+  parameter [8*64-1:0] PE    = "auto";
+  parameter [8*64-1:0] SIMD  = "auto";
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
-  // bytes per beat: the first number of SIMD
-  function integer first_num(input [8*64-1:0] s);
-    integer i, v, seen;
-    begin
-      v = 0; seen = 0; first_num = 0;
-      for (i = 63; i >= 0; i = i - 1) begin
-        if (s[i*8 +: 8] >= "0" && s[i*8 +: 8] <= "9") begin v = v * 10 + (s[i*8 +: 8] - "0"); seen = 1; end
-        else if (seen && first_num == 0) first_num = v;
-      end
-      if (first_num == 0) first_num = v;
-    end
-  endfunction
-  localparam integer NB = first_num(SIMD);
+
+  // bytes per beat: layer 1's SIMD, resolved like qmlp_mlp_accel_bytes does ("auto": the
+  // model header's MODEL_SIMD)
+`include "qmlp_mlp_list.vh"
+  /* verilator lint_off UNUSEDPARAM */
+`include "qmlp_roms/qmlp_mlp_model.vh"
+  /* verilator lint_on UNUSEDPARAM */
+  localparam [8*64-1:0] SIMD_S = (SIMD == "auto") ? MODEL_SIMD : SIMD;
+  localparam integer NB = qmlp_list_item(SIMD_S, 0);
 
   input  wire              ap_clk;
   input  wire              ap_rst;

