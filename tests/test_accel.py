@@ -143,7 +143,7 @@ BAD = [
     ({"SIMD": "49,1"}, "--SIMD=49,1: 2 values, but the model has 3 layers: give one value (for every layer) or 3"),
     ({"PE": "0,16,2"}, "--PE=0,16,2 is not comma-separated integers 1..4096"),
     ({"SIMD": "50,1,1"}, "--SIMD=50,1,1: layer 1 has 784 inputs, and SIMD=50 does not divide them"),
-    ({"MODEL": "/nonexistent/model.npz"}, "--MODEL=/nonexistent/model.npz: no such file"),
+    ({"MODEL": "/nonexistent/model.npz"}, "--MODEL=/nonexistent/model.npz: not found"),
 ]
 
 

@@ -15,6 +15,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from qmlp.errors import QmlpError
+
 
 def write_text(path, text: str) -> Path:
     return write_bytes(path, text.encode())
@@ -101,10 +103,19 @@ def locked(path):
             fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
+def check_input_file(path, what: str, hint: str) -> Path:
+    """An input file that must exist and be a file: `<what> <path> is a folder` or `... not found
+    (<hint>)` otherwise, in one line (a folder is never reported as missing)."""
+    path = Path(path)
+    if path.is_dir():
+        raise QmlpError(f"{what} {path} is a folder; give the file itself")
+    if not path.is_file():
+        raise QmlpError(f"{what} {path} not found ({hint})")
+    return path
+
+
 def check_output_file(path, flag: str) -> Path:
     """A file qmlp will write: not a folder, and its folder not a file. Checked before work starts."""
-    from qmlp.errors import QmlpError
-
     path = Path(path)
     if path.is_dir():
         raise QmlpError(f"{flag} {path} is a folder; give a file name")
@@ -119,8 +130,6 @@ def check_output_file(path, flag: str) -> Path:
 def check_output_folder(path, flag: str, marker: str | None = None) -> Path:
     """A folder qmlp will replace whole: not a file; if it exists and holds files, it must be one
     that qmlp wrote (it has `marker`), so that replacing it loses nothing of the user's."""
-    from qmlp.errors import QmlpError
-
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise QmlpError(f"{flag} {path} is a file, not a folder")

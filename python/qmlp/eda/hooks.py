@@ -183,7 +183,7 @@ def model_spec(raw: dict):
     try:
         return spec_of_file(m)
     except QmlpError as e:
-        raise QmlpError(f"--MODEL={m}: {str(e).removeprefix(str(m) + ': ').removeprefix(str(m) + ' ')}") from None
+        raise QmlpError(f"--MODEL={m}: {str(e).removeprefix(f'model {m} ').removeprefix(f'{m}: ')}") from None
 
 
 def validate(core: str, raw: dict, board: bool = False) -> dict:

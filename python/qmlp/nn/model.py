@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from qmlp.errors import QmlpError
-from qmlp.files import write_bytes
+from qmlp.files import check_input_file, write_bytes
 from qmlp.spec import LAB, NetSpec, default_spec_for
 
 
@@ -110,11 +110,7 @@ def save(model: FloatModel, npz: Path, pth: Path | None = None) -> None:
 
 def load(path) -> FloatModel:
     """Load a model from the numpy archive (.npz) or a PyTorch state_dict (.pth) with fc1, fc2, ... keys."""
-    path = Path(path)
-    if path.is_dir():
-        raise QmlpError(f"model file {path} is a folder; give the model's .npz file")
-    if not path.is_file():
-        raise QmlpError(f"model file {path} not found (train one with: qmlp train)")
+    path = check_input_file(path, "model file", "train one with: qmlp train")
     if path.suffix == ".pth":
         import torch
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qmlp.errors import QmlpError
-from qmlp.files import write_bytes
+from qmlp.files import check_input_file, write_bytes
 from qmlp.nn.model import FloatModel, check_meta
 from qmlp.numerics import acts as actreg
 from qmlp.numerics import fixedpoint as fx
@@ -92,11 +92,7 @@ def save(q: QuantModel, path: Path) -> None:
 
 
 def load(path) -> QuantModel:
-    path = Path(path)
-    if path.is_dir():
-        raise QmlpError(f"quantized model {path} is a folder; give the model's .npz file")
-    if not path.is_file():
-        raise QmlpError(f"quantized model {path} not found (make one with: qmlp sweep)")
+    path = check_input_file(path, "quantized model", "make one with: qmlp sweep")
     try:
         with np.load(path, allow_pickle=False) as z:
             keys = set(z.files)
@@ -177,11 +173,7 @@ def spec_of_file(path) -> NetSpec:
     """The network of a model file, float (qmlp train) or quantized (qmlp sweep, QAT)."""
     from qmlp.nn.model import load as load_float
 
-    p = Path(path)
-    if p.is_dir():
-        raise QmlpError(f"{path} is a folder; give a model .npz (qmlp train) or a quantized one")
-    if not p.is_file():
-        raise QmlpError(f"{path}: no such file (a model .npz from qmlp train, or a quantized one)")
+    p = check_input_file(path, "model", "a model .npz from qmlp train, or a quantized one")
     return load(p).spec if is_quantized_file(p) else load_float(p).spec
 
 
