@@ -66,7 +66,7 @@ def qat_model(paths: Paths, model_path: Path, wbits, abits, progress: bool = Fal
     (made once, under the lock, and kept beside the model keyed by the model's hash)."""
     from qmlp.nn.qat import check_bits, model_name
 
-    wb, ab = check_bits(wbits, abits)
+    wb, ab = check_bits(wbits, abits, quant.spec_of_file(model_path))
     own = paths.model_dir / "quantized" / f"qat-{model_name(wb, ab)}-{file_sha256(model_path)[:16]}.npz"
     with locked(paths.model_dir / ".lock"):
         if not own.is_file():
