@@ -214,3 +214,15 @@ def test_bad_specs_on_the_command_line(args, msg, tmp_path):
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 2 and p.stderr.strip().splitlines()[-1].startswith(msg), p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "model").exists()
+
+
+def test_lint_of_another_network_reads_only_its_spec(tmp_path):
+    """lint takes --MODEL= for the network (tables, clamps, biases, six layers) and reads no weights."""
+    need_default_data()
+    fp, qp, _, _ = _train(tmp_path, DEFAULT_DATA, [784, 32, 16, 16, 10], "tanh,relu,sigmoid", True, (4,), (4,),
+                          limit=500)
+    res = run_fusesoc(CORE, "lint", {"MODEL": str(qp), "WBITS": "4", "ABITS": "4", "MAC": "lut,dsp2,dsp,lut",
+                                      "PE": "4,2,2,2"},
+                      build_root=tmp_path / "lint")
+    assert res.returncode == 0 and "%Warning" not in res.output, res.output[-2000:]
+    assert "784-32-16-16-10 tanh,relu,sigmoid bias" in res.output
