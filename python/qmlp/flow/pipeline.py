@@ -65,23 +65,34 @@ def _strip(result: dict) -> dict:
 
 
 class Cache:
-    """One JSON file per step: {"key": ..., "result": ...}; a missing or unreadable file is a miss."""
+    """One JSON file per name: {"key": ..., "result": ...}; a missing or unreadable file is a miss.
+
+    `get`/`put` take a Step (a result counts only while the step's outputs exist); `load`/`save`
+    take a name, for results that are not steps (qmlp.flow.dse's runs).
+    """
 
     def __init__(self, folder: Path):
         self.folder = Path(folder) / "cache"
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def get(self, step: Step, key: str):
-        if not all(Path(f).is_file() for f in step.outputs):
-            return None
+    def load(self, name: str, key: str):
+        """The result stored under `name` if it was stored with `key`, else None."""
         try:
-            d = json.loads((self.folder / f"{step.name}.json").read_text())
+            d = json.loads((self.folder / f"{name}.json").read_text())
             return d["result"] if d.get("key") == key else None
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
+    def save(self, name: str, key: str, result: dict) -> None:
+        write_text(self.folder / f"{name}.json", json.dumps({"key": key, "result": result}, indent=1))
+
+    def get(self, step: Step, key: str):
+        if not all(Path(f).is_file() for f in step.outputs):
+            return None
+        return self.load(step.name, key)
+
     def put(self, step: Step, key: str, result: dict) -> None:
-        write_text(self.folder / f"{step.name}.json", json.dumps({"key": key, "result": result}, indent=1))
+        self.save(step.name, key, result)
 
 
 def _log(msg: str) -> None:

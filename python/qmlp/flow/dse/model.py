@@ -1,0 +1,258 @@
+"""The cost model of the design-space search: cycles per image of a folding, and an analytic
+estimate of an accelerator's resources (DSP48E1, LUT, FF, BRAM18) against the xc7z020 fit rule.
+
+A layer of K inputs and N neurons folded to PE neurons x SIMD inputs per cycle takes
+(N/PE) * (K/SIMD) cycles per image (`layer_cycles`); a design point (`Candidate`) is one such
+folding and a MAC style per layer, and an image takes its slowest layer's cycles. The fit rule:
+DSP <= 220, BRAM18 <= 280, LUT <= 85 % of 53,200 (room left for placement), FF <= 106,400.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from qmlp import params
+from qmlp import reference as ref
+from qmlp.errors import QmlpError
+from qmlp.numerics import acts as actreg
+from qmlp.spec import LAB, NetSpec
+
+LUT_SHARE = 0.85
+FIT = {"dsp": ref.XC7Z020["dsp"], "bram18": ref.XC7Z020["bram18"], "lut": int(LUT_SHARE * ref.XC7Z020["lut"]),
+       "ff": ref.XC7Z020["ff"]}
+# the analytic model may be this far over a LUT, FF or BRAM18 limit and the candidate is still
+# synthesized (its DSP count is exact)
+MARGIN = 1.25
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def layer_cycles(k: int, n: int, pe: int, simd: int) -> int:
+    """Cycles per image of one layer: (N/PE) groups of PE neurons, (K/SIMD) input chunks each."""
+    if n % pe or k % simd:
+        raise QmlpError(f"PE={pe} must divide {n} and SIMD={simd} must divide {k}")
+    return (n // pe) * (k // simd)
+
+
+# ----------------------------------------------------------------------------- MAC styles
+
+def mac_styles() -> tuple[str, ...]:
+    """The MAC styles the accelerator takes (the parameter table's)."""
+    return params.MAC_STYLES
+
+
+def style_ok(style: str, pe: int, wbits: int) -> bool:
+    """Whether a layer may use `style` at this PE and weight width (the parameter table's check)."""
+    try:
+        params.check_mac((style,), (pe,), (wbits,))
+    except QmlpError:
+        return False
+    return True
+
+
+# ----------------------------------------------------------------------------- analytic model
+
+# Calibrated on Yosys 0.23 synth_xilinx runs of the accelerator, e.g. the
+# default point PE=4,16,2 SIMD=49,1,1 (w8a8, dsp): 10,212 LUT, 11,118 FF, 214 DSP, 48 BRAM18.
+# LUTs and FFs outside the lanes (input slots, control, the output argmax)
+BASE_LUT, BASE_FF = 3500, 1500
+# BRAM18 shapes (depth, width) for a ROM; Yosys picks a shape per ROM
+BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+# Every ROM is in block RAM, however shallow: the layer's ROMs carry rom_style = "block"
+# (without it Yosys put ROMs of up to 128 words in LUTs: 62,074 LUT instead of 33,115 at w4a4
+# PE=16,4,5 SIMD=49,16,1).
+
+
+def tree_width(wb: int, ab: int, simd: int) -> int:
+    """Bits of a lane's adder tree (qmlp_mlp_layer: TW = AB + WB + clog2(SIMD))."""
+    return ab + wb + (math.ceil(math.log2(simd)) if simd > 1 else 0)
+
+
+# synth_xilinx maps a `*` to a DSP48E1 only when its product has at least this many bits
+# (mul2dsp's DSP_Y_MINWIDTH for xc7): 4 x 4-bit dsp products are LUTs, 2 x 8-bit ones DSPs.
+DSP_Y_MIN = 9
+
+
+def in_luts(style: str, wb: int, ab: int) -> bool:
+    """A product Yosys builds in LUTs: the lut style, and dsp products under DSP_Y_MIN bits
+    (dsp2 packs two into one wide product, a DSP48E1 at any code width)."""
+    return style == "lut" or (style == "dsp" and wb + ab < DSP_Y_MIN)
+
+
+def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
+    """LUTs per product: its share of the adder tree (one adder of the tree's width), and for
+    the lut style the multiplier: radix-4 Booth digits of the weight (WB/2 of them), each an
+    adder of AB+2 bits (qmlp_mul_lut; Yosys measured 24 LUT per MAC at w2a8 and 38 at w4a8,
+    tree included)."""
+    lut = tree_width(wb, ab, simd) * (simd - 1) / simd
+    if in_luts(style, wb, ab):
+        lut += -(-wb // 2) * (ab + 2)       # a `*` Yosys keeps out of DSPs: about the same
+    elif style == "dsp2":
+        lut += 1.0                    # the two 16-bit fields of P, sign bit flipped
+    return lut
+
+
+def ff_per_product(style: str, wb: int, ab: int, simd: int) -> float:
+    """FFs per product: the weight register before the multipliers, the product and tree registers."""
+    tw = tree_width(wb, ab, simd)
+    return wb + tw + (tw * (simd - 1) / simd)
+
+
+def dsp_of(style: str, pe: int, simd: int, wb: int, ab: int) -> int:
+    """DSP48E1s of a layer: one per two products sharing an activation (dsp2), none where the
+    products are in LUTs (`in_luts`), else one per product."""
+    if style == "dsp2":
+        return -(-pe // 2) * simd
+    return 0 if in_luts(style, wb, ab) else pe * simd
+
+
+def rom_bram18(depth: int, width: int) -> int:
+    """BRAM18s of a ROM depth x width bits in the cheapest shape."""
+    return min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_SHAPES)
+
+
+@dataclass(frozen=True)
+class LayerPoint:
+    k: int
+    n: int
+    pe: int
+    simd: int
+    mac: str
+    wb: int
+    ab: int            # bits of this layer's input activations
+
+    @property
+    def cycles(self) -> int:
+        return layer_cycles(self.k, self.n, self.pe, self.simd)
+
+    @property
+    def macs(self) -> int:
+        return self.pe * self.simd
+
+    def estimate(self, hidden: bool, act: str | None = "tanh", bias: bool = False) -> dict:
+        depth, width = self.cycles, self.macs * self.wb
+        bram = rom_bram18(depth, width)
+        lut = self.macs * lut_per_product(self.mac, self.wb, self.ab, self.simd)
+        # accumulator; requantize and the activation: a table (80 LUT per PE) or a clamp (about 20)
+        table = hidden and actreg.get(act).hw == "table"
+        lut += self.pe * (32 + ((80 if table else 20) if hidden else 0))
+        ff = self.macs * ff_per_product(self.mac, self.wb, self.ab, self.simd) + self.simd * 8
+        ff += self.pe * (32 + (16 if hidden else 0) + (24 if bias else 0))
+        return {"dsp": dsp_of(self.mac, self.pe, self.simd, self.wb, self.ab), "lut": int(lut),
+                "bram18": bram, "ff": int(ff)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One design point: PE, SIMD and MAC style per layer, weight and activation bits."""
+    pe: tuple
+    simd: tuple
+    mac: tuple
+    wbits: tuple
+    abits: tuple
+    spec: NetSpec = LAB
+
+    @property
+    def bits(self) -> str:
+        return f"w{''.join(map(str, sorted(set(self.wbits))))}a{''.join(map(str, sorted(set(self.abits))))}" \
+            if len(set(self.wbits)) == 1 and len(set(self.abits)) == 1 else \
+            f"w{''.join(map(str, self.wbits))}a{''.join(map(str, self.abits))}"
+
+    def layers(self) -> list[LayerPoint]:
+        return [LayerPoint(k, n, self.pe[i], self.simd[i], self.mac[i], self.wbits[i], ain)
+                for i, ((k, n), ain) in enumerate(zip(self.spec.shapes, input_bits(self.spec, self.abits)))]
+
+    @property
+    def layer_cycles(self) -> tuple:
+        return tuple(l.cycles for l in self.layers())
+
+    @property
+    def cycles_per_image(self) -> int:
+        return max(self.layer_cycles)
+
+    @property
+    def macs(self) -> int:
+        return sum(l.macs for l in self.layers())
+
+    def estimate(self) -> dict:
+        est = {"dsp": 0, "lut": BASE_LUT, "bram18": 0, "ff": BASE_FF}
+        n = self.spec.n_layers
+        for i, l in enumerate(self.layers()):
+            act = self.spec.layers[i].act
+            for k, v in l.estimate(hidden=i < n - 1, act=act, bias=self.spec.layers[i].bias).items():
+                est[k] += v
+        return est
+
+    def fusesoc_params(self) -> dict:
+        """The FuseSoC parameters (without MODEL): what `fusesoc run ... qmlp:accel:mlp` takes."""
+        return {"PE": commas(self.pe), "SIMD": commas(self.simd), "WBITS": commas(self.wbits),
+                "ABITS": commas(self.abits) or "8", "MAC": commas(self.mac)}
+
+    def check(self) -> None:
+        """The parameter table's own validation (the hooks run the same)."""
+        params.validate("accel", self.fusesoc_params(), spec=self.spec)
+
+    def label(self) -> str:
+        return f"PE={commas(self.pe)} SIMD={commas(self.simd)} MAC={commas(self.mac)}"
+
+    @classmethod
+    def from_params(cls, p: dict, spec: NetSpec = LAB) -> "Candidate":
+        """The candidate of a run's FuseSoC parameters (one value = every layer, as the core takes them)."""
+        v = params.validate("accel", {k: p[k] for k in ("PE", "SIMD", "WBITS", "ABITS", "MAC") if k in p}, spec=spec)
+        return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v["MAC"]), tuple(v["WBITS"]), tuple(v["ABITS"]), spec)
+
+
+def input_bits(spec: NetSpec, abits) -> list[int]:
+    """Signed bits of each layer's input codes: 8 for the input, then each hidden layer's output
+    format (qmlp.numerics.acts: an unsigned activation takes one bit more, up to 8)."""
+    return [8] + [actreg.get(a).xbits(b) for a, b in zip(spec.acts, abits)]
+
+
+def commas(v) -> str:
+    """1,2,3: a per-layer value as FuseSoC parameters take it."""
+    return ",".join(map(str, v))
+
+
+def score(est: dict) -> float:
+    """Utilization against the fit rule: the largest share of any limit (1.0 = exactly full)."""
+    return max(est[k] / FIT[k] for k in ("dsp", "lut", "bram18", "ff"))
+
+
+def plausible(est: dict, margin: float = MARGIN) -> bool:
+    """Worth a synthesis: DSP48s within the limit (the model counts them exactly: one or half a
+    DSP per product by style), LUT, FF and BRAM18 within `margin` of theirs (estimates)."""
+    return est["dsp"] <= FIT["dsp"] and all(est[k] <= margin * FIT[k] for k in ("lut", "ff", "bram18"))
+
+
+def fits(r: dict) -> bool:
+    """The fit rule on Yosys resources (or an estimate)."""
+    return all(int(r[k]) <= FIT[k] for k in FIT)
+
+
+def total(est: dict) -> float:
+    """The estimate's shares of the fit rule's limits, summed."""
+    return sum(est[k] / FIT[k] for k in ("dsp", "lut", "bram18", "ff"))
+
+
+# ----------------------------------------------------------------------------- results
+
+LUT_FLOOR = 0.2     # a result below this share of the LUT estimate lost logic (the model is within 2x)
+
+
+def implausible(cand: Candidate, r: dict) -> str | None:
+    """Why a synthesis result cannot be the design, if it cannot: fewer DSP48s than its products
+    need (the model's DSP count is exact: one per product, one per pair for dsp2), i.e. Yosys
+    removed logic - an undriven net or a constant output in the RTL, not a smaller design."""
+    need = sum(dsp_of(l.mac, l.pe, l.simd, l.wb, l.ab) for l in cand.layers())
+    if int(r["dsp"]) < need:
+        return (f"Yosys kept {r['dsp']} DSP48E1 of the {need} its products need: logic was removed "
+                "(look for undriven nets in yosys.log)")
+    lut = cand.estimate()["lut"]
+    if int(r["lut"]) < LUT_FLOOR * lut:
+        return (f"Yosys kept {int(r['lut']):,} LUTs where the model expects about {lut:,}: logic was removed "
+                "(look for undriven nets in yosys.log)")
+    return None
+

@@ -1,0 +1,137 @@
+"""The search's output: bench.json, pareto.png, the BENCH line and report.md's table rows;
+`run` is `qmlp bench` (the search, then its output)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qmlp import lines
+from qmlp.config import Paths
+from qmlp.files import write_text
+from qmlp.flow.dse.model import FIT, LUT_SHARE, commas, mac_styles
+from qmlp.flow.dse.runs import analytic_evaluate, stderr_log
+from qmlp.flow.dse.search import Options, Search, pareto, search, sim_fields
+from qmlp.flow.dse.space import BIT_NAMES
+
+def to_json(res: Search, opts: Options) -> dict:
+    par = {id(p) for p in pareto(res.points)}
+    rows = []
+    for p in res.points:
+        r = p.row()
+        r["pareto"] = id(p) in par
+        rows.append(r)
+    winners = {}
+    for b, p in res.winners.items():
+        if p is None:
+            winners[b] = None
+            continue
+        winners[b] = {"cycles_per_image": p.cand.cycles_per_image, "layer_cycles": list(p.cand.layer_cycles),
+                      "params": p.params(), "resources": p.resources, "sim": sim_fields(p.sim),
+                      "command": p.command("synth"), "sim_command": p.command("sim_verilator")}
+    return {"winners": winners, "points": rows, "fit_rule": FIT, "lut_share": LUT_SHARE,
+            "styles": list(opts.styles or mac_styles()), "plausible": res.plans, "budget": opts.budget,
+            "syntheses_run": sum(1 for p in res.points if p.synth and not p.synth.get("cached")),
+            "runs": res.calls, "cached_runs": res.hits, "wall_s": res.wall_s, "jobs": opts.jobs,
+            "scheduler": opts.scheduler}
+
+
+def bench_line(data: dict, json_path: Path) -> str:
+    """SPEC 3's BENCH line (qmlp.lines.bench): `na` for a bit width without a fitting design."""
+    w = data["winners"]
+    return lines.bench({b: (w[b]["cycles_per_image"] if w.get(b) else None) for b in w}, json_path)
+
+
+def write(res: Search, opts: Options, out_dir: Path) -> tuple[dict, Path]:
+    data = to_json(res, opts)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "bench.json"
+    write_text(path, json.dumps(data, indent=1, default=str) + "\n")
+    chart(data, out_dir / "pareto.png")
+    return data, path
+
+
+def chart(data: dict, png: Path) -> None:
+    """Cycles per image against LUT and against DSP, one colour per bit width: synthesized points
+    (crosses: does not fit), each panel's Pareto front as a line, winners starred, limits dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import ScalarFormatter
+
+    colours = dict(zip(BIT_NAMES, ("tab:blue", "tab:orange", "tab:green")))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), dpi=120, sharey=True)
+    for ax, key in zip(axes, ("lut", "dsp")):
+        for b, col in colours.items():
+            pts = [r for r in data["points"] if r["bits"] == b and r["resources"]]
+            if not pts:
+                continue
+            ok = [r for r in pts if r["fits"]]
+            bad = [r for r in pts if not r["fits"]]
+            ax.scatter([r["resources"][key] for r in ok], [r["cycles_per_image"] for r in ok], s=24, color=col)
+            ax.scatter([r["resources"][key] for r in bad], [r["cycles_per_image"] for r in bad], s=30, color=col,
+                       marker="x")
+            front, best = [], None
+            for r in sorted(pts, key=lambda r: (r["resources"][key], r["cycles_per_image"])):
+                if best is None or r["cycles_per_image"] < best:
+                    front.append(r)
+                    best = r["cycles_per_image"]
+            ax.step([r["resources"][key] for r in front], [r["cycles_per_image"] for r in front], where="post",
+                    color=col, lw=1.2, label=b)
+            w = data["winners"].get(b)
+            if w:
+                ax.plot(w["resources"][key], w["cycles_per_image"], "*", ms=15, color=col, mec="k")
+        ax.axvline(FIT[key], color="r", lw=0.8, ls="--", label=f"fit limit ({FIT[key]:,})")
+        ax.set_xlabel(f"{key.upper()} (Yosys estimate, xc7)")
+        ax.set_yscale("log", base=2)
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("cycles per image")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Design-space search: cycles per image against resources (star: fastest that fits; x: does not fit)",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(png)
+    plt.close(fig)
+
+
+def table_rows(data: dict) -> list[list]:
+    """Rows for a markdown table of the synthesized points (fastest first)."""
+    rows = []
+    for r in sorted(data["points"], key=lambda r: (r["bits"], r["cycles_per_image"])):
+        res = r["resources"] or {}
+        w = data["winners"].get(r["bits"])
+        win = bool(w) and w["params"] == r["params"]
+        sim = r.get("sim") or {}
+        rows.append([r["bits"] + (" **winner**" if win else ""), r["cycles_per_image"],
+                     "/".join(map(str, r["layer_cycles"])), commas(r["pe"]), commas(r["simd"]), commas(r["mac"]),
+                     f"{res.get('lut', '-'):,}" if res else "-", res.get("ff", "-"), res.get("dsp", "-"),
+                     res.get("bram18", "-"), "yes" if r["fits"] else ("failed" if r["error"] else "no"),
+                     "yes" if r.get("pareto") else "",
+                     f"{sim.get('mismatches')} / {sim.get('images')}" if sim.get("images") else "-"])
+    return rows
+
+
+TABLE_HEADERS = ["bits", "cycles/image", "per layer", "PE", "SIMD", "MAC", "LUT", "FF", "DSP", "BRAM18", "fits",
+                 "Pareto", "Verilator mismatches / images"]
+
+
+def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, log=stderr_log, dry_run: bool = False) \
+        -> tuple[dict, Path]:
+    """`qmlp bench`: the search, bench.json and pareto.png in BUILD/bench; (data, json path).
+    dry_run: the analytic model answers for the tools (nothing is synthesized or simulated)."""
+    out_dir = out_dir or Path(paths.build) / ("bench-dry-run" if dry_run else "bench")
+    if dry_run:
+        res = search(paths, opts, analytic_evaluate, {b: opts.model for b, _, _ in opts.bit_widths}, log=log,
+                     cache_dir=out_dir)
+    else:
+        res = search(paths, opts, log=log)
+    data, path = write(res, opts, out_dir)
+    for b, w in data["winners"].items():
+        if w:
+            log(f"{b}: {w['cycles_per_image']} cycles/image (layers {'/'.join(map(str, w['layer_cycles']))}), "
+                f"LUT {w['resources']['lut']:,} DSP {w['resources']['dsp']} BRAM18 {w['resources']['bram18']}; "
+                f"reproduce: {w['command']}")
+    log(f"{data['syntheses_run']} syntheses run, {data['cached_runs']} results from the cache, {res.wall_s:.0f} s")
+    return data, path

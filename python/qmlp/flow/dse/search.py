@@ -1,0 +1,330 @@
+"""The search: per bit width the fastest plausible candidates through Yosys until one fits,
+a few slower points for the chart, and Verilator on the Pareto-optimal points that fit.
+
+1. Yosys (`synth`, the real `fusesoc run --target synth qmlp:accel:mlp ...`) for the fastest
+   plausible candidates of each bit width (qmlp.flow.dse.space.plan), `jobs` at a time, until
+   one fits; then a few slower points for the Pareto chart. The synthesis (ABC9) is flattened
+   except the lanes: a layer's PEs are instances of one module (qmlp_mlp_lane, kept by
+   QMLP_KEEP_LANES), which Yosys synthesizes once per layer and counts once per instance, so
+   the largest design points take under 3 minutes instead of 25 fully flattened. Every result
+   is cached by its inputs (qmlp.flow.dse.runs), so a second search runs no synthesis.
+2. Verilator (`sim_verilator`) on the Pareto-optimal points that fit: the winners over all
+   10,000 test images (bit-exact, 0 mismatches, or the search fails), the others on fewer.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from qmlp.config import Paths
+from qmlp.errors import QmlpError
+from qmlp.flow.dse.model import MARGIN, Candidate, fits, implausible
+from qmlp.flow.dse.runs import CORE, Runs, Task, executor, run_task, stderr_log
+from qmlp.flow.dse.space import BIT_WIDTHS, plan
+from qmlp.spec import LAB, NetSpec
+
+@dataclass
+class Point:
+    cand: Candidate
+    model: str | None
+    synth: dict | None = None
+    error: str | None = None
+    sim: dict | None = None
+    role: str = ""                   # tried | chart | default
+    rejected: dict | None = None     # resources of a synthesis judged implausible (see implausible)
+
+    @property
+    def resources(self) -> dict | None:
+        return {k: int(self.synth[k]) for k in ("lut", "ff", "dsp", "bram18")} if self.synth else None
+
+    @property
+    def fits(self) -> bool:
+        return self.synth is not None and fits(self.synth)
+
+    def params(self) -> dict:
+        p = self.cand.fusesoc_params()
+        if self.model:
+            p["MODEL"] = self.model
+        return p
+
+    def command(self, target: str = "synth") -> str:
+        return f"fusesoc run --target {target} {CORE} " + " ".join(f"--{k}={v}" for k, v in self.params().items())
+
+    def row(self) -> dict:
+        c = self.cand
+        return {"bits": c.bits, "pe": list(c.pe), "simd": list(c.simd), "mac": list(c.mac),
+                "wbits": list(c.wbits), "abits": list(c.abits), "layer_cycles": list(c.layer_cycles),
+                "cycles_per_image": c.cycles_per_image, "macs": c.macs, "estimate": c.estimate(),
+                "resources": self.resources, "fits": self.fits, "error": self.error, "role": self.role,
+                "synth_s": (self.synth or {}).get("wall_s"), "cached": (self.synth or {}).get("cached"),
+                "params": self.params(), "command": self.command(), "rejected": self.rejected,
+                "sim": sim_fields(self.sim)}
+
+
+def sim_fields(s: dict | None) -> dict | None:
+    """The fields of a Verilator result that bench.json keeps."""
+    if not s:
+        return None
+    keys = ("pass", "images", "mismatches", "accuracy", "cycles_per_image", "latency", "wall_s", "cached")
+    return {k: s.get(k) for k in keys if k in s}
+
+
+def pareto(points: list[Point]) -> list[Point]:
+    """Synthesized points that no other point of the same bit width beats in cycles per image,
+    LUT and DSP at once (lower is better in each)."""
+    done = [p for p in points if p.synth]
+    out = []
+    for p in done:
+        a = (p.cand.cycles_per_image, p.resources["lut"], p.resources["dsp"])
+        dominated = False
+        for q in done:
+            if q is p or q.cand.bits != p.cand.bits:
+                continue
+            b = (q.cand.cycles_per_image, q.resources["lut"], q.resources["dsp"])
+            if all(y <= x for x, y in zip(a, b)) and b != a:
+                dominated = True
+                break
+        if not dominated:
+            out.append(p)
+    return out
+
+
+@dataclass
+class Options:
+    bit_widths: tuple = BIT_WIDTHS
+    jobs: int = 2
+    scheduler: str | None = None
+    budget: int = 6                  # syntheses at most per bit width to find the winner
+    chart: int = 3                   # slower points per bit width for the chart
+    winner_images: int = 10000
+    images: int = 500                # Verilator images of the other Pareto points (0: none)
+    styles: tuple | None = None      # None: the parameter table's
+    margin: float = MARGIN
+    synth_timeout: float = 3600.0    # a synthesis that takes longer is a failed point
+    model: str | None = None         # a float model to search (default: the build folder's)
+    spec: NetSpec = LAB              # its network
+
+
+@dataclass
+class Search:
+    points: list = field(default_factory=list)
+    winners: dict = field(default_factory=dict)       # bits name -> Point (or None)
+    plans: dict = field(default_factory=dict)          # bits name -> number of plausible candidates
+    wall_s: float = 0.0
+    calls: int = 0
+    hits: int = 0
+
+
+def models(paths: Paths, bit_widths, model: str | None = None) -> dict[str, str]:
+    """The quantized model of each bit width, made before any run (the runs read the files):
+    w8a8 the post-training wl=8 choice (what the accelerator's runs use by default), lower
+    widths the quantization-aware trained models (qmlp.nn.cache, once, under its lock)."""
+    from qmlp.nn import cache
+
+    fm = cache.float_model(paths, model, progress=False)
+    out = {}
+    for name, wb, ab in bit_widths:
+        if set(wb) == {8} and set(ab) == {8}:
+            _, q = cache.wl8_model(paths, fm)
+        else:
+            _, q = cache.qat_model(paths, fm, wb, ab)
+        out[name] = str(Path(q).resolve())
+    return out
+
+
+def search(paths: Paths, opts: Options = Options(), evaluate: Callable[[Task], dict] = run_task,
+           model_paths: dict | None = None, log=stderr_log, cache_dir: Path | None = None) -> Search:
+    """The whole search (qmlp.flow.dse). `evaluate` runs one Task (tests pass a fake)."""
+    t0 = time.perf_counter()
+    res = Search()
+    model_paths = model_paths if model_paths is not None else models(paths, opts.bit_widths, opts.model)
+    ex, close = executor(opts.jobs, opts.scheduler)
+    runs = Runs(ex, Path(cache_dir or Path(paths.build) / "bench"), evaluate, log)
+    try:
+        queues = {}
+        for name, wb, ab in opts.bit_widths:
+            cands = plan(wb, ab, opts.styles, opts.margin, opts.spec)
+            res.plans[name] = len(cands)
+            queues[name] = [Point(c, model_paths.get(name), role="tried") for c in cands]
+            log(f"{name}: {len(cands)} plausible intervals by the analytic model"
+                + (f", fastest {cands[0].cycles_per_image} cycles/image ({cands[0].label()})" if cands else ""))
+        _find_winners(res, queues, runs, opts, log)
+        _chart_points(res, queues, runs, opts, log)
+        _simulate(res, runs, opts, log)
+    except BaseException:
+        close(False)
+        raise
+    close()
+    res.calls, res.hits = runs.calls, runs.hits
+    res.wall_s = round(time.perf_counter() - t0, 1)
+    return res
+
+
+def _synth_task(p: Point, timeout: float = 3600.0) -> Task:
+    return Task("synth", tuple(sorted(p.params().items())), timeout)
+
+
+def _describe(p: Point) -> str:
+    c, e = p.cand, p.cand.estimate()
+    s = (f"{c.bits} {c.cycles_per_image} cycles/image (layers {'/'.join(map(str, c.layer_cycles))}) {c.label()}: "
+         f"est DSP {e['dsp']} LUT {e['lut']:,} BRAM18 {e['bram18']}")
+    if p.error:
+        return s + f" -> failed: {p.error.splitlines()[-1][:200]}"
+    if p.synth:
+        r = p.resources
+        return s + (f" -> Yosys DSP {r['dsp']} LUT {r['lut']:,} FF {r['ff']:,} BRAM18 {r['bram18']}"
+                    f" ({'fits' if p.fits else 'does not fit'}{', cached' if p.synth.get('cached') else ''})")
+    return s
+
+
+def _collect(fut: Future, p: Point, log) -> None:
+    try:
+        r = fut.result()
+    except Exception as e:  # noqa: BLE001 - one failed synthesis does not end the search
+        p.error = str(e)
+    else:
+        why = implausible(p.cand, r)
+        if why:
+            p.error = why                # recorded (with its figures), never a winner
+            p.synth = None
+            p.rejected = {k: r.get(k) for k in ("lut", "ff", "dsp", "bram18")}
+        else:
+            p.synth = r
+    log("  " + _describe(p))
+
+
+@dataclass
+class _Width:
+    """One bit width in the winner search: its candidates fastest first (at most the budget)."""
+    name: str
+    queue: list
+    tried: int = 0                   # candidates submitted (the first `tried` of the queue)
+    running: int = 0                 # of those, still running
+    done: bool = False
+    winner: Point | None = None
+
+    def decide(self) -> None:
+        """The winner is the fastest fitting candidate once every faster one has its result;
+        none once every candidate has its result and none fits."""
+        for p in self.queue[:self.tried]:
+            if p.synth is None and p.error is None:
+                return                   # a faster candidate is still running
+            if p.fits:
+                self.winner, self.done = p, True
+                return
+        self.done = self.tried == len(self.queue)
+
+
+def _find_winners(res: Search, queues: dict, runs: Runs, opts: Options, log) -> None:
+    """Per bit width, synthesize plausible candidates fastest first until one fits (at most
+    `budget`); `jobs` run at a time across the bit widths, each free slot to the bit width with
+    the fewest runs under way (then the fewest tried): every width gets its fastest candidate
+    going before any runs ahead on a second one."""
+    widths = [_Width(b, q[:max(0, opts.budget)]) for b, q in queues.items()]
+    running: dict[Future, tuple[_Width, Point]] = {}
+
+    def settle(w: _Width, p: Point, f: Future) -> None:
+        _collect(f, p, log)
+        if not w.done:
+            w.decide()
+
+    def fill() -> bool:
+        """Start runs in the free slots; whether any started."""
+        started = False
+        while len(running) < max(1, opts.jobs):
+            open_ = [w for w in widths if not w.done and w.tried < len(w.queue)]
+            if not open_:
+                break
+            w = min(open_, key=lambda w: (w.running, w.tried))
+            p = w.queue[w.tried]
+            w.tried += 1
+            res.points.append(p)
+            f = runs.submit(_synth_task(p, opts.synth_timeout))
+            if f.done():                 # from the cache: settled now, the slot stays free
+                settle(w, p, f)
+            else:
+                w.running += 1
+                running[f] = (w, p)
+                started = True
+        return started
+
+    fill()
+    while running:
+        for f in as_completed(list(running)):
+            w, p = running.pop(f)
+            w.running -= 1
+            settle(w, p, f)
+            if fill():
+                break                    # as_completed again, over the new runs too
+    for w in widths:
+        res.winners[w.name] = w.winner
+        if w.winner is None:
+            log(f"{w.name}: no candidate fits within {len(w.queue)} syntheses")
+        else:
+            log(f"{w.name}: winner {w.winner.cand.cycles_per_image} cycles/image, {w.winner.cand.label()}")
+
+
+def _chart_points(res: Search, queues: dict, runs: Runs, opts: Options, log) -> None:
+    """A few slower candidates per bit width (about 2x, 4x, ... the winner's interval) so the
+    chart shows the trade-off; cheap: small designs synthesize quickly."""
+    if opts.chart <= 0:
+        return
+    todo = []
+    for b, q in queues.items():
+        w = res.winners.get(b)
+        base = w.cand.cycles_per_image if w else (q[0].cand.cycles_per_image if q else None)
+        if base is None:
+            continue
+        taken = {p.cand for p in res.points}
+        want = [base * 2 ** (i + 1) for i in range(opts.chart)]
+        for t in want:
+            slower = [p for p in q if p.cand.cycles_per_image >= t and p.cand not in taken]
+            if slower:
+                p = slower[0]
+                p.role = "chart"
+                taken.add(p.cand)
+                todo.append(p)
+    futs = {runs.submit(_synth_task(p, opts.synth_timeout)): p for p in todo}
+    res.points.extend(todo)
+    for f in list(futs):
+        _collect(f, futs[f], log)
+
+
+def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
+    """Verilator on the Pareto-optimal points that fit: winners on `winner_images` (must be
+    bit-exact), the others on `images`."""
+    winners = {id(p) for p in res.winners.values() if p is not None}
+    todo = []
+    for p in pareto(res.points):
+        if not p.fits:
+            continue
+        n = opts.winner_images if id(p) in winners else opts.images
+        if n <= 0:
+            continue
+        todo.append((p, Task("sim_verilator", tuple(sorted(dict(p.params(), IMAGES=n).items())))))
+    futs = [(p, runs.submit(t)) for p, t in todo]
+    for p, f in futs:
+        try:
+            p.sim = f.result()
+        except Exception as e:  # noqa: BLE001
+            p.sim = {"pass": "0", "error": str(e)}
+        s = p.sim
+        log(f"  Verilator {p.cand.bits} {p.cand.label()}: pass={s.get('pass')} images={s.get('images')} "
+            f"mismatches={s.get('mismatches')} accuracy={s.get('accuracy')} "
+            f"cycles_per_image={s.get('cycles_per_image')}{' (cached)' if s.get('cached') else ''}")
+    bad = [p for p in res.winners.values() if p is not None and (not p.sim or p.sim.get("pass") != "1")]
+    if bad and opts.winner_images > 0:
+        p = bad[0]
+        raise QmlpError(f"the {p.cand.bits} winner ({p.cand.label()}) failed its Verilator run: "
+                        f"{(p.sim or {}).get('error') or p.sim}")
+    for p in res.winners.values():
+        if p is not None and p.sim and "cycles_per_image" in p.sim and \
+                int(p.sim["cycles_per_image"]) != p.cand.cycles_per_image:
+            raise QmlpError(f"the {p.cand.bits} winner simulated at {p.sim['cycles_per_image']} cycles/image, "
+                            f"the folding gives {p.cand.cycles_per_image}")
+
+

@@ -1,0 +1,142 @@
+"""The design space: the bit widths searched, and per bit width the candidates worth a synthesis.
+
+FINN's folding rule balances the layers: for a target interval T every layer gets the cheapest
+folding with at most T cycles, per MAC style (a layer faster than the slowest only costs area).
+Of the style mixes at T, `plan` keeps the one the cost model finds most comfortable, if the
+model places it within a margin of the fit rule.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from itertools import product
+
+from qmlp import lines, params
+from qmlp.errors import QmlpError
+from qmlp.flow.dse.model import (BASE_FF, BASE_LUT, MARGIN, Candidate, LayerPoint, divisors, input_bits,
+                                 layer_cycles, mac_styles, plausible, score, style_ok, total)
+from qmlp.spec import LAB, NetSpec
+
+# The bit widths searched by default: the BENCH line's (SPEC 3, qmlp.lines), the one list of
+# them. A name is wXaY: X weight bits per layer, Y activation bits per hidden layer.
+BIT_NAMES = lines.BENCH_WIDTHS
+# the cycles per image the search aims for at each (report.md's winners table)
+BENCH_TARGETS = dict(zip(BIT_NAMES, (256, 128, 64)))
+
+
+def bit_widths(spec: NetSpec = LAB, names=BIT_NAMES) -> tuple:
+    """(name, wbits per layer, abits per hidden layer) of each `wXaY` name, for a network."""
+    out = []
+    for name in names:
+        try:
+            w, a = name[1:].split("a")
+            wb, ab = int(w), int(a)
+        except ValueError:
+            raise QmlpError(f"--bits {name}: a bit width is wXaY, e.g. w8a8, w4a4, w2a2") from None
+        if wb not in params.BITS or ab not in params.BITS:
+            raise QmlpError(f"--bits {name}: weight and activation bits are each one of "
+                            f"{', '.join(map(str, params.BITS))}")
+        out.append((name, (wb,) * spec.n_layers, (ab,) * (spec.n_layers - 1)))
+    return tuple(out)
+
+
+BIT_WIDTHS = bit_widths(LAB)
+# qmlp report's points (quantization-aware training, then Verilator and Yosys): on the lab's
+# network the searched widths and one mixed point, on another network the searched widths
+LAB_POINTS = BIT_WIDTHS + (("w828a88", (8, 2, 8), (8, 8)),)
+
+
+def bit_points(spec: NetSpec = LAB) -> tuple:
+    """The report's bit points of a network: (name, wbits per layer, abits per hidden layer)."""
+    return LAB_POINTS if spec.shapes == LAB.shapes else bit_widths(spec)
+
+
+# ----------------------------------------------------------------------------- foldings
+
+def layer_options(k: int, n: int, wb: int, ab: int, styles=None) -> dict[str, list[LayerPoint]]:
+    """Per style, every legal (PE, SIMD) of a layer: PE | N, SIMD | K, at least 2 cycles."""
+    out = {}
+    for style in styles or mac_styles():
+        opts = []
+        for pe in divisors(n):
+            if not style_ok(style, pe, wb):
+                continue
+            for simd in divisors(k):
+                if layer_cycles(k, n, pe, simd) >= 2:
+                    opts.append(LayerPoint(k, n, pe, simd, style, wb, ab))
+        if opts:
+            out[style] = opts
+    return out
+
+
+def cheapest(opts: list[LayerPoint], t: int, hidden: bool) -> LayerPoint | None:
+    """The folding of a layer with at most t cycles and the fewest products, then the smallest
+    estimate summed over the resources (not the largest share: two foldings with the same DSP
+    count tie on that, whatever their LUTs; PE=64 SIMD=2 has 32 times the accumulators and
+    activation tables of PE=2 SIMD=64), then the smaller SIMD (a shallower adder tree)."""
+    ok = [o for o in opts if o.cycles <= t]
+    if not ok:
+        return None
+    return min(ok, key=lambda o: (o.macs, total(_alone(o, hidden)), o.simd, o.pe))
+
+
+def _alone(l: LayerPoint, hidden: bool) -> dict:
+    e = l.estimate(hidden)
+    return {**e, "lut": e["lut"] + BASE_LUT, "ff": e["ff"] + BASE_FF}
+
+
+def intervals(spec: NetSpec = LAB) -> list[int]:
+    """Every image interval T some layer folding reaches exactly, fastest first."""
+    ts = set()
+    for k, n in spec.shapes:
+        for pe in divisors(n):
+            for simd in divisors(k):
+                c = layer_cycles(k, n, pe, simd)
+                if c >= 2:
+                    ts.add(c)
+    return sorted(ts)
+
+
+def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB) -> list[Candidate]:
+    """Every style mix at interval t: per layer and style the cheapest folding within t cycles
+    (FINN's rule: every layer as close to t as its divisors allow), the slowest layer exactly
+    at t, and the buffers' rule kept (a layer's PE and the next one's SIMD: one divides the
+    other). Sorted by the analytic utilization, lowest first."""
+    ain = input_bits(spec, abits)
+    n_l = spec.n_layers
+    per_layer = []
+    for i, (k, n) in enumerate(spec.shapes):
+        opts = layer_options(k, n, wbits[i], ain[i], styles)
+        picks = [c for c in (cheapest(o, t, i < n_l - 1) for o in opts.values()) if c is not None]
+        if not picks:
+            return []
+        per_layer.append(picks)
+    out = []
+    for combo in product(*per_layer):
+        c = Candidate(tuple(l.pe for l in combo), tuple(l.simd for l in combo), tuple(l.mac for l in combo),
+                      tuple(wbits), tuple(abits), spec)
+        if c.cycles_per_image != t:
+            continue
+        try:
+            params.check_accel(c.pe, c.simd, spec)
+        except QmlpError:
+            continue
+        out.append(c)
+    return sorted(set(out), key=lambda c: (score(c.estimate()), c.macs, c.mac))
+
+
+def plan(wbits, abits, styles=None, margin: float = MARGIN, spec: NetSpec = LAB) -> list[Candidate]:
+    """The plausible candidates of one bit width, fastest first: per interval the plausible
+    style mix with the lowest analytic utilization."""
+    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin, spec))
+
+
+@lru_cache(maxsize=64)
+def _plan(wbits, abits, styles, margin, spec) -> tuple:
+    out = []
+    for t in intervals(spec):
+        mixes = [c for c in balanced(wbits, abits, t, styles, spec) if plausible(c.estimate(), margin)]
+        if mixes:
+            out.append(mixes[0])
+    return tuple(out)
+
