@@ -22,39 +22,28 @@ from qmlp.config import Paths
 from qmlp.eda.runner import run_checked, run_tool
 from qmlp.errors import QmlpError
 from qmlp.files import write_text
+from qmlp.flow import bench, dse
+from qmlp.flow.dse import bit_points
 from qmlp.flow.pipeline import Cache, Step
 from qmlp.flow.pipeline import run as run_steps
+from qmlp.flow.report_md import IP_KINDS, est_seconds, render
 from qmlp.lines import parse as parse_summary
+from qmlp.spec import LAB
 
-IP_KINDS = ("i8", "f32i8", "f32")
-# quantization-aware training points of the lab's network: name, weight bits per layer, activation
-# bits per hidden layer (another network gets the uniform ones: bit_points)
-BIT_POINTS = (("w8a8", (8, 8, 8), (8, 8)), ("w4a4", (4, 4, 4), (4, 4)), ("w2a2", (2, 2, 2), (2, 2)),
-              ("w828a88", (8, 2, 8), (8, 8)))
-
-
-def bit_points(spec) -> tuple:
-    """The QAT points of a network: the lab's four, or w8a8, w4a4, w2a2 for another."""
-    from qmlp.spec import LAB
-
-    if spec.shapes == LAB.shapes:
-        return BIT_POINTS
-    n = spec.n_layers
-    return tuple((f"w{b}a{b}", (b,) * n, (b,) * (n - 1)) for b in (8, 4, 2))
-
-
-def report_spec(paths: Paths):
-    """The network the report builds: the build folder's model's (the lab's before it is trained)."""
-    from qmlp.nn.quant import spec_of_file
-    from qmlp.spec import LAB
-
-    return spec_of_file(paths.model_npz) if paths.model_npz.is_file() else LAB
 HOOKS = ("qmlp.cli", "qmlp.eda.hooks")      # what the cores' pre-build hooks run
 HLS_SOURCES = ("cores/hls/src/*", "cores/hls/xls/*")   # read by the HLS generator and the C simulation
 
 
 def _log(msg: str) -> None:
     print(f"qmlp report: {msg}", file=sys.stderr, flush=True)
+
+
+def report_spec(paths: Paths):
+    """The network the report builds: the build folder's model's (the lab's before it is trained).
+    Its bit points (QAT, Verilator, Yosys) are qmlp.flow.dse.bit_points(spec)."""
+    from qmlp.nn.quant import spec_of_file
+
+    return spec_of_file(paths.model_npz) if paths.model_npz.is_file() else LAB
 
 
 # ----------------------------------------------------------------------------- steps
@@ -117,8 +106,6 @@ def steps(paths: Paths) -> list[Step]:
 
 def _bench(paths: Paths) -> dict:
     """`qmlp bench --quick` into the report folder: winners per bit width, points, chart."""
-    from qmlp.flow import bench, dse
-
     data, path = dse.run(paths, bench.options(quick=True), out_dir=paths.report_dir / "bench")
     shutil.copy2(path.parent / "pareto.png", paths.report_dir / "pareto.png")
     return {"data": data, "json": str(path), "quick": True}
@@ -135,7 +122,6 @@ PNR_ACCEL_TIMEOUT = 2 * 3600      # routing the accelerator takes tens of minute
 
 def _pnr_steps(paths: Paths, q8: Path, spec=None) -> list[Step]:
     from qmlp import params
-    from qmlp.spec import LAB
 
     spec = spec or LAB
     accel = PNR_ACCEL if spec.shapes == LAB.shapes else \
@@ -297,13 +283,7 @@ def _host() -> dict:
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
-def _ests(cycles: int, blocks: int, mhz: float = 100.0) -> float:
-    return cycles * blocks / (mhz * 1e6)
-
-
 def markdown(results: dict) -> str:
-    from qmlp.flow.report_md import render
-
     return render(results)
 
 
@@ -358,9 +338,9 @@ def charts(r: dict, out: Path) -> None:
     x = np.arange(len(IP_KINDS))
     ax.bar(x - 0.27, [ref.LAB_IP[k]["board_s"] for k in IP_KINDS], 0.27, label="lab board run (Python+PYNQ)", color="gray")
     ax.bar(x, [s["infer"][c]["seconds"] for c in ("case2", "case1", "case0")], 0.27, label="qmlp numpy golden")
-    ax.bar(x + 0.27, [_ests(int(s[f"sim_{k}_L1"]["cycles"]), blocks) for k in IP_KINDS], 0.27,
+    ax.bar(x + 0.27, [est_seconds(int(s[f"sim_{k}_L1"]["cycles"]), blocks) for k in IP_KINDS], 0.27,
            label="qmlp layer-2 IP at 100 MHz (est.)")
-    ax.axhline(_ests(int(s["sim_accel"]["cycles_per_image"]), n), color="g", ls="--",
+    ax.axhline(est_seconds(int(s["sim_accel"]["cycles_per_image"]), n), color="g", ls="--",
                label="qmlp whole-network accelerator at 100 MHz (est.)")
     ax.set_xticks(x, IP_KINDS)
     ax.set_yscale("log")
@@ -379,7 +359,7 @@ def charts(r: dict, out: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     ax.axhline(fl, color="k", ls="--", lw=1, label=f"float32 ({fl:.2f} %)")
     ax.plot([w for w, _ in g], [a for _, a in g], "o-", color="gray", label="post-training, weights only (sweep)")
-    lab_bits = {n: w for n, w, _ in BIT_POINTS}
+    lab_bits = {n: w for n, w, _ in dse.LAB_POINTS}
     for name in [k[len("qat_"):] for k in s if k.startswith("qat_")]:
         q, hw = s.get(f"qat_{name}"), s.get(f"sim_accel_{name}")
         wb = (q or {}).get("wbits") or lab_bits.get(name)

@@ -2,7 +2,7 @@
 
 `view(results)` turns the steps' results into a ReportView (numbers formatted once, here);
 templates/report.md.j2 lays the prose and the tables out; `table()` is the one markdown table
-writer the template calls.
+writer the template calls. Below qmlp.flow.report (which imports it, never the other way).
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qmlp import reference as ref
+from qmlp.flow import dse
 
+# the lab's matmul IPs (qmlp:ip:matmul_<kind>): the report's steps and its tables and charts
 IP_KINDS = ("i8", "f32i8", "f32")
 
 
@@ -26,7 +28,8 @@ def table(headers: list[str], rows: list[list], align: str = "") -> str:
     return "\n".join(lines)
 
 
-def _ests(cycles: int, blocks: int, mhz: float = 100.0) -> float:
+def est_seconds(cycles: int, blocks: int, mhz: float = 100.0) -> float:
+    """Seconds for `blocks` runs of `cycles` cycles at `mhz` (an estimate: no stalls, no transfers)."""
     return cycles * blocks / (mhz * 1e6)
 
 
@@ -102,11 +105,11 @@ def view(r: dict) -> ReportView:
     ip_rows.append(["i8 (HLS: Google XLS)", f"{int(hs['cycles']):,}", "-", f"{ref.LAB_IP['i8']['latency']:,}",
                     f"{int(hsy['lut']):,}", f"{int(hsy['ff']):,}", hsy["dsp"], hsy["bram18"], "-", "-"])
     time_rows = [[k, f"{ref.LAB_IP[k]['board_s']:.2f} s",
-                  f"{_ests(c(k, 1), blocks):.3f} s (LANES=1), {_ests(c(k, 4), blocks):.3f} s (LANES=4)",
+                  f"{est_seconds(c(k, 1), blocks):.3f} s (LANES=1), {est_seconds(c(k, 4), blocks):.3f} s (LANES=4)",
                   f"{infer[case]['seconds']:.2f} s"]
                  for k, case in (("f32", "case0"), ("f32i8", "case1"), ("i8", "case2"))]
     time_rows.append(["whole network (qmlp:accel:mlp)", "-",
-                      f"{_ests(int(acc['cycles_per_image']), n):.4f} s for all three layers (est.)", "-"])
+                      f"{est_seconds(int(acc['cycles_per_image']), n):.4f} s for all three layers (est.)", "-"])
     lay = man["layers"]
     accel_rows = [
         ["cycles per image (steady state, simulated)", acc["cycles_per_image"], ""],
@@ -118,9 +121,7 @@ def view(r: dict) -> ReportView:
     accel_rows += [["accuracy: float / int8 golden / hardware",
                     f"{fr['test_accuracy']:.2f} / {man['golden']['test_accuracy']:.2f} / {acc['accuracy']} %", ""],
                    [f"Verilator wall time, {int(acc['images']):,} images", f"{acc['wall_s']} s", ""]]
-    from qmlp.flow.report import BIT_POINTS
-
-    lab_bits = {nm: (w, a) for nm, w, a in BIT_POINTS}
+    lab_bits = {nm: (w, a) for nm, w, a in dse.LAB_POINTS}     # results from before QAT steps recorded bits
     bit_rows = []
     for name in [k[len("qat_"):] for k in s if k.startswith("qat_")]:
         q, hw, syn = s.get(f"qat_{name}"), s.get(f"sim_accel_{name}"), s.get(f"synth_accel_{name}")
@@ -146,23 +147,19 @@ def view(r: dict) -> ReportView:
         accel_rows=accel_rows, run_rows=[[k, v["seconds"]] for k, v in s.items() if "seconds" in v])
 
 
-BENCH_TARGETS = {"w8a8": 256, "w4a4": 128, "w2a2": 64}     # cycles per image the search aims for
-
-
 def bench_view(step: dict | None) -> dict | None:
     """The design-space search's winners and points as table rows (qmlp.flow.dse's JSON)."""
     if not step or "data" not in step:
         return None
-    from qmlp.flow import dse
-
     d = step["data"]
     win = []
     for b, w in d["winners"].items():
         if not w:
-            win.append([b, "none fits", "-", "-", "-", "-", "-", "-", "-", "-", "-", f"<= {BENCH_TARGETS.get(b, '?')}: no"])
+            win.append([b, "none fits", "-", "-", "-", "-", "-", "-", "-", "-", "-",
+                        f"<= {dse.BENCH_TARGETS.get(b, '?')}: no"])
             continue
         r, sim, p = w["resources"], w.get("sim") or {}, w["params"]
-        target = BENCH_TARGETS.get(b)
+        target = dse.BENCH_TARGETS.get(b)
         win.append([b, w["cycles_per_image"], "/".join(map(str, w["layer_cycles"])), p["PE"], p["SIMD"],
                     p.get("MAC", "dsp"), f"{r['lut']:,}", f"{r['ff']:,}", r["dsp"], r["bram18"],
                     f"{sim.get('accuracy', '-')} % ({sim.get('mismatches', '-')} mismatches, "
