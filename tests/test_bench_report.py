@@ -16,6 +16,10 @@ def test_cache_hits_misses_and_survives_a_broken_file(tmp_path):
     assert cache.get(step, "key2") is None          # inputs changed
     (tmp_path / "cache" / "s.json").write_text("{not json")
     assert cache.get(step, "key1") is None          # a broken file is a miss, not a traceback
+    # results that are not steps (the search's runs): by name, no outputs to check
+    cache.save("synth-0123", "k", {"lut": "9"})
+    assert cache.load("synth-0123", "k") == {"lut": "9"} and cache.load("synth-0123", "k2") is None
+    assert cache.load("sim-none", "k") is None
 
 
 def test_keys_follow_the_declared_inputs(tmp_path, monkeypatch):

@@ -303,6 +303,20 @@ def test_every_bit_width_starts_before_any_runs_ahead(tmp_path):
     assert sorted(first) == ["w2a2", "w4a4", "w8a8"]
 
 
+def test_winners_keep_the_searched_order(tmp_path):
+    """bench.json and the BENCH line list the bit widths in the order searched, whichever is
+    decided first (here w8a8's syntheses finish last)."""
+    import time
+
+    def slow_w8(task):
+        if task.target == "synth" and dse.Candidate.from_params(task.pdict).bits == "w8a8":
+            time.sleep(0.3)
+        return dse.analytic_evaluate(task)
+    res = dse.search(Paths(tmp_path), _opts(chart=0, images=0, winner_images=0, jobs=3), slow_w8, NO_MODELS,
+                     log=lambda m: None)
+    assert list(res.winners) == ["w8a8", "w4a4", "w2a2"] and all(res.winners.values())
+
+
 def test_a_changed_core_file_is_a_new_input(tmp_path, monkeypatch):
     """Keys are taken when a run is submitted: an RTL file edited during a long search makes the
     runs after it new runs, not hits on results of the old RTL."""
