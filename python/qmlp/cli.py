@@ -568,6 +568,10 @@ def build_parser() -> argparse.ArgumentParser:
     bc.add_argument("--timeout", type=float, default=5.0, help="seconds of silence from the board that end the run")
     bc.set_defaults(func=cmd_board)
 
+    from qmlp.io import commands as io_commands      # `qmlp import` and `qmlp export` (QONNX, PyTorch)
+
+    io_commands.add_parsers(sub, common)
+
     c = sub.add_parser("csim", parents=[common], help="C simulation of an HLS kernel against the golden vectors",
                        description="Compile an HLS C++ kernel with g++ and check it on the IP test vectors.")
     from qmlp.hls import csim

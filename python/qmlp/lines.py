@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-KINDS = ("RESULT", "RESOURCES", "TIMING", "TRAINED", "SWEEP", "ACCURACY", "ROMS", "REPORT", "BENCH", "CORE", "HLS")
+KINDS = ("RESULT", "RESOURCES", "TIMING", "TRAINED", "SWEEP", "ACCURACY", "ROMS", "REPORT", "BENCH", "CORE", "HLS", "IMPORTED", "EXPORTED")
 _LINE = re.compile(r"^(%s) (.*)$" % "|".join(KINDS))
 
 
