@@ -231,7 +231,8 @@ def routed_for_sim(design: dict, top: str) -> tuple[dict, dict]:
 def inject_fault(netlist: str, fault: str) -> tuple[str, str]:
     """(netlist with one fault, what was changed). fault: lut[:n] complements the INIT of the
     n-th (default first) LUT6 (else LUT5, LUT4) in the file; dsp[:n] changes AREG of the
-    n-th DSP48E1 (0 <-> 1: one more or one less pipeline register on A)."""
+    n-th DSP48E1, those with AREG 0 or 1 counted first (1 -> 0, else -> 1: one pipeline register
+    on A more or less; ACASCREG kept within AREG)."""
     kind, _, nth = fault.partition(":")
     n = int(nth) if nth else 0
     if kind == "lut":
@@ -248,20 +249,29 @@ def inject_fault(netlist: str, fault: str) -> tuple[str, str]:
         raise QmlpError("FAULT=lut: the netlist has no LUT4/5/6 to change")
     if kind == "dsp":
         pat = re.compile(r"\bDSP48E1\s*#\((.*?)\)\s*(\S+)\s*\(", re.S)
-        hits = list(pat.finditer(netlist))
+        areg = re.compile(r"\.AREG\((?:\d+'s?d)?(\d+)\)")
+
+        def cur_areg(h):
+            a = areg.search(h.group(1))
+            return (int(a.group(1)) if a else 1), a
+
+        # DSPs with AREG 0 or 1 first (2 -> 1 could clash with ACASCREG = 2 in the model)
+        hits = sorted(pat.finditer(netlist), key=lambda h: cur_areg(h)[0] > 1)
         if len(hits) <= n:
             raise QmlpError("FAULT=dsp: the netlist has no such DSP48E1")
         h = hits[n]
         body = h.group(1)
-        a = re.search(r"\.AREG\((\d+)'sd(\d+)\)|\.AREG\((\d+)\)", body)
+        cur, a = cur_areg(h)
+        new = 0 if cur == 1 else 1
         if a:
-            cur = int(a.group(2) if a.group(2) is not None else a.group(3))
-            new_body = body[:a.start()] + f".AREG(32'sd{1 - min(cur, 1)})" + body[a.end():]
+            new_body = body[:a.start()] + f".AREG(32'd{new})" + body[a.end():]
         else:
-            cur = 1
-            new_body = body.rstrip() + ",\n    .AREG(32'sd0)\n  "
+            new_body = body.rstrip() + f",\n    .AREG(32'd{new})\n  "
+        # ACASCREG (the cascade output's registers) may not exceed AREG
+        new_body = re.sub(r"\.ACASCREG\((?:\d+'s?d)?(\d+)\)",
+                          lambda m: f".ACASCREG(32'd{min(int(m.group(1)), max(new, 1))})", new_body)
         s, e = h.span(1)
-        return netlist[:s] + new_body + netlist[e:], f"DSP48E1 {h.group(2)}: AREG {cur} -> {1 - min(cur, 1)}"
+        return netlist[:s] + new_body + netlist[e:], f"DSP48E1 {h.group(2)}: AREG {cur} -> {new}"
     raise QmlpError(f"FAULT={fault}: not one of none, lut[:n], dsp[:n]")
 
 
