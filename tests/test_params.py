@@ -57,7 +57,7 @@ def test_validate_fills_defaults_and_names_the_flag():
 # ----------------------------------------------------------------------------- layering
 
 # lowest first: a module may import its own stage and the stages before it, never one after
-STAGES = ["base", "numerics", "nn", "hw", "eda", "driver", "hls", "flow", "cli"]
+STAGES = ["base", "numerics", "nn", "io", "hw", "eda", "driver", "hls", "flow", "cli"]
 
 
 def stage_of(module: str) -> str:
