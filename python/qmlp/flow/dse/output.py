@@ -33,7 +33,7 @@ def to_json(res: Search, opts: Options) -> dict:
             "styles": list(opts.styles or mac_styles()), "plausible": res.plans, "budget": opts.budget,
             "syntheses_run": sum(1 for p in res.points if p.synth and not p.synth.get("cached")),
             "runs": res.calls, "cached_runs": res.hits, "wall_s": res.wall_s, "jobs": opts.jobs,
-            "scheduler": opts.scheduler}
+            "scheduler": opts.scheduler, "network": opts.spec.describe(), "model": opts.model}
 
 
 def bench_line(data: dict, json_path: Path) -> str:
@@ -89,7 +89,8 @@ def chart(data: dict, png: Path) -> None:
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("cycles per image")
     axes[0].legend(fontsize=7)
-    fig.suptitle("Design-space search: cycles per image against resources (star: fastest that fits; x: does not fit)",
+    fig.suptitle(f"Design-space search of {data.get('network', 'the network')}: cycles per image against resources "
+                 "(star: fastest that fits; x: does not fit)",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(png)
