@@ -146,3 +146,56 @@ def test_bad_target_clock_is_named(tmp_path):
     res = run_fusesoc("qmlp:ip:matmul_i8", "pnr_ecp5", dict(SMALL, TARGET_MHZ=0), build_root=tmp_path, timeout=300)
     assert res.returncode != 0
     assert "--TARGET_MHZ=0 is not an integer 1..500" in res.output
+
+
+# ----------------------------------------------------------------------------- refused before any tool runs
+
+def _edam(root, **params):
+    root.mkdir(parents=True, exist_ok=True)
+    prm = {k: {"datatype": "str", "paramtype": "vlogparam", "default": v} for k, v in params.items()}
+    (root / "qmlp_accel_mlp_0.1.0.eda.yml").write_text(json.dumps(
+        {"name": "qmlp_accel_mlp_0.1.0", "toplevel": "qmlp_mlp_accel", "parameters": prm}))
+    return root
+
+
+def test_the_default_point_is_refused_in_seconds(tmp_path):
+    """The lab's default point (214 MACs, style dsp: 214 MULT18X18D) cannot fit the 156 of the
+    LFE5U-85F: the pre-build hook says so in one line, before synthesis and nextpnr."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    root = _edam(tmp_path / "w")
+    t0 = time.monotonic()
+    res = subprocess.run([sys.executable, "-m", "qmlp.cli", "hook", "ecp5-setup", "accel"], cwd=root,
+                         capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    took = time.monotonic() - t0
+    assert res.returncode == 2, res.stdout + res.stderr
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("qmlp hook: error: "), res.stderr
+    assert "214 MACs" in err[0] and "214 MULT18X18D" in err[0] and "(it has 156)" in err[0], err[0]
+    assert took < 10, took
+    assert not (root / ecp5.CLOCK_LPF).exists()
+
+
+@pytest.mark.parametrize("raw, refused", [
+    ({"PE": "2,2,2", "SIMD": "7,2,2"}, None),                                    # 22 MULT18X18D
+    ({"PE": "2,2,2", "SIMD": "7,2,2", "MAC": "dsp2"}, None),
+    ({"PE": "4,16,2", "SIMD": "49,1,1", "MAC": "lut", "WBITS": "4"}, None),                    # no MULT18X18D at all
+    ({"PE": "4,16,2", "SIMD": "49,1,1", "MAC": "dsp2"}, "214 MULT18X18D"),      # 107 pairs, 2 blocks each
+    ({"PE": "8,16,2", "SIMD": "49,2,1"}, "426 MULT18X18D"),
+    ({"PE": "32,16,5", "SIMD": "392,64,16", "MAC": "lut", "WBITS": "4"}, r"at least [\d,]+ LUT4 \(it has 83,640\)"),
+])
+def test_fit_check(tmp_path, raw, refused):
+    from qmlp import params
+
+    v = params.validate("accel", raw)
+    if refused is None:
+        c = ecp5.check_fit(v)
+        assert c["dsp"] <= 156 and c["bram18"] <= 208
+        msg = ecp5.setup("accel", work_root=_edam(tmp_path / "w", **raw))      # the hook itself
+        assert "pnr_ecp5: accel" in msg and (tmp_path / "w" / ecp5.CLOCK_LPF).is_file()
+    else:
+        with pytest.raises(QmlpError, match=refused):
+            ecp5.check_fit(v)

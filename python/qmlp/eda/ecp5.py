@@ -4,7 +4,8 @@ The targets use edalize's `trellis` flow (Yosys `synth_ecp5`, nextpnr-ecp5, ecpp
 with three additions (flows/ecp5):
 
     qmlp hook ecp5-setup <i8|f32i8|f32|accel> [--clock PORT]   (pre_build)
-        validates the run's parameters, checks that the tools are there (a clear message
+        validates the run's parameters, refuses a design point that cannot fit the device
+        (MULT18X18D, DP16KD, a lower bound on LUT4: `check_fit`), checks that the tools are there (a clear message
         when one is missing) and writes qmlp_ecp5_clock.lpf: FREQUENCY PORT "<clock>"
         <TARGET_MHZ> MHZ, the target clock nextpnr times the design against
     qmlp_ecp5_tool.sh   the make launcher: edalize's tool names -> the PyPI (YoWASP) builds
@@ -72,7 +73,12 @@ def setup(kind: str, clock: str | None = "ap_clk", work_root: Path = Path(".")) 
     from qmlp.eda.edam import edam_parameters
     from qmlp.eda.hooks import validate
 
-    v = validate(kind, edam_parameters(work_root), board=clock is None)
+    raw = edam_parameters(work_root)
+    v = validate(kind, raw, board=clock is None)
+    if kind == "accel":
+        from qmlp.eda.hooks import model_spec
+
+        check_fit(v, model_spec(raw))
     tools = find_tools()
     names = ", ".join(f"{t}={Path(e).name}" for t, e in tools.items())
     if clock is None:
@@ -80,6 +86,61 @@ def setup(kind: str, clock: str | None = "ap_clk", work_root: Path = Path(".")) 
     mhz = v.get("TARGET_MHZ", DEFAULT_MHZ)
     write_text(Path(work_root) / CLOCK_LPF, clock_lpf(clock, mhz))
     return f"pnr_ecp5: {kind} at {mhz} MHz on {clock} for {DEVICE['part']}; tools: {names}"
+
+
+# ----------------------------------------------------------------------------- will it fit
+
+# DP16KD shapes (depth, width), the ones Yosys' ECP5 memory library maps a ROM to
+DP16KD_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+# MULT18X18D per product of a MAC style on ECP5 (QMLP_ECP5_MULT=1): dsp instantiates one per
+# product; dsp2's 25 x 18-bit packed product of two (qmlp_mac_dsp2) is DSP2_MULT blocks for
+# synth_ecp5, which splits the 25-bit operand (measured: PE=2,2,2 SIMD=7,2,2 MAC=dsp2, 11 pairs,
+# 22 MULT18X18D in yosys.log) - on ECP5 dsp2 saves no multiplier; lut builds products in LUT4s
+DSP2_MULT = 2
+
+
+def _rom_blocks(depth: int, width: int) -> int:
+    return min(-(-depth // d) * -(-width // w) for d, w in DP16KD_SHAPES)
+
+
+def counts(v: dict, spec=None) -> dict:
+    """What an accelerator design point needs on the LFE5U-85F, known before any tool runs:
+    {"dsp": MULT18X18D (exact), "bram18": DP16KD of the weight ROMs (one per layer,
+    (N/PE)*(K/SIMD) words of PE*SIMD*WBITS bits), "lut": a lower bound on LUT4 (the lut-style
+    multipliers alone: WBITS/2 radix-4 Booth digits of ABITS+2 bits each), "macs"}."""
+    from qmlp.numerics import acts as actreg
+    from qmlp.spec import LAB
+
+    spec = spec or LAB
+    abits = tuple(v.get("ABITS") or ()) or (8,) * spec.n_layers
+    ain = [8] + [actreg.get(a).xbits(b) for a, b in zip(spec.acts, abits)]
+    c = {"dsp": 0, "bram18": 0, "lut": 0, "macs": 0}
+    for i, (k, n) in enumerate(spec.shapes):
+        pe, simd, mac, wb = v["PE"][i], v["SIMD"][i], v["MAC"][i], v["WBITS"][i]
+        macs = pe * simd
+        c["macs"] += macs
+        c["bram18"] += _rom_blocks((n // pe) * (k // simd), macs * wb)
+        if mac == "dsp":
+            c["dsp"] += macs
+        elif mac == "dsp2":
+            c["dsp"] += -(-pe // 2) * simd * DSP2_MULT
+        else:
+            c["lut"] += macs * -(-wb // 2) * (ain[i] + 2)
+    return c
+
+
+def check_fit(v: dict, spec=None) -> dict:
+    """Refuse (QmlpError) a design point that cannot fit the LFE5U-85F, before synthesis: more
+    MULT18X18D or DP16KD than the device has, or more LUT4 than it has for the lut-style
+    multipliers alone. Returns the counts."""
+    c = counts(v, spec)
+    over = [f"{'at least ' if k == 'lut' else ''}{c[k]:,} {cell} (it has {DEVICE[k]:,})"
+            for k, cell in (("dsp", "MULT18X18D"), ("bram18", "DP16KD"), ("lut", "LUT4")) if c[k] > DEVICE[k]]
+    if over:
+        pt = " ".join(f"--{p}={','.join(map(str, v[p]))}" for p in ("PE", "SIMD", "MAC"))
+        raise QmlpError(f"{pt} ({c['macs']:,} MACs) cannot fit the {DEVICE['part']}: it needs " + ", ".join(over) +
+                        "; pick a smaller PE*SIMD (or --MAC=lut at WBITS<=4)")
+    return c
 
 
 # ----------------------------------------------------------------------------- reports
