@@ -31,7 +31,12 @@ def to_json(res: Search, opts: Options) -> dict:
                       "command": p.command("synth"), "sim_command": p.command("sim_verilator")}
     return {"winners": winners, "points": rows, "fit_rule": FIT, "lut_share": LUT_SHARE,
             "styles": list(opts.styles or mac_styles()), "plausible": res.plans, "budget": opts.budget,
-            "syntheses_run": sum(1 for p in res.points if p.synth and not p.synth.get("cached")),
+            "syntheses_run": sum(1 for p in res.points if p.synth and not p.synth.get("cached")
+                                 and not p.synth.get("estimate_only")),
+            "dry_run": any(p.synth and p.synth.get("estimate_only") for p in res.points),
+            "syntheses_planned": sum(1 for p in res.points if p.synth or p.error),
+            "simulations_run": sum(1 for p in res.points if p.sim and not p.sim.get("cached")
+                                   and not p.sim.get("estimate_only")),
             "runs": res.calls, "cached_runs": res.hits, "wall_s": res.wall_s, "jobs": opts.jobs,
             "scheduler": opts.scheduler, "network": opts.spec.describe(), "model": opts.model}
 
@@ -129,6 +134,16 @@ def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, lo
     else:
         res = search(paths, opts, log=log)
     data, path = write(res, opts, out_dir)
+    if dry_run:
+        sims = sum(1 for p in res.points if p.sim)
+        for b, w in data["winners"].items():
+            if w:
+                log(f"{b}: the analytic model's pick {w['cycles_per_image']} cycles/image "
+                    f"(layers {'/'.join(map(str, w['layer_cycles']))}), estimated LUT {w['resources']['lut']:,} "
+                    f"DSP {w['resources']['dsp']} BRAM18 {w['resources']['bram18']}; measure it: {w['command']}")
+        log(f"0 syntheses run (dry run: {data['syntheses_planned']} planned), 0 simulations run "
+            f"(dry run: {sims} planned); the BENCH line gives the model's picks, not measured designs")
+        return data, path
     for b, w in data["winners"].items():
         if w:
             log(f"{b}: {w['cycles_per_image']} cycles/image (layers {'/'.join(map(str, w['layer_cycles']))}), "

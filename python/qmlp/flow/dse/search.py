@@ -174,6 +174,9 @@ def _describe(p: Point) -> str:
          f"est DSP {e['dsp']} LUT {e['lut']:,} BRAM18 {e['bram18']}")
     if p.error:
         return s + f" -> failed: {p.error.splitlines()[-1][:200]}"
+    if p.synth and p.synth.get("estimate_only"):
+        # a dry run: nothing was synthesized; say what would be, and what the model expects
+        return s + f" -> would synthesize ({'fits' if p.fits else 'does not fit'} by the analytic model)"
     if p.synth:
         r = p.resources
         return s + (f" -> Yosys DSP {r['dsp']} LUT {r['lut']:,} FF {r['ff']:,} BRAM18 {r['bram18']}"
@@ -264,6 +267,9 @@ def _find_winners(res: Search, queues: dict, runs: Runs, opts: Options, log) -> 
         res.winners[w.name] = w.winner
         if w.winner is None:
             log(f"{w.name}: no candidate fits within {len(w.queue)} syntheses")
+        elif w.winner.synth and w.winner.synth.get("estimate_only"):
+            log(f"{w.name}: would-be winner by the analytic model (dry run) {w.winner.cand.cycles_per_image} "
+                f"cycles/image, {w.winner.cand.label()}")
         else:
             log(f"{w.name}: winner {w.winner.cand.cycles_per_image} cycles/image, {w.winner.cand.label()}")
 
@@ -313,6 +319,10 @@ def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
         except Exception as e:  # noqa: BLE001
             p.sim = {"pass": "0", "error": str(e)}
         s = p.sim
+        if s.get("estimate_only"):
+            log(f"  would simulate {p.cand.bits} {p.cand.label()} in Verilator on {s.get('images')} images "
+                f"(dry run: not simulated)")
+            continue
         log(f"  Verilator {p.cand.bits} {p.cand.label()}: pass={s.get('pass')} images={s.get('images')} "
             f"mismatches={s.get('mismatches')} accuracy={s.get('accuracy')} "
             f"cycles_per_image={s.get('cycles_per_image')}{' (cached)' if s.get('cached') else ''}")
