@@ -344,7 +344,8 @@ def cmd_driver_bench(args) -> str:
     from qmlp.driver import bench
 
     r = bench.run(images=args.images, tool=args.tool, stall=args.stall, batch=args.batch,
-                  params={"MODEL": args.model} if args.model else None)
+                  params={"MODEL": args.model} if args.model else None, paths=_paths(args),
+                  data=str(Path(args.data).resolve()) if args.data else None)
     print(f"driver-bench: {r['images']} images, golden accuracy {r['golden_accuracy']:.2f} %, "
           f"{r['run_s']:.1f} s on {r['tool']} ({r['sim_runs']} transfers; build {r['build_s']:.1f} s), "
           f"ROM checksum {r['checksum']:#010x}", flush=True)

@@ -24,21 +24,24 @@ def compare(logits, classes, want_logits, want_classes) -> dict:
 
 
 def run(images: int | None = None, tool: str = "verilator", params: dict | None = None, stall: int = 0,
-        batch: int = 1000, progress: bool = True) -> dict:
+        batch: int = 1000, progress: bool = True, paths=None, data=None) -> dict:
     """Predict the first `images` test images (None: all) on the simulated accelerator, for the
-    network of params["MODEL"] (default: the build folder's model) and its data set."""
+    network of params["MODEL"] (default: the build folder's model) and its data set.
+
+    paths: the build folder (qmlp.config.Paths; default Paths(), i.e. $QMLP_BUILD or <repo>/build);
+    data: the test set (`--data`; default: the one the model was trained on, else DEFAULT_DATA)."""
     from qmlp.config import DEFAULT_DATA, Paths
     from qmlp.hw import roms
     from qmlp.nn import cache
     from qmlp.nn.data import load_raw
     from qmlp.numerics import intnet
 
-    paths = Paths()
+    paths = paths if paths is not None else Paths()
     prm = dict(params or {})
     model = cache.float_model(paths, prm.get("MODEL"))
     q, _ = cache.wl8_model(paths, model)
     net = intnet.build(q)
-    _, _, xte, yte = load_raw(model_data(model, DEFAULT_DATA))
+    _, _, xte, yte = load_raw(data if data else model_data(model, DEFAULT_DATA))
     n = len(xte) if images is None else min(int(images), len(xte))
     x, y = xte[:n], yte[:n]
 
