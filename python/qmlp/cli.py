@@ -590,6 +590,11 @@ def main(argv=None) -> int:
     except QmlpError as e:
         print(f"qmlp {args.cmd}: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        # a folder that cannot be written, a file that vanished: the path and the cause, no traceback
+        where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f) or "?"
+        print(f"qmlp {args.cmd}: error: {where}: {e.strerror or e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(f"qmlp {args.cmd}: interrupted", file=sys.stderr)
         return 130
