@@ -531,6 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     ka = ks.add_parser("accel", help="validate, then write the accelerator's ROMs and vectors")
     ka.add_argument("--lint", action="store_true", help="no model: nominal constants only")
     ka.add_argument("--board", action="store_true", help="the ULX3S top: its own default design point (PE/SIMD auto)")
+    ka.add_argument("--xc7", action="store_true", help="a synthesis for the xc7z020: warn when the point needs more "
+                    "DSP48E1 or BRAM18 than it has")
     ks.add_parser("edam-info", help="print '<toplevel> <name>' of the EDAM file in the work root")
     kr = ks.add_parser("resources", help="RESOURCES line and resources.json from a Yosys stat -json report")
     kr.add_argument("files", nargs=1, metavar="STAT.json")

@@ -336,21 +336,30 @@ BOARD_SIMD = (8, 2, 1)
 BOARD_CYCLES_PER_BYTE = 250
 
 
+AUTO_PRODUCTS = 214     # the lab's default spends 214 products per cycle: within the xc7z020's 220 DSP48E1
+
+
 def auto_fold(spec: NetSpec, board: bool = False) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """The default design point of a network: the lab's 4,16,2 / 49,1,1 for its network; for
-    another, per layer the fewest products within the interval of about 200 products per cycle
-    (the lab's default spends 214), with the buffers' divisibility rule kept.
+    another, the fastest interval whose cheapest folding (per layer the fewest products within
+    it, the buffers' divisibility rule kept) spends at most AUTO_PRODUCTS products per cycle,
+    so that one product per DSP48E1 fits the xc7z020.
     board: the ULX3S top's default: 2,4,1 / 8,2,1 for the lab's network; for another, the fewest
     products that keep up with the UART (an image's bytes take 250 cycles each)."""
     if spec.shapes == LAB.shapes:
         return (BOARD_PE, BOARD_SIMD) if board else (DEFAULT_PE, DEFAULT_SIMD)
-    target = spec.inputs * BOARD_CYCLES_PER_BYTE if board else max(2, -(-spec.macs // 200))
-    for t in [target * m for m in (1, 2, 4, 8, 16, 64, 256)] + [10 ** 9]:
+    if board:
+        targets = [spec.inputs * BOARD_CYCLES_PER_BYTE]
+    else:
+        lo = max(2, -(-spec.macs // AUTO_PRODUCTS))
+        targets = sorted({(n // p) * (k // s) for k, n in spec.shapes for p in _divisors(n) for s in _divisors(k)
+                          if (n // p) * (k // s) >= lo})
+    for t in targets + [10 ** 9]:
         opts = [_fold_options(k, n, t) for k, n in spec.shapes]
         if any(not o for o in opts):
             continue
         best = _pick(opts, 0, None)
-        if best is not None:
+        if best is not None and (board or sum(p * s for p, s in best) <= AUTO_PRODUCTS or t == 10 ** 9):
             return tuple(p for p, _ in best), tuple(s for _, s in best)
     raise QmlpError(f"no design point fits the network {spec.describe()}: give --PE and --SIMD")
 

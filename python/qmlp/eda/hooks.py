@@ -192,14 +192,21 @@ def validate(core: str, raw: dict, board: bool = False) -> dict:
     return params.validate(core, raw, spec=model_spec(raw) if core == "accel" else None, board=board)
 
 
-def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False) -> None:
+def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False, xc7: bool = False) -> None:
     """ROMs, activation tables, model constants and vectors for this run's PE/SIMD and model
-    (board: the ULX3S top, whose default design point is its own)."""
+    (board: the ULX3S top, whose default design point is its own; xc7: a synthesis for the
+    xc7z020, warned when the point needs more DSP48E1 or BRAM18 than it has)."""
     from qmlp.hw import roms
 
     raw = edam_parameters(work_root)
     spec = model_spec(raw)
     v = params.validate("accel", raw, spec=spec, board=board)
+    if xc7:
+        from qmlp.hw.devices import xc7_warning
+
+        w = xc7_warning(v, spec)
+        if w:
+            print(f"qmlp hook: warning: {w}", flush=True)
     guard_work_root("accel", raw, work_root)
     out = Path(work_root) / ROM_DIR
     if lint:
@@ -258,7 +265,7 @@ def main(args) -> None:
     elif args.what == "vectors":
         vectors(args.core)
     elif args.what == "accel":
-        accel(lint=args.lint, board=getattr(args, "board", False))
+        accel(lint=args.lint, board=getattr(args, "board", False), xc7=getattr(args, "xc7", False))
     else:  # pragma: no cover - argparse restricts the choices
         raise QmlpError(f"unknown hook {args.what}")
     sys.stdout.flush()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from qmlp import params
 from qmlp import reference as ref
 from qmlp.errors import QmlpError
+from qmlp.hw.devices import BRAM18_SHAPES, DSP_Y_MIN, dsp_of, in_luts, input_bits, rom_bram18  # noqa: F401
 from qmlp.numerics import acts as actreg
 from qmlp.spec import LAB, NetSpec
 
@@ -59,8 +60,6 @@ def style_ok(style: str, pe: int, wbits: int) -> bool:
 # default point PE=4,16,2 SIMD=49,1,1 (w8a8, dsp): 10,212 LUT, 11,118 FF, 214 DSP, 48 BRAM18.
 # LUTs and FFs outside the lanes (input slots, control, the output argmax)
 BASE_LUT, BASE_FF = 3500, 1500
-# BRAM18 shapes (depth, width) for a ROM; Yosys picks a shape per ROM
-BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
 # Every ROM is in block RAM, however shallow: the layer's ROMs carry rom_style = "block"
 # (without it Yosys put ROMs of up to 128 words in LUTs: 62,074 LUT instead of 33,115 at w4a4
 # PE=16,4,5 SIMD=49,16,1).
@@ -69,17 +68,6 @@ BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384,
 def tree_width(wb: int, ab: int, simd: int) -> int:
     """Bits of a lane's adder tree (qmlp_mlp_layer: TW = AB + WB + clog2(SIMD))."""
     return ab + wb + (math.ceil(math.log2(simd)) if simd > 1 else 0)
-
-
-# synth_xilinx maps a `*` to a DSP48E1 only when its product has at least this many bits
-# (mul2dsp's DSP_Y_MINWIDTH for xc7): 4 x 4-bit dsp products are LUTs, 2 x 8-bit ones DSPs.
-DSP_Y_MIN = 9
-
-
-def in_luts(style: str, wb: int, ab: int) -> bool:
-    """A product Yosys builds in LUTs: the lut style, and dsp products under DSP_Y_MIN bits
-    (dsp2 packs two into one wide product, a DSP48E1 at any code width)."""
-    return style == "lut" or (style == "dsp" and wb + ab < DSP_Y_MIN)
 
 
 def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
@@ -99,19 +87,6 @@ def ff_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     """FFs per product: the weight register before the multipliers, the product and tree registers."""
     tw = tree_width(wb, ab, simd)
     return wb + tw + (tw * (simd - 1) / simd)
-
-
-def dsp_of(style: str, pe: int, simd: int, wb: int, ab: int) -> int:
-    """DSP48E1s of a layer: one per two products sharing an activation (dsp2), none where the
-    products are in LUTs (`in_luts`), else one per product."""
-    if style == "dsp2":
-        return -(-pe // 2) * simd
-    return 0 if in_luts(style, wb, ab) else pe * simd
-
-
-def rom_bram18(depth: int, width: int) -> int:
-    """BRAM18s of a ROM depth x width bits in the cheapest shape."""
-    return min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_SHAPES)
 
 
 @dataclass(frozen=True)
@@ -203,12 +178,6 @@ class Candidate:
         """The candidate of a run's FuseSoC parameters (one value = every layer, as the core takes them)."""
         v = params.validate("accel", {k: p[k] for k in ("PE", "SIMD", "WBITS", "ABITS", "MAC") if k in p}, spec=spec)
         return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v["MAC"]), tuple(v["WBITS"]), tuple(v["ABITS"]), spec)
-
-
-def input_bits(spec: NetSpec, abits) -> list[int]:
-    """Signed bits of each layer's input codes: 8 for the input, then each hidden layer's output
-    format (qmlp.numerics.acts: an unsigned activation takes one bit more, up to 8)."""
-    return [8] + [actreg.get(a).xbits(b) for a, b in zip(spec.acts, abits)]
 
 
 def commas(v) -> str:
