@@ -587,6 +587,9 @@ class Build:
         except QmlpError as e:
             state["error"] = str(e).splitlines()[0]
             print(f"qmlp netlist: error: {state['error']}", flush=True)
+        except Exception as e:            # a netlist or file the code did not expect: still pass=0, one line
+            state["error"] = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            print(f"qmlp netlist: error: {state['error']}", flush=True)
         import json
 
         STATE.write_text(json.dumps(state))
