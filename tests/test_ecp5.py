@@ -7,6 +7,7 @@ measured outside the test suite (README). The report parsers are tested on fixed
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -187,8 +188,14 @@ def test_the_default_point_is_refused_in_seconds(tmp_path):
     ({"PE": "8,16,2", "SIMD": "49,2,1"}, "426 MULT18X18D"),
     ({"PE": "32,16,5", "SIMD": "392,64,16", "MAC": "lut", "WBITS": "4"}, r"at least [\d,]+ LUT4 \(it has 83,640\)"),
 ])
-def test_fit_check(tmp_path, raw, refused):
+def test_fit_check(tmp_path, raw, refused, monkeypatch):
+    import os
+    import sys
+
     from qmlp import params
+
+    # the hook finds nextpnr-ecp5 and ecppack on PATH (make test puts .venv/bin first; so does this)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 
     v = params.validate("accel", raw)
     if refused is None:

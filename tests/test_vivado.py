@@ -326,7 +326,7 @@ def test_accelerator_vivado_setup(tmp_path):
     rtl = [Path(next(iter(f)) if isinstance(f, dict) else f).name for f in core["filesets"]["rtl"]["files"]]
     wd = check_vivado_setup("qmlp:accel:mlp", core["targets"]["default"]["toplevel"],
                             sources=[f for f in rtl if f.endswith(".v")],     # every RTL file of the core
-                            tcl=["vivado_roms.tcl"], hooks=["qmlp hook accel"], root=tmp_path)
+                            tcl=["vivado_roms.tcl"], hooks=["qmlp hook accel --xc7"], root=tmp_path)
     proj = (wd / "qmlp_accel_mlp_0.1.0.tcl").read_text()
     # QMLP_ECP5_MULT=0 (qmlp:accel:mac): the behavioural product, one DSP48E1 (1 only on pnr_ecp5)
     assert re.search(r"^set_property verilog_define \{QMLP_ECP5_MULT=0 QMLP_ROMS_BY_NAME=1 \} \[get_filesets sources_1\]$",
