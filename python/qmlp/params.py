@@ -284,11 +284,6 @@ def expand(name: str, raw, n: int) -> tuple:
     return per_layer(vals, n, f"--{name}={_show(vals)}")
 
 
-def expand_mac(raw, n: int = 3) -> tuple[str, ...]:
-    """--MAC as one style per layer (one value = every layer)."""
-    return expand("MAC", raw, n)
-
-
 def check_mac(mac, pe, wbits) -> None:
     """The MAC style of each layer against its PE and weight bits; the message names the flags."""
     n = len(pe)
@@ -410,7 +405,7 @@ def validate(core: str, raw: dict, strict: bool = False, spec: NetSpec | None = 
         check_accel(out["PE"], out["SIMD"], spec)
         out["WBITS"] = parse_bits("WBITS", out["WBITS"], n)
         out["ABITS"] = parse_bits("ABITS", out["ABITS"], n - 1) if n > 1 else ()
-        out["MAC"] = expand_mac(out["MAC"], n)
+        out["MAC"] = expand("MAC", out["MAC"], n)
         check_mac(out["MAC"], out["PE"], out["WBITS"])
     else:
         check_matmul(core, out)

@@ -108,12 +108,11 @@ def counts(v: dict, spec=None) -> dict:
     {"dsp": MULT18X18D (exact), "bram18": DP16KD of the weight ROMs (one per layer,
     (N/PE)*(K/SIMD) words of PE*SIMD*WBITS bits), "lut": a lower bound on LUT4 (the lut-style
     multipliers alone: WBITS/2 radix-4 Booth digits of ABITS+2 bits each), "macs"}."""
-    from qmlp.numerics import acts as actreg
+    from qmlp.hw.devices import input_bits
     from qmlp.spec import LAB
 
     spec = spec or LAB
-    abits = tuple(v.get("ABITS") or ()) or (8,) * spec.n_layers
-    ain = [8] + [actreg.get(a).xbits(b) for a, b in zip(spec.acts, abits)]
+    ain = input_bits(spec, tuple(v.get("ABITS") or ()) or (8,) * spec.n_layers)
     c = {"dsp": 0, "bram18": 0, "lut": 0, "macs": 0}
     for i, (k, n) in enumerate(spec.shapes):
         pe, simd, mac, wb = v["PE"][i], v["SIMD"][i], v["MAC"][i], v["WBITS"][i]

@@ -39,9 +39,8 @@ def rom_bram18(depth: int, width: int) -> int:
 
 
 def input_bits(spec: NetSpec, abits) -> list[int]:
-    """Signed bits of each layer's input codes: 8 for the input, then each hidden layer's output
-    format (qmlp.numerics.acts: an unsigned activation takes one bit more, up to 8)."""
-    return [8] + [actreg.get(a).xbits(b) for a, b in zip(spec.acts, abits)]
+    """Signed bits of each layer's input codes (qmlp.numerics.acts.input_bits) of a network."""
+    return actreg.input_bits(spec.acts, abits)
 
 
 def xc7_counts(v: dict, spec: NetSpec | None = None) -> dict:

@@ -95,6 +95,12 @@ def get(name: str) -> Act:
         raise QmlpError(f"activation {name!r} is not one of {', '.join(ACTIVATIONS)}") from None
 
 
+def input_bits(acts, abits) -> list[int]:
+    """Signed bits of each layer's input codes: 8 for the network's input (Q(8, 7)), then each
+    hidden layer's output (an unsigned activation takes one bit more, up to 8)."""
+    return [8] + [get(a).xbits(int(b)) for a, b in zip(acts, abits)]
+
+
 def fl_for_range(act: Act, abits: int, top: float) -> int:
     """The output fraction length of a calibrated activation whose values reach `top` (a high
     percentile of |a| on training data): the largest fl whose code range still holds it."""

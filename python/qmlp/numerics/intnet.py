@@ -114,7 +114,7 @@ class IntNet:
 
     def xbits(self) -> list[int]:
         """Signed operand bits of each layer's input codes (8 for the input)."""
-        return [8] + [self.fmt.act(l).xbits(self.fmt.abits[l]) for l in range(self.n_layers - 1)]
+        return actreg.input_bits(self.fmt.acts, self.fmt.abits)
 
     @property
     def tanh_luts(self) -> list[np.ndarray]:
