@@ -106,7 +106,9 @@ def _valid(p: params.Param, draw):
     if p.kind == "words":                                    # MAC: one style, or one per layer
         n = draw(st.sampled_from([1, 3]))
         return tuple(draw(st.lists(st.sampled_from(p.choices), min_size=n, max_size=n)))
-    return draw(st.text(min_size=1, max_size=10))
+    if p.pattern:                                            # FAULT: a word of its form
+        return draw(st.from_regex(p.pattern, fullmatch=True))
+    return draw(st.text(min_size=1, max_size=10).map(str.strip).filter(lambda t: t and t[0] != '"'))
 
 
 ALL = [p for core in ("i8", "f32i8", "f32", "accel") for p in params.table(core)] + list(params.OPTIONS.values())

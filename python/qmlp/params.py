@@ -10,6 +10,7 @@ value given and what is allowed, in the user's terms (`--LANES=3`, not a derived
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from qmlp.errors import QmlpError
@@ -34,6 +35,8 @@ class Param:
     length: int | None = None    # list: number of items (one per layer)
     paramtype: str = "vlogparam"
     choices: tuple = ()          # words: the accepted words (one value, or one per layer)
+    pattern: str = ""            # str: the accepted values as a regular expression (full match)
+    form: str = ""               # str: the pattern in words, for messages
 
     @property
     def datatype(self) -> str:
@@ -55,7 +58,7 @@ class Param:
         if self.kind == "bool":
             return "true or false"
         if self.kind == "str":
-            return "a word"
+            return f"of the form {self.form}" if self.form else "a word"
         if self.kind == "float":
             return f"a finite number {self.lo}..{self.hi}"
         return "a file"
@@ -73,8 +76,13 @@ class Param:
             raise bad
         if self.kind == "file":
             return None if raw in (None, "") else str(raw)
-        if self.kind == "str":                   # checked where it is used (e.g. --FAULT by the netlist hook)
-            return str(raw).strip().strip('"')
+        if self.kind == "str":
+            text = str(raw).strip()
+            if len(text) >= 2 and text[0] == text[-1] == '"':     # EDAM files quote string values
+                text = text[1:-1]
+            if self.pattern and not re.fullmatch(self.pattern, text):
+                raise bad
+            return text
         if self.kind == "words":
             items = list(raw) if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
             words = tuple(str(x).strip() for x in items)
@@ -240,15 +248,17 @@ PNR: list[Param] = [
 # netlist simulation (sim_synth, sim_pnr_ecp5: qmlp.eda.netlist), plusargs of those targets
 _FAULT = ("inject a fault to prove the check fails - lut[:n] complements one LUT's INIT, dsp[:n] changes one "
           "DSP48E1's AREG (none: no fault)")
+_FAULT_RE, _FAULT_FORM = r"none|(lut|dsp)(:[0-9]+)?", "none, lut[:n] or dsp[:n]"
 NETLIST_MATMUL = [
     Param("NETLIST_SIM", "words", ("verilator",), "Simulator of sim_synth: verilator (fast, 2-state) or icarus "
           "(4-state: X shows)", paramtype="plusarg", choices=("verilator", "icarus")),
-    Param("FAULT", "str", "none", "sim_synth: " + _FAULT, paramtype="plusarg"),
+    Param("FAULT", "str", "none", "sim_synth: " + _FAULT, paramtype="plusarg", pattern=_FAULT_RE, form=_FAULT_FORM),
 ]
 NETLIST_ACCEL = [
     Param("NETLIST_SIM", "words", ("verilator",), "Simulator of the netlist targets (sim_synth, sim_pnr_ecp5): "
           "verilator (fast, 2-state) or icarus (4-state: X shows)", paramtype="plusarg", choices=("verilator", "icarus")),
-    Param("FAULT", "str", "none", "Netlist targets: " + _FAULT, paramtype="plusarg"),
+    Param("FAULT", "str", "none", "Netlist targets: " + _FAULT, paramtype="plusarg", pattern=_FAULT_RE,
+          form=_FAULT_FORM),
     Param("ROUTE", "int", 1, "sim_pnr_ecp5: 1 simulates the routed netlist (nextpnr-ecp5 --write), 0 the synth_ecp5 "
           "netlist", 0, 1, paramtype="plusarg"),
 ]
