@@ -117,3 +117,27 @@ def test_train_out_must_be_npz(tmp_path):
     assert p.returncode == 2 and "must end in .npz" in p.stderr
     p = qmlp("train", "--build", str(tmp_path), "--limit", "0", check=False)
     assert p.returncode == 2 and "argument --limit: '0' is not an integer 1..10000000" in p.stderr
+
+
+def test_defaults_come_from_one_table():
+    """The CLI's defaults are params.OPTIONS'; the configs the commands build agree with it."""
+    from qmlp import params
+    from qmlp.cli import hook, parser
+    from qmlp.config import TrainConfig
+    from qmlp.nn.infer import I8Config
+    from qmlp.nn.qat import QAT_EPOCHS
+
+    o = {k: v.default for k, v in params.OPTIONS.items()}
+    t = TrainConfig()
+    assert (o["epochs"], o["batch-size"], o["lr"], o["seed"], o["val-size"], o["limit"]) == \
+        (t.epochs, t.batch_size, t.lr, t.seed, t.val_size, t.limit)
+    c = I8Config()
+    assert (o["fl-a"], o["acc-w"], o["shift"], o["fl-out"], o["qat-epochs"]) == \
+        (c.fl_a, c.acc_w, c.shift, c.fl_out, QAT_EPOCHS)
+    args = parser().parse_args(["train"])
+    assert (args.epochs, args.lr, args.qat_epochs) == (o["epochs"], o["lr"], o["qat-epochs"])
+    assert parser().parse_args(["bench"]).images == o["bench-images"]
+    # every hook of the table parses; an out-of-range word length stops at parsing, naming the range
+    assert parser().parse_args(["hook", "edam-info"]).func is hook.run and len(hook.HOOKS) == 14
+    p = qmlp("sweep", "--wl", "1,33", check=False)
+    assert p.returncode == 2 and "wl=33 is out of range: word length must be 1..32 bits" in p.stderr

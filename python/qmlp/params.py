@@ -441,8 +441,8 @@ _OPTS = [
     Param("idx-bits", "int", None, "tanh table index width T", 4, 12),
     Param("fl-z", "int", None, "tanh input format Q(T, FL_Z)", -64, 64),
     Param("jobs", "int", 2, "simulations/syntheses run side by side", 1, 64),
-    Param("bench-images", "int", 200, "images per Verilator run", 2, 10000),
-    Param("max-synth", "int", 4, "syntheses at most in the search", 1, 1000),
+    Param("bench-images", "int", 500, "images per Verilator run", 2, 10000),
+    Param("max-synth", "int", None, "syntheses at most in the search", 1, 1000),   # None: 6, --quick 1 (flow.bench)
 ]
 OPTIONS = {p.name: p for p in _OPTS}
 

@@ -1,0 +1,7 @@
+"""`python -m qmlp.cli ...`: the same as the `qmlp` console script."""
+
+import sys
+
+from qmlp.cli import main
+
+sys.exit(main())

@@ -1,0 +1,43 @@
+"""`qmlp bench`: the design-space search (qmlp.flow.dse), the fastest design that fits per bit width."""
+
+from __future__ import annotations
+
+from qmlp.cli.options import build_paths, count, opt, seconds, words
+
+HELP = "design-space search: the fastest design that fits, per bit width"
+DESCRIPTION = ("Search PE, SIMD and MAC style per layer at w8a8, w4a4 and w2a2 (layers balanced, pruned by an "
+               "analytic model), synthesize the plausible candidates with Yosys (cached by their inputs), simulate "
+               "the Pareto-optimal ones in Verilator (the winners on all 10,000 test images) and write bench.json "
+               "and pareto.png. A full search takes tens of minutes on two cores; a second one reuses every result.")
+
+
+def configure(b) -> None:
+    opt(b, "--jobs", help="runs side by side (default 2)")
+    b.add_argument("--scheduler", metavar="ADDR", default=None,
+                   help="run the candidates on a dask.distributed cluster (tcp://host:8786; needs qmlp[dask], this "
+                        "checkout and the build folder on every worker)")
+    b.add_argument("--quick", action="store_true",
+                   help="bounded search (what qmlp report runs): candidates the model says fit, one synthesis "
+                        "per bit width (15 min at most) and 2 chart points")
+    opt(b, "--max-synth", help="syntheses at most per bit width to find its winner (default 6, --quick 1)")
+    b.add_argument("--chart", type=count, default=None, help="slower points per bit width for the chart (about 2x, "
+                   "4x, 8x the winner's cycles; default 3)")
+    opt(b, "--images", name="bench-images",
+        help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
+    b.add_argument("--bits", type=words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")
+    b.add_argument("--model", metavar="NPZ", default=None,
+                   help="float model to search (qmlp train's .npz; default: the build folder's lab network)")
+    b.add_argument("--mac", type=words, default=None, help="MAC styles to consider (default: every style)")
+    b.add_argument("--synth-timeout", type=seconds, default=None, metavar="SECONDS",
+                   help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")
+    b.add_argument("--dry-run", action="store_true",
+                   help="the analytic model answers instead of Yosys and Verilator (shows the plan; BUILD/bench-dry-run)")
+
+
+def run(args) -> str:
+    from qmlp.flow import bench
+
+    opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
+                         chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
+                         synth_timeout=args.synth_timeout, model=args.model)
+    return bench.run(build_paths(args), opts, dry_run=args.dry_run)

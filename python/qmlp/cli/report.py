@@ -1,0 +1,23 @@
+"""`qmlp report`: the whole flow and the lab's comparison, in one folder."""
+
+from __future__ import annotations
+
+import sys
+
+from qmlp.cli.options import build_paths, opt
+
+HELP = "the whole flow and the lab's comparison, in one folder"
+DESCRIPTION = ("Train (or reuse) the model, sweep, infer, make the ROMs, simulate the IPs and the accelerator, run "
+               "the synthesis estimates and write report.md with charts. Steps whose inputs did not change are reused.")
+
+
+def configure(rp) -> None:
+    opt(rp, "--jobs", help="simulations/syntheses run side by side (default 2)")
+
+
+def run(args) -> str:
+    from qmlp.flow import report
+
+    out = report.run(build_paths(args), jobs=args.jobs)
+    print(report.summary(out), file=sys.stderr)
+    return f"REPORT dir={out}"
