@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-KINDS = ("RESULT", "RESOURCES", "TIMING", "TRAINED", "SWEEP", "ACCURACY", "ROMS", "REPORT", "BENCH", "CORE", "HLS", "IMPORTED", "EXPORTED")
+KINDS = ("RESULT", "RESOURCES", "TIMING", "TRAINED", "SWEEP", "ACCURACY", "ROMS", "REPORT", "BENCH", "FPS", "CORE", "HLS", "IMPORTED",
+         "EXPORTED")
 _LINE = re.compile(r"^(%s) (.*)$" % "|".join(KINDS))
 
 
@@ -59,6 +60,20 @@ def bench(cycles: dict, json_path) -> str:
     names = list(cycles) or list(BENCH_WIDTHS)
     f = {f"{b}_cycles_per_image": (int(cycles[b]) if cycles.get(b) is not None else "na") for b in names}
     return line("BENCH", **f, json=str(Path(json_path).resolve()))
+
+
+def fps(target: float, clock_mhz: float, max_cycles: int, device: str, designs: dict, json_path) -> str:
+    """`qmlp bench --fps N [--clock MHz]`: `FPS target=<N> clock_mhz=<MHz> max_cycles=<c> device=<d>
+    <bits>_cycles_per_image=<c> <bits>_lut=<n> <bits>_dsp=<n> ... json=<path>`, per searched bit width the
+    smallest design (fewest LUT, then DSP) that meets the target (`na` where none does)."""
+    from pathlib import Path
+
+    num = lambda x: str(int(x)) if float(x).is_integer() else f"{x:g}"  # noqa: E731
+    f = {"target": num(target), "clock_mhz": num(clock_mhz), "max_cycles": max_cycles, "device": device}
+    for b, d in designs.items():
+        for k in ("cycles_per_image", "lut", "dsp", "bram18"):
+            f[f"{b}_{k}"] = int(d[k]) if d else "na"
+    return line("FPS", **f, json=str(Path(json_path).resolve()))
 
 
 def parse_all(text: str) -> list[tuple[str, dict]]:

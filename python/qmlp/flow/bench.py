@@ -21,8 +21,14 @@ from qmlp.flow import dse
 def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, budget: int | None = None,
             chart: int | None = None, images: int = 500, bits: list[str] | None = None,
             styles: list[str] | None = None, synth_timeout: float | None = None,
-            model: str | None = None) -> dse.Options:
+            model: str | None = None, fps: float | None = None, clock_mhz: float | None = None,
+            device: str = "xc7z020") -> dse.Options:
     """Search options from the command line's, checked (unknown bit widths or styles are errors)."""
+    from qmlp.flow.dse.device import get as get_device
+
+    dev = get_device(device)
+    if clock_mhz is not None and not fps:
+        raise QmlpError("--clock is the clock of a throughput target: give --fps N with it")
     spec = dse.LAB
     if model:
         from qmlp.nn.quant import spec_of_file
@@ -41,7 +47,14 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
                             f"({', '.join(dse.mac_styles())})")
     if jobs < 1:
         raise QmlpError(f"--jobs must be at least 1, got {jobs}")
-    return dse.Options(bit_widths=widths, jobs=jobs, scheduler=scheduler,
+    clock = float(clock_mhz) if clock_mhz is not None else 100.0
+    if fps is not None:
+        if not (fps > 0) or fps == float("inf"):
+            raise QmlpError(f"--fps {fps:g}: images per second, a positive number")
+        if int(clock * 1e6 // fps) < 2:
+            raise QmlpError(f"--fps {fps:,.0f} at --clock {clock:g} leaves {clock * 1e6 / fps:.2f} cycles per image; "
+                            "the accelerator needs at least 2 per layer: raise --clock or lower --fps")
+    return dse.Options(bit_widths=widths, jobs=jobs, scheduler=scheduler, device=dev, fps=fps, clock_mhz=clock,
                        budget=budget if budget is not None else (1 if quick else 6),
                        chart=chart if chart is not None else (2 if quick else 3),
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
@@ -51,6 +64,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
 
 
 def run(paths: Paths, opts: dse.Options, out_dir: Path | None = None, dry_run: bool = False) -> str:
-    """The search; returns the BENCH line."""
+    """The search; returns its summary lines: FPS (with --fps), then the BENCH line (SPEC 3), last."""
     data, path = dse.run(paths, opts, out_dir, dry_run=dry_run)
-    return dse.bench_line(data, path)
+    fps = dse.fps_line(data, path)
+    return (fps + "\n" if fps else "") + dse.bench_line(data, path)

@@ -15,6 +15,11 @@ Design points are FuseSoC parameters of qmlp:accel:mlp (--PE, --SIMD, --MAC per 
   search   Yosys on the fastest plausible candidates until one fits per bit width, a few slower
            points for the chart, Verilator on the Pareto-optimal points that fit
   output   bench.json, pareto.png, the BENCH line, report.md's rows; `run` is `qmlp bench`
+  device   the devices searched for (--device xc7z020 | lfe5u-85f): limits, exact block counts,
+           the run that measures a candidate (Yosys synth, or a pnr_ecp5 route with its fmax)
+
+With --fps N [--clock MHz] the search also finds, per bit width, the smallest design (fewest LUT,
+then DSP) within clock/N cycles per image, beside the fastest that fits.
 
 Every name of the modules that callers use is here too: `from qmlp.flow import dse; dse.plan(...)`.
 """
@@ -23,16 +28,17 @@ from qmlp.flow.dse.model import (BASE_FF, BASE_LUT, BRAM18_SHAPES, DSP_Y_MIN, FI
                                  Candidate, LayerPoint, commas, divisors, dsp_of, ff_per_product, fits, implausible,
                                  in_luts, input_bits, layer_cycles, lut_per_product, mac_styles, plausible,
                                  rom_bram18, score, style_ok, total, tree_width)
-from qmlp.flow.dse.output import TABLE_HEADERS, bench_line, chart, run, table_rows, to_json, write
+from qmlp.flow.dse.device import DEVICES, ECP5, XC7, Device
+from qmlp.flow.dse.output import TABLE_HEADERS, bench_line, chart, fps_line, run, table_rows, to_json, write
 from qmlp.flow.dse.runs import (CODE, CORE, Runs, Task, analytic_evaluate, executor, inputs_key, run_task,
                                 stderr_log, task_key, task_spec)
-from qmlp.flow.dse.search import Options, Point, Search, models, pareto, search, sim_fields
+from qmlp.flow.dse.search import Options, Point, Search, meets, models, pareto, search, sim_fields
 from qmlp.flow.dse.space import (BENCH_TARGETS, BIT_NAMES, BIT_WIDTHS, LAB_POINTS, balanced, bit_points,
-                                 bit_widths, cheapest, intervals, layer_options, plan)
+                                 bit_widths, cheapest, intervals, layer_options, meeting, plan)
 from qmlp.spec import LAB, NetSpec
 
 __all__ = [
-    "BASE_FF", "BASE_LUT", "BENCH_TARGETS", "BIT_NAMES", "BIT_WIDTHS", "BRAM18_SHAPES", "CODE", "CORE", "DSP_Y_MIN",
+    "BASE_FF", "BASE_LUT", "BENCH_TARGETS", "DEVICES", "ECP5", "XC7", "Device", "fps_line", "meets", "meeting", "BIT_NAMES", "BIT_WIDTHS", "BRAM18_SHAPES", "CODE", "CORE", "DSP_Y_MIN",
     "FIT", "LAB", "LAB_POINTS", "LUT_FLOOR", "LUT_SHARE", "MARGIN", "TABLE_HEADERS", "Candidate", "LayerPoint",
     "NetSpec", "Options", "Point", "Runs", "Search", "Task", "analytic_evaluate", "balanced", "bench_line",
     "bit_points", "bit_widths", "chart", "cheapest", "commas", "divisors", "dsp_of", "executor", "ff_per_product",

@@ -9,7 +9,7 @@ from pathlib import Path
 from qmlp import lines
 from qmlp.config import Paths
 from qmlp.files import write_text
-from qmlp.flow.dse.model import FIT, LUT_SHARE, commas, mac_styles
+from qmlp.flow.dse.model import LUT_SHARE, commas, mac_styles
 from qmlp.flow.dse.runs import analytic_evaluate, stderr_log
 from qmlp.flow.dse.search import Options, Search, pareto, search, sim_fields
 from qmlp.flow.dse.space import BIT_NAMES
@@ -26,10 +26,13 @@ def to_json(res: Search, opts: Options) -> dict:
         if p is None:
             winners[b] = None
             continue
-        winners[b] = {"cycles_per_image": p.cand.cycles_per_image, "layer_cycles": list(p.cand.layer_cycles),
-                      "params": p.params(), "resources": p.resources, "sim": sim_fields(p.sim),
-                      "command": p.command("synth"), "sim_command": p.command("sim_verilator")}
-    return {"winners": winners, "points": rows, "fit_rule": FIT, "lut_share": LUT_SHARE,
+        winners[b] = _design(p, opts)
+    fps = None
+    if opts.fps:
+        fps = {"target_fps": opts.fps, "clock_mhz": opts.clock_mhz, "max_cycles": opts.max_cycles,
+               "designs": {b: (_design(p, opts) if p is not None else None) for b, p in res.fps.items()}}
+    return {"winners": winners, "fps": fps, "device": opts.device.name, "part": opts.device.part,
+            "units": opts.device.units, "points": rows, "fit_rule": opts.device.fit, "lut_share": LUT_SHARE,
             "styles": list(opts.styles or mac_styles()), "plausible": res.plans, "budget": opts.budget,
             "syntheses_run": sum(1 for p in res.points if p.synth and not p.synth.get("cached")
                                  and not p.synth.get("estimate_only")),
@@ -39,6 +42,24 @@ def to_json(res: Search, opts: Options) -> dict:
                                    and not p.sim.get("estimate_only")),
             "runs": res.calls, "cached_runs": res.hits, "wall_s": res.wall_s, "jobs": opts.jobs,
             "scheduler": opts.scheduler, "network": opts.spec.describe(), "model": opts.model}
+
+
+def _design(p, opts: Options) -> dict:
+    """A winner's (or the smallest design meeting --fps) entry of bench.json."""
+    return {"cycles_per_image": p.cand.cycles_per_image, "layer_cycles": list(p.cand.layer_cycles),
+            "params": p.params(), "resources": p.resources, "sim": sim_fields(p.sim),
+            "fmax_mhz": p.fmax_mhz, "images_per_s": p.images_per_s(opts.clock_mhz if opts.fps else None),
+            "command": p.command(), "sim_command": p.command("sim_verilator")}
+
+
+def fps_line(data: dict, json_path: Path) -> str | None:
+    """The FPS line of `qmlp bench --fps N`: per bit width the smallest design meeting it."""
+    f = data.get("fps")
+    if not f:
+        return None
+    return lines.fps(f["target_fps"], f["clock_mhz"], f["max_cycles"], data["device"],
+                     {b: d and {"cycles_per_image": d["cycles_per_image"], **d["resources"]}
+                      for b, d in f["designs"].items()}, json_path)
 
 
 def bench_line(data: dict, json_path: Path) -> str:
@@ -87,15 +108,24 @@ def chart(data: dict, png: Path) -> None:
             w = data["winners"].get(b)
             if w:
                 ax.plot(w["resources"][key], w["cycles_per_image"], "*", ms=15, color=col, mec="k")
-        ax.axvline(FIT[key], color="r", lw=0.8, ls="--", label=f"fit limit ({FIT[key]:,})")
-        ax.set_xlabel(f"{key.upper()} (Yosys estimate, xc7)")
+            f = ((data.get("fps") or {}).get("designs") or {}).get(b)
+            if f:
+                ax.plot(f["resources"][key], f["cycles_per_image"], "D", ms=9, color=col, mec="k")
+        if data.get("fps"):
+            ax.axhline(data["fps"]["max_cycles"], color="grey", lw=0.8, ls=":",
+                       label=f"{data['fps']['target_fps']:,.0f} images/s at {data['fps']['clock_mhz']:g} MHz")
+        lim = data["fit_rule"][key]
+        ax.axvline(lim, color="r", lw=0.8, ls="--", label=f"fit limit ({lim:,})")
+        unit = data.get("units", {}).get(key, key.upper())
+        ax.set_xlabel(f"{unit} ({'nextpnr, placed and routed' if data.get('device') == 'lfe5u-85f' else 'Yosys'}, "
+                      f"{data.get('part', 'xc7z020')})")
         ax.set_yscale("log", base=2)
         ax.yaxis.set_major_formatter(ScalarFormatter())
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("cycles per image")
     axes[0].legend(fontsize=7)
     fig.suptitle(f"Design-space search of {data.get('network', 'the network')}: cycles per image against resources "
-                 "(star: fastest that fits; x: does not fit)",
+                 "(star: fastest that fits; diamond: smallest meeting --fps; x: does not fit)",
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(png)
@@ -136,6 +166,10 @@ def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, lo
     data, path = write(res, opts, out_dir)
     if dry_run:
         sims = sum(1 for p in res.points if p.sim)
+        for b, d in (data.get("fps") or {}).get("designs", {}).items():
+            if d:
+                log(f"{b}: the analytic model's smallest pick for {opts.fps:,.0f} images/s at {opts.clock_mhz:g} MHz: "
+                    f"{d['cycles_per_image']} cycles/image; measure it: {d['command']}")
         for b, w in data["winners"].items():
             if w:
                 log(f"{b}: the analytic model's pick {w['cycles_per_image']} cycles/image "
@@ -149,5 +183,11 @@ def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, lo
             log(f"{b}: {w['cycles_per_image']} cycles/image (layers {'/'.join(map(str, w['layer_cycles']))}), "
                 f"LUT {w['resources']['lut']:,} DSP {w['resources']['dsp']} BRAM18 {w['resources']['bram18']}; "
                 f"reproduce: {w['command']}")
-    log(f"{data['syntheses_run']} syntheses run, {data['cached_runs']} results from the cache, {res.wall_s:.0f} s")
+    for b, d in (data.get("fps") or {}).get("designs", {}).items():
+        if d:
+            log(f"{b}: smallest meeting {opts.fps:,.0f} images/s at {opts.clock_mhz:g} MHz: {d['cycles_per_image']} "
+                f"cycles/image, LUT {d['resources']['lut']:,} DSP {d['resources']['dsp']} BRAM18 "
+                f"{d['resources']['bram18']}; reproduce: {d['command']}")
+    log(f"{data['syntheses_run']} {'routes' if opts.device.target == 'pnr_ecp5' else 'syntheses'} run, "
+        f"{data['cached_runs']} results from the cache, {res.wall_s:.0f} s")
     return data, path

@@ -43,7 +43,7 @@ def stderr_log(msg: str) -> None:
 @dataclass(frozen=True)
 class Task:
     """One fusesoc run: a target and its parameters (MODEL included)."""
-    target: str                      # synth | sim_verilator
+    target: str                      # synth | pnr_ecp5 | sim_verilator
     params: tuple                    # sorted (name, value) pairs
     timeout: float = 3600.0          # seconds for the run (not an input of its result)
 
@@ -64,6 +64,8 @@ def run_task(task: Task) -> dict:
     build root (qmlp.eda.runner), its summary fields. Module level: dask workers import it."""
     from qmlp.eda.runner import run_checked
 
+    if task.target == "pnr_ecp5":
+        return _route(task)
     what = "RESOURCES" if task.target == "synth" else "RESULT"
     r = run_checked(CORE, task.target, task.pdict, what, timeout=task.timeout)
     out = {k: v for k, v in r.items()}
@@ -72,6 +74,28 @@ def run_task(task: Task) -> dict:
         if rj.is_file():
             full = json.loads(rj.read_text())
             out.update({k: full[k] for k in ("lut_logic", "lut_memory", "carry4") if k in full})
+    return out
+
+
+def _route(task: Task) -> dict:
+    """A pnr_ecp5 run: its resources.json (LUT4, FF, MULT18X18D, DP16KD, fmax), also when the route
+    missed its target clock (the run then exits non-zero, but the design fits and has an fmax)."""
+    from qmlp.eda.runner import failure_reason, run_fusesoc
+
+    import time
+
+    t0 = time.time()
+    res = run_fusesoc(CORE, task.target, task.pdict, timeout=task.timeout)
+    rj = Path(res.work_root) / "resources.json"
+    if not rj.is_file() or rj.stat().st_mtime < t0 - 1:     # none, or an earlier run's
+        tail = "\n".join(res.output.strip().splitlines()[-15:])
+        reason = failure_reason(res.output)
+        raise QmlpError(f"fusesoc run --target pnr_ecp5 {CORE} failed (work root {res.work_root}):\n{tail}"
+                        + (f"\n{reason}" if reason else ""))
+    full = json.loads(rj.read_text())
+    out = {k: str(full[k]) for k in ("lut", "ff", "dsp", "bram18")}
+    out.update(fmax_mhz=full["fmax_mhz"], target_mhz=full["target_mhz"], timing_pass=bool(full["timing_pass"]),
+               wall_s=round(res.seconds, 1), work_root=str(res.work_root))
     return out
 
 
@@ -88,10 +112,12 @@ def task_spec(pdict: dict) -> NetSpec:
 def analytic_evaluate(task: Task) -> dict:
     """An evaluator without tools (`qmlp bench --dry-run`, tests): synthesis answers the analytic
     estimate, simulation a passing run at the folding's cycles. Module level: dask workers import it."""
+    from qmlp.flow.dse.device import ECP5, XC7
+
     c = Candidate.from_params(task.pdict, task_spec(task.pdict))
-    if task.target == "synth":
-        return {**{k: str(v) for k, v in c.estimate().items()}, "wall_s": 0.0, "estimate_only": True,
-                "pid": os.getpid()}
+    if task.target in ("synth", "pnr_ecp5"):
+        est = (ECP5 if task.target == "pnr_ecp5" else XC7).estimate(c)
+        return {**{k: str(v) for k, v in est.items()}, "wall_s": 0.0, "estimate_only": True, "pid": os.getpid()}
     n = int(task.pdict.get("IMAGES", 32))
     return {"pass": "1", "images": str(n), "mismatches": "0", "accuracy": "na",
             "cycles_per_image": str(c.cycles_per_image), "wall_s": 0.0, "estimate_only": True, "pid": os.getpid()}

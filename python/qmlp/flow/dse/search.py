@@ -22,9 +22,10 @@ from typing import Callable
 
 from qmlp.config import Paths
 from qmlp.errors import QmlpError
-from qmlp.flow.dse.model import MARGIN, Candidate, fits, implausible
+from qmlp.flow.dse.device import XC7, Device
+from qmlp.flow.dse.model import MARGIN, Candidate, implausible
 from qmlp.flow.dse.runs import CORE, Runs, Task, executor, run_task, stderr_log
-from qmlp.flow.dse.space import BIT_WIDTHS, plan
+from qmlp.flow.dse.space import BIT_WIDTHS, meeting, plan
 from qmlp.spec import LAB, NetSpec
 
 @dataclass
@@ -34,8 +35,10 @@ class Point:
     synth: dict | None = None
     error: str | None = None
     sim: dict | None = None
-    role: str = ""                   # tried | chart | default
+    role: str = ""                   # tried | chart | fps
     rejected: dict | None = None     # resources of a synthesis judged implausible (see implausible)
+    device: Device = XC7             # where it is measured (synth: Yosys xc7; pnr_ecp5: a route)
+    clock_mhz: float | None = None   # pnr_ecp5: the clock it is routed for (TARGET_MHZ)
 
     @property
     def resources(self) -> dict | None:
@@ -43,7 +46,17 @@ class Point:
 
     @property
     def fits(self) -> bool:
-        return self.synth is not None and fits(self.synth)
+        return self.synth is not None and self.device.fits(self.synth)
+
+    @property
+    def fmax_mhz(self) -> float | None:
+        """The routed fmax (pnr_ecp5 measurements only)."""
+        return float(self.synth["fmax_mhz"]) if self.synth and self.synth.get("fmax_mhz") is not None else None
+
+    def images_per_s(self, clock_mhz: float | None) -> float | None:
+        """Images per second at the routed fmax (ECP5), else at `clock_mhz`."""
+        f = self.fmax_mhz or clock_mhz
+        return round(f * 1e6 / self.cand.cycles_per_image, 1) if f else None
 
     def params(self) -> dict:
         p = self.cand.fusesoc_params()
@@ -51,8 +64,17 @@ class Point:
             p["MODEL"] = self.model
         return p
 
-    def command(self, target: str = "synth") -> str:
-        return f"fusesoc run --target {target} {CORE} " + " ".join(f"--{k}={v}" for k, v in self.params().items())
+    def measure_params(self) -> dict:
+        """The parameters of the run that measures it (pnr_ecp5 also takes the target clock)."""
+        p = self.params()
+        if self.device.target == "pnr_ecp5":
+            p["TARGET_MHZ"] = int(self.clock_mhz or 100)
+        return p
+
+    def command(self, target: str | None = None) -> str:
+        target = target or self.device.target
+        prm = self.measure_params() if target == self.device.target else self.params()
+        return f"fusesoc run --target {target} {CORE} " + " ".join(f"--{k}={v}" for k, v in prm.items())
 
     def row(self) -> dict:
         c = self.cand
@@ -61,6 +83,7 @@ class Point:
                 "cycles_per_image": c.cycles_per_image, "macs": c.macs, "estimate": c.estimate(),
                 "resources": self.resources, "fits": self.fits, "error": self.error, "role": self.role,
                 "synth_s": (self.synth or {}).get("wall_s"), "cached": (self.synth or {}).get("cached"),
+                "device": self.device.name, "fmax_mhz": self.fmax_mhz,
                 "params": self.params(), "command": self.command(), "rejected": self.rejected,
                 "sim": sim_fields(self.sim)}
 
@@ -107,12 +130,22 @@ class Options:
     synth_timeout: float = 3600.0    # a synthesis that takes longer is a failed point
     model: str | None = None         # a float model to search (default: the build folder's)
     spec: NetSpec = LAB              # its network
+    device: Device = XC7             # what the designs must fit (qmlp.flow.dse.device)
+    fps: float | None = None         # a throughput target: also find the smallest design that meets it
+    clock_mhz: float = 100.0         # ... at this clock (and the clock pnr_ecp5 routes for)
+    fps_tries: int = 3               # measured candidates among the cheapest by the model
+
+    @property
+    def max_cycles(self) -> int | None:
+        """Cycles per image the throughput target allows at the clock."""
+        return int(self.clock_mhz * 1e6 // self.fps) if self.fps else None
 
 
 @dataclass
 class Search:
     points: list = field(default_factory=list)
     winners: dict = field(default_factory=dict)       # bits name -> Point (or None)
+    fps: dict = field(default_factory=dict)           # bits name -> the smallest Point meeting --fps (or None)
     plans: dict = field(default_factory=dict)          # bits name -> number of plausible candidates
     wall_s: float = 0.0
     calls: int = 0
@@ -147,13 +180,15 @@ def search(paths: Paths, opts: Options = Options(), evaluate: Callable[[Task], d
     try:
         queues = {}
         for name, wb, ab in opts.bit_widths:
-            cands = plan(wb, ab, opts.styles, opts.margin, opts.spec)
+            cands = plan(wb, ab, opts.styles, opts.margin, opts.spec, opts.device)
             res.plans[name] = len(cands)
-            queues[name] = [Point(c, model_paths.get(name), role="tried") for c in cands]
-            log(f"{name}: {len(cands)} plausible intervals by the analytic model"
+            queues[name] = [_point(c, model_paths.get(name), "tried", opts) for c in cands]
+            log(f"{name}: {len(cands)} plausible intervals by the analytic model on the {opts.device.name}"
                 + (f", fastest {cands[0].cycles_per_image} cycles/image ({cands[0].label()})" if cands else ""))
         _find_winners(res, queues, runs, opts, log)
         _chart_points(res, queues, runs, opts, log)
+        if opts.fps:
+            _find_fps(res, runs, opts, model_paths, log)
         _simulate(res, runs, opts, log)
     except BaseException:
         close(False)
@@ -164,12 +199,17 @@ def search(paths: Paths, opts: Options = Options(), evaluate: Callable[[Task], d
     return res
 
 
+def _point(c: Candidate, model: str | None, role: str, opts: Options) -> Point:
+    return Point(c, model, role=role, device=opts.device, clock_mhz=opts.clock_mhz)
+
+
 def _synth_task(p: Point, timeout: float = 3600.0) -> Task:
-    return Task("synth", tuple(sorted(p.params().items())), timeout)
+    """The run that measures a point on its device: Yosys synth (xc7) or a pnr_ecp5 route."""
+    return Task(p.device.target, tuple(sorted(p.measure_params().items())), timeout)
 
 
 def _describe(p: Point) -> str:
-    c, e = p.cand, p.cand.estimate()
+    c, e = p.cand, p.device.estimate(p.cand)
     s = (f"{c.bits} {c.cycles_per_image} cycles/image (layers {'/'.join(map(str, c.layer_cycles))}) {c.label()}: "
          f"est DSP {e['dsp']} LUT {e['lut']:,} BRAM18 {e['bram18']}")
     if p.error:
@@ -179,7 +219,9 @@ def _describe(p: Point) -> str:
         return s + f" -> would synthesize ({'fits' if p.fits else 'does not fit'} by the analytic model)"
     if p.synth:
         r = p.resources
-        return s + (f" -> Yosys DSP {r['dsp']} LUT {r['lut']:,} FF {r['ff']:,} BRAM18 {r['bram18']}"
+        tool = "nextpnr" if p.device.target == "pnr_ecp5" else "Yosys"
+        fmax = f" fmax {p.fmax_mhz:.2f} MHz" if p.fmax_mhz else ""
+        return s + (f" -> {tool} DSP {r['dsp']} LUT {r['lut']:,} FF {r['ff']:,} BRAM18 {r['bram18']}{fmax}"
                     f" ({'fits' if p.fits else 'does not fit'}{', cached' if p.synth.get('cached') else ''})")
     return s
 
@@ -190,7 +232,7 @@ def _collect(fut: Future, p: Point, log) -> None:
     except Exception as e:  # noqa: BLE001 - one failed synthesis does not end the search
         p.error = str(e)
     else:
-        why = implausible(p.cand, r)
+        why = implausible(p.cand, r) if p.device.target == "synth" else None   # a route is real resources
         if why:
             p.error = why                # recorded (with its figures), never a winner
             p.synth = None
@@ -300,12 +342,61 @@ def _chart_points(res: Search, queues: dict, runs: Runs, opts: Options, log) -> 
         _collect(f, futs[f], log)
 
 
+def meets(p: Point, opts: Options) -> bool:
+    """A measured point that fits and meets the throughput target: at most max_cycles per image,
+    and on a routed device a clock of at least --clock (its images/s then >= --fps)."""
+    if not p.fits or p.cand.cycles_per_image > opts.max_cycles:
+        return False
+    return p.fmax_mhz is None or p.fmax_mhz >= opts.clock_mhz
+
+
+def _find_fps(res: Search, runs: Runs, opts: Options, model_paths: dict, log) -> None:
+    """Per bit width, the smallest design that meets --fps at --clock: the model's cheapest
+    candidates within max_cycles (qmlp.flow.dse.space.meeting) measured `fps_tries` at a time
+    (at most `budget`), and of those that meet it the fewest LUTs, then DSP blocks."""
+    t = opts.max_cycles
+    for name, wb, ab in opts.bit_widths:
+        cands = meeting(wb, ab, t, opts.styles, opts.margin, opts.spec, opts.device)
+        log(f"{name}: {opts.fps:,.0f} images/s at {opts.clock_mhz:g} MHz allows {t} cycles/image: "
+            f"{len(cands)} plausible candidates, measuring the cheapest by the model")
+        known = {(p.cand, p.device.target): p for p in res.points}
+        best, tried, queue = None, 0, list(cands[:max(1, opts.budget)])
+        while queue and best is None:
+            batch, queue = queue[:max(1, opts.fps_tries)], queue[max(1, opts.fps_tries):]
+            pts, futs = [], []
+            for c in batch:
+                p = known.get((c, opts.device.target))
+                if p is None:
+                    p = _point(c, model_paths.get(name), "fps", opts)
+                    res.points.append(p)
+                    futs.append((runs.submit(_synth_task(p, opts.synth_timeout)), p))
+                pts.append(p)
+            for f, p in futs:
+                _collect(f, p, log)
+            tried += len(batch)
+            ok = [p for p in pts if meets(p, opts)]
+            if ok:
+                best = min(ok, key=lambda p: (p.resources["lut"], p.resources["dsp"], p.cand.cycles_per_image))
+        res.fps[name] = best
+        if best is None:
+            log(f"{name}: no design meets {opts.fps:,.0f} images/s at {opts.clock_mhz:g} MHz on the "
+                f"{opts.device.name} ({tried} measured)")
+        elif best.synth.get("estimate_only"):
+            log(f"{name}: would-be smallest meeting {opts.fps:,.0f} images/s by the analytic model (dry run): "
+                f"{best.cand.cycles_per_image} cycles/image, {best.cand.label()}")
+        else:
+            log(f"{name}: smallest meeting {opts.fps:,.0f} images/s: {best.cand.cycles_per_image} cycles/image, "
+                f"{best.cand.label()}, LUT {best.resources['lut']:,} DSP {best.resources['dsp']}")
+
+
 def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
-    """Verilator on the Pareto-optimal points that fit: winners on `winner_images` (must be
-    bit-exact), the others on `images`."""
-    winners = {id(p) for p in res.winners.values() if p is not None}
+    """Verilator on the Pareto-optimal points that fit: winners (and the smallest designs that meet
+    --fps) on `winner_images` (must be bit-exact), the others on `images`."""
+    winners = {id(p) for p in list(res.winners.values()) + list(res.fps.values()) if p is not None}
     todo = []
-    for p in pareto(res.points):
+    front = pareto(res.points)
+    on = {id(p) for p in front}
+    for p in front + [p for p in res.fps.values() if p is not None and id(p) not in on]:
         if not p.fits:
             continue
         n = opts.winner_images if id(p) in winners else opts.images
@@ -326,12 +417,13 @@ def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
         log(f"  Verilator {p.cand.bits} {p.cand.label()}: pass={s.get('pass')} images={s.get('images')} "
             f"mismatches={s.get('mismatches')} accuracy={s.get('accuracy')} "
             f"cycles_per_image={s.get('cycles_per_image')}{' (cached)' if s.get('cached') else ''}")
-    bad = [p for p in res.winners.values() if p is not None and (not p.sim or p.sim.get("pass") != "1")]
+    bad = [p for p in list(res.winners.values()) + list(res.fps.values())
+           if p is not None and (not p.sim or p.sim.get("pass") != "1")]
     if bad and opts.winner_images > 0:
         p = bad[0]
         raise QmlpError(f"the {p.cand.bits} winner ({p.cand.label()}) failed its Verilator run: "
                         f"{(p.sim or {}).get('error') or p.sim}")
-    for p in res.winners.values():
+    for p in list(res.winners.values()) + list(res.fps.values()):
         if p is not None and p.sim and "cycles_per_image" in p.sim and \
                 int(p.sim["cycles_per_image"]) != p.cand.cycles_per_image:
             raise QmlpError(f"the {p.cand.bits} winner simulated at {p.sim['cycles_per_image']} cycles/image, "

@@ -97,7 +97,7 @@ def intervals(spec: NetSpec = LAB) -> list[int]:
     return sorted(ts)
 
 
-def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB) -> list[Candidate]:
+def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device=None) -> list[Candidate]:
     """Every style mix at interval t: per layer and style the cheapest folding within t cycles
     (FINN's rule: every layer as close to t as its divisors allow), the slowest layer exactly
     at t, and the buffers' rule kept (a layer's PE and the next one's SIMD: one divides the
@@ -122,21 +122,47 @@ def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB) -> list[Can
         except QmlpError:
             continue
         out.append(c)
+    if device is not None:
+        return sorted(set(out), key=lambda c: (device.score(device.estimate(c)), c.macs, c.mac))
     return sorted(set(out), key=lambda c: (score(c.estimate()), c.macs, c.mac))
 
 
-def plan(wbits, abits, styles=None, margin: float = MARGIN, spec: NetSpec = LAB) -> list[Candidate]:
+def plan(wbits, abits, styles=None, margin: float = MARGIN, spec: NetSpec = LAB, device=None) -> list[Candidate]:
     """The plausible candidates of one bit width, fastest first: per interval the plausible
-    style mix with the lowest analytic utilization."""
-    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin, spec))
+    style mix with the lowest analytic utilization (on `device`, a qmlp.flow.dse.device.Device;
+    None: the xc7z020)."""
+    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin, spec, device))
 
 
 @lru_cache(maxsize=64)
-def _plan(wbits, abits, styles, margin, spec) -> tuple:
+def _plan(wbits, abits, styles, margin, spec, device=None) -> tuple:
     out = []
     for t in intervals(spec):
-        mixes = [c for c in balanced(wbits, abits, t, styles, spec) if plausible(c.estimate(), margin)]
+        if device is None:
+            mixes = [c for c in balanced(wbits, abits, t, styles, spec) if plausible(c.estimate(), margin)]
+        else:
+            mixes = [c for c in balanced(wbits, abits, t, styles, spec, device)
+                     if device.plausible(device.estimate(c), margin)]
         if mixes:
             out.append(mixes[0])
     return tuple(out)
+
+
+def meeting(wbits, abits, max_cycles: int, styles=None, margin: float = MARGIN, spec: NetSpec = LAB,
+            device=None) -> list[Candidate]:
+    """The plausible candidates of one bit width that take at most `max_cycles` per image (a
+    throughput target: clock / images per second), smallest first: fewest estimated LUTs, then
+    DSP blocks, then the faster (more throughput to spare at the same cost).
+    Every style mix of every interval within the target, not only the most comfortable one."""
+    from qmlp.flow.dse.device import XC7
+
+    device = device or XC7
+    out = []
+    for t in intervals(spec):
+        if t > max_cycles:
+            break
+        out += [c for c in balanced(wbits, abits, t, styles, spec, device)
+                if device.plausible(device.estimate(c), margin)]
+    return sorted(set(out), key=lambda c: (device.estimate(c)["lut"], device.estimate(c)["dsp"],
+                                           c.cycles_per_image, c.mac))
 
