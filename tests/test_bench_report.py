@@ -98,3 +98,33 @@ def test_report_markdown_renders_every_table():
     assert "--PE=4,16,2 --SIMD=49,1,1" in md and "{{" not in md
     with __import__("pytest").raises(ValueError):
         table(["a", "b"], [[1]])
+
+
+def test_parallel_steps_log_whole_lines(tmp_path, monkeypatch):
+    """Heavy steps run side by side log through one writer: every line is one whole message,
+    even on a stream that lets another thread in between two writes (print wrote the text and
+    its newline separately: 'sim_a: runningqmlp report: sim_b: running')."""
+    import sys
+    import time
+
+    from qmlp.flow import pipeline
+
+    class Slow:
+        def __init__(self):
+            self.text = ""
+
+        def write(self, s):
+            for ch in s:            # one character at a time, yielding to the other threads
+                self.text += ch
+                time.sleep(0.0002)
+
+        def flush(self):
+            pass
+
+    err = Slow()
+    monkeypatch.setattr(sys, "stderr", err)
+    steps = [Step(f"s{i}", lambda: {}, heavy=True) for i in range(6)]
+    pipeline.run(steps, Cache(tmp_path), jobs=6)
+    lines = err.text.splitlines()
+    assert len(lines) == 12 and all(ln.startswith("qmlp report: s") for ln in lines), lines
+    assert all(ln.endswith((": running",)) or " done in " in ln for ln in lines), lines

@@ -4,11 +4,28 @@ When stderr is not a terminal (a log file, CI, `2>&1 | grep`), tqdm's carriage-r
 updates pile up in the log and its last update stays on the line that the command's summary
 line is then appended to. Here a bar is used only on a terminal; otherwise the progress is at
 most `lines` plain lines ("train: 50 % (4690/9380 batch)"), each ending in a newline.
+
+`say` is the one writer of progress lines: steps that run side by side (qmlp report's
+simulations and syntheses, the search's runs) print through it, so that two lines never
+share one ("sim_i8_L1: runningqmlp report: sim_i8_L4: running", as print's separate writes
+of the text and its newline allowed).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+
+_LOCK = threading.Lock()
+
+
+def say(line: str, stream=None) -> None:
+    """Write one whole line to stream (default: sys.stderr at the time of the call), never
+    interleaved with a line from another thread."""
+    stream = stream or sys.stderr
+    with _LOCK:
+        stream.write(line + "\n")
+        stream.flush()
 
 
 class _Lines:
@@ -22,8 +39,7 @@ class _Lines:
         self.n += k
         for m in self.marks:
             if before < m <= self.n:
-                print(f"{self.desc}: {100 * self.n // self.total} % ({self.n}/{self.total} {self.unit})",
-                      file=self.stream, flush=True)
+                say(f"{self.desc}: {100 * self.n // self.total} % ({self.n}/{self.total} {self.unit})", self.stream)
 
     def set_postfix_str(self, s: str) -> None:
         pass

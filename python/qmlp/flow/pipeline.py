@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Callable
 
 from qmlp.files import write_text
 from qmlp.hashing import file_sha256, module_closure_sha256, sources_sha256
+from qmlp.progress import say
 
 
 @dataclass
@@ -95,11 +95,12 @@ class Cache:
         self.save(step.name, key, result)
 
 
-def _log(msg: str) -> None:
-    print(f"qmlp report: {msg}", file=sys.stderr, flush=True)
+def log(msg: str) -> None:
+    """A progress line of the report; steps that run side by side write whole lines (progress.say)."""
+    say(f"qmlp report: {msg}")
 
 
-def run(steps: list[Step], cache: Cache, jobs: int = 2, log=_log) -> dict[str, dict]:
+def run(steps: list[Step], cache: Cache, jobs: int = 2, log=log) -> dict[str, dict]:
     """Run the steps in order, reusing cached results; consecutive heavy steps whose upstream
     steps are done run `jobs` at a time. Returns {name: result}."""
     done: dict[str, dict] = {}

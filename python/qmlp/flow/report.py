@@ -28,14 +28,13 @@ from qmlp.flow.pipeline import Cache, Step
 from qmlp.flow.pipeline import run as run_steps
 from qmlp.flow.report_md import IP_KINDS, est_seconds, render
 from qmlp.lines import parse as parse_summary
+from qmlp.progress import say
 from qmlp.spec import LAB
 
-HOOKS = ("qmlp.cli", "qmlp.eda.hooks")      # what the cores' pre-build hooks run
+# what the cores' pre-build hooks run (`qmlp hook ...`), not the whole CLI: an edit of another
+# command must not make every cached simulation and synthesis stale
+HOOKS = ("qmlp.cli.hook", "qmlp.eda.hooks")
 HLS_SOURCES = ("cores/hls/src/*", "cores/hls/xls/*")   # read by the HLS generator and the C simulation
-
-
-def _log(msg: str) -> None:
-    print(f"qmlp report: {msg}", file=sys.stderr, flush=True)
 
 
 def report_spec(paths: Paths):
@@ -106,7 +105,8 @@ def steps(paths: Paths) -> list[Step]:
 
 def _bench(paths: Paths) -> dict:
     """`qmlp bench --quick` into the report folder: winners per bit width, points, chart."""
-    data, path = dse.run(paths, bench.options(quick=True), out_dir=paths.report_dir / "bench")
+    data, path = dse.run(paths, bench.options(quick=True), out_dir=paths.report_dir / "bench",
+                         log=lambda msg: say(f"qmlp bench: {msg}"))     # its runs log from threads
     shutil.copy2(path.parent / "pareto.png", paths.report_dir / "pareto.png")
     return {"data": data, "json": str(path), "quick": True}
 

@@ -12,9 +12,7 @@ from pathlib import Path
 
 from qmlp import reference as ref
 from qmlp.flow import dse
-
-# the lab's matmul IPs (qmlp:ip:matmul_<kind>): the report's steps and its tables and charts
-IP_KINDS = ("i8", "f32i8", "f32")
+from qmlp.params import KINDS as IP_KINDS   # the lab's matmul IPs (qmlp:ip:matmul_<kind>): steps, tables, charts
 
 
 def table(headers: list[str], rows: list[list], align: str = "") -> str:
@@ -176,7 +174,7 @@ def pnr_rows(s: dict, n: int, blocks: int) -> list:
     """The ECP5 timing table: fmax per core, and the test set's time at that clock."""
     rows = []
     lab = f"{ref.LAB_IP['i8']['board_s']:.0f} s (int8 layer 2, board)"
-    for name in ("i8", "f32i8", "f32", "accel"):
+    for name in IP_KINDS + ("accel",):
         r = s.get(f"pnr_{name}")
         if r is None:
             continue
