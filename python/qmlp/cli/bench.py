@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from qmlp.cli.options import build_paths, count, opt, seconds, words
 
-HELP = "design-space search: the fastest design that fits, per bit width"
+HELP = "design-space search: the fastest design that fits per bit width (and the smallest meeting --fps)"
 DESCRIPTION = ("Search PE, SIMD and MAC style per layer at w8a8, w4a4 and w2a2 (layers balanced, pruned by an "
                "analytic model), synthesize the plausible candidates with Yosys (cached by their inputs), simulate "
                "the Pareto-optimal ones in Verilator (the winners on all 10,000 test images) and write bench.json "
@@ -30,6 +30,14 @@ def configure(b) -> None:
     b.add_argument("--mac", type=words, default=None, help="MAC styles to consider (default: every style)")
     b.add_argument("--synth-timeout", type=seconds, default=None, metavar="SECONDS",
                    help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")
+    opt(b, "--fps", metavar="N",
+                   help="a throughput target: also find, per bit width, the smallest design (fewest LUT, then DSP) "
+                        "that classifies N images per second at --clock")
+    opt(b, "--clock", metavar="MHZ",
+                   help="the clock of --fps in MHz (default 100); on lfe5u-85f also the clock each route must meet")
+    b.add_argument("--device", choices=("xc7z020", "lfe5u-85f"), default="xc7z020",
+                   help="what the designs must fit: xc7z020 (Yosys synthesis, default) or lfe5u-85f (the ECP5's "
+                        "own blocks, each candidate placed and routed by nextpnr)")
     b.add_argument("--dry-run", action="store_true",
                    help="the analytic model answers instead of Yosys and Verilator (shows the plan; BUILD/bench-dry-run)")
 
@@ -39,5 +47,6 @@ def run(args) -> str:
 
     opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
                          chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
-                         synth_timeout=args.synth_timeout, model=args.model)
+                         synth_timeout=args.synth_timeout, model=args.model, fps=args.fps, clock_mhz=args.clock,
+                         device=args.device)
     return bench.run(build_paths(args), opts, dry_run=args.dry_run)
