@@ -443,6 +443,8 @@ _OPTS = [
     Param("jobs", "int", 2, "simulations/syntheses run side by side", 1, 64),
     Param("bench-images", "int", 500, "images per Verilator run", 2, 10000),
     Param("max-synth", "int", None, "syntheses at most in the search", 1, 1000),   # None: 6, --quick 1 (flow.bench)
+    Param("fps", "float", None, "images per second the searched design must classify", 1e-3, 1e12),
+    Param("clock", "float", None, "clock of the throughput target in MHz (None: 100)", 1.0, 1000.0),
 ]
 OPTIONS = {p.name: p for p in _OPTS}
 
