@@ -257,15 +257,3 @@ def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False, 
          f"({man['cycles_per_image']} cycles/image, golden accuracy {man['golden']['test_accuracy']:.2f} %) from "
          f"{qpath} to {out.resolve()}")
 
-
-def main(args) -> None:
-    """`qmlp hook <what>` (argparse namespace from cli.py)."""
-    if args.what == "check":
-        check(args.core)
-    elif args.what == "vectors":
-        vectors(args.core)
-    elif args.what == "accel":
-        accel(lint=args.lint, board=getattr(args, "board", False), xc7=getattr(args, "xc7", False))
-    else:  # pragma: no cover - argparse restricts the choices
-        raise QmlpError(f"unknown hook {args.what}")
-    sys.stdout.flush()
