@@ -79,7 +79,7 @@ def test_low_bit_tables_and_left_shifts(qmodel, dataset):
 
 
 def test_bad_models(qmodel):
-    with pytest.raises(QmlpError, match="takes 8, 4, 2-bit weights, the quantized model has wl=6"):
+    with pytest.raises(QmlpError, match="takes 8, 4, 2, 1-bit weights, the quantized model has wl=6"):
         intnet.build(quant.QuantModel(6, qmodel.fls, qmodel.codes))
     with pytest.raises(QmlpError, match=r"requantization shift -\d+ .* out of range"):
         intnet.build(qmodel, intnet.IntFormats(fl_z=60))
@@ -173,7 +173,7 @@ def test_roms_cli_bad_quantized_models(qmodel, tmp_path):
     badfl = tmp_path / "badfl.npz"
     np.savez(badfl, wl=8, fl=np.array([5, 99, 5]), fc1w_codes=qmodel.codes[0], fc2w_codes=qmodel.codes[1],
              fc3w_codes=qmodel.codes[2])
-    for path, msg in ((q6, "takes 8, 4, 2-bit weights, the quantized model has wl=6"),
+    for path, msg in ((q6, "takes 8, 4, 2, 1-bit weights, the quantized model has wl=6"),
                       (wide, "fc2 codes exceed the 8-bit range -128..127"),
                       (shape, "has 784 inputs per sample, the model 700"),
                       (badfl, "fl=99 is out of range"),

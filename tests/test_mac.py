@@ -36,8 +36,8 @@ def test_mac_parameter_rules():
                      ({"MAC": "DSP"}, "--MAC=DSP is not"),
                      ({"MAC": "dsp2", "PE": "4,16,1"}, "layer 3 is dsp2, which packs the weights of two neurons "
                                                         "into one DSP48, and PE=1 is odd"),
-                     ({"MAC": "dsp,lut,dsp"}, "layer 2 is lut, which builds its multipliers in LUTs for 4- or "
-                                              "2-bit weights, and its weights have 8 bits")):
+                     ({"MAC": "dsp,lut,dsp"}, "layer 2 is lut, which builds its multipliers in LUTs for 4-, 2- "
+                                              "or 1-bit weights, and its weights have 8 bits")):
         with pytest.raises(QmlpError, match=msg.replace("(", r"\(")):
             params.validate("accel", raw)
 
@@ -48,7 +48,12 @@ def test_mac_parameter_rules():
 # qmlp.numerics.acts), whose every signed code the exhaustive pairs include
 @pytest.mark.parametrize("wb,ab,corrupt,target", [(8, 8, 0, "sim_mac"), (2, 8, 0, "sim_mac"), (4, 4, 100, "sim_mac"),
                                                    (4, 5, 0, "sim_mac"), (2, 3, 0, "sim_mac"),
-                                                   (8, 8, 0, "sim_mac_ecp5")])
+                                                   (8, 8, 0, "sim_mac_ecp5"),
+                                                   # bipolar: both weights x every 8-bit code; 1 x 1 (xnor
+                                                   # too), also with a corrupted product caught; a 4-bit
+                                                   # weight x both inputs
+                                                   (1, 8, 0, "sim_mac"), (1, 1, 7, "sim_mac"),
+                                                   (1, 1, 0, "sim_mac"), (4, 1, 0, "sim_mac")])
 def test_mac_units_exact(tmp_path, wb, ab, corrupt, target):
     """qmlp_mac_dsp2 (both lanes), qmlp_mul_lut and qmlp_mul_dsp: every (w, x) pair, corner
     triples such as -128 x -128 and -128 x 127, six K=784 sums of extremes; a corrupted product
@@ -73,8 +78,16 @@ def test_mac_units_exact(tmp_path, wb, ab, corrupt, target):
 # ----------------------------------------------------------------------------- one layer, extremes
 
 def _codes(rng, bits, shape):
+    """Random codes of `bits` bits and the range's ends; 1 bit is bipolar (-1, +1)."""
+    if bits == 1:
+        return 2 * rng.integers(0, 2, shape) - 1, -1, 1
     lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
     return rng.integers(lo, hi + 1, shape), lo, hi
+
+
+def _stored(code: int, bits: int) -> int:
+    """A code as the ROM stores it: its bits; a bipolar code as b = (c + 1) / 2."""
+    return (code + 1) >> 1 if bits == 1 else code & ((1 << bits) - 1)
 
 
 def _layer_case(folder: Path, k, n, pe, simd, wb, ab, images, seed=0):
@@ -95,7 +108,7 @@ def _layer_case(folder: Path, k, n, pe, simd, wb, ab, images, seed=0):
                 word = 0
                 for p in range(pe):
                     for s in range(simd):
-                        word |= (int(w[g * pe + p, c * simd + s]) & ((1 << wb) - 1)) << (wb * (p * simd + s))
+                        word |= _stored(int(w[g * pe + p, c * simd + s]), wb) << (wb * (p * simd + s))
                 f.write(f"{word:0{(pe * simd * wb + 3) // 4}x}\n")
     with open(folder / "layer_x.hex", "w") as f:
         for i in range(images):
@@ -109,7 +122,11 @@ def _layer_case(folder: Path, k, n, pe, simd, wb, ab, images, seed=0):
 
 
 LAYER_CASES = [("dsp", 8, 8, 4, 16), ("dsp2", 8, 8, 4, 16), ("dsp2", 8, 8, 2, 49), ("dsp2", 4, 4, 4, 8),
-               ("lut", 4, 8, 4, 16), ("lut", 2, 2, 2, 98), ("dsp2", 4, 5, 4, 8), ("lut", 2, 3, 2, 98)]
+               ("lut", 4, 8, 4, 16), ("lut", 2, 2, 2, 98), ("dsp2", 4, 5, 4, 8), ("lut", 2, 3, 2, 98),
+               # bipolar: +x or ~x and a count (w1a8), XNOR-popcount (w1a1, SIMD 49: a padded tree),
+               # 1-bit operands widened to 2-bit codes in DSPs (dsp2 w1a1, dsp w4a1), Booth at a 1-bit input
+               ("lut", 1, 8, 4, 16), ("lut", 1, 1, 2, 49), ("dsp2", 1, 1, 4, 16), ("dsp", 4, 1, 2, 16),
+               ("lut", 2, 1, 2, 49)]
 
 
 @pytest.mark.parametrize("mac,wb,ab,pe,simd", LAYER_CASES, ids=[f"{c[0]}-w{c[1]}a{c[2]}-pe{c[3]}" for c in LAYER_CASES])
@@ -124,7 +141,7 @@ def test_layer_sums_of_extremes_are_exact(tmp_path, mac, wb, ab, pe, simd):
     top = "qmlp_tb_mlp_layer"
     prm = dict(K=k, N=n, PE=pe, SIMD=simd, WB=wb, AB=ab, MAC=code, IMAGES=images)
     srcs = [REPO / "cores/accel/mac/rtl/qmlp_mac_dsp2.v", REPO / "cores/accel/mac/rtl/qmlp_mul_lut.v",
-            REPO / "cores/accel/mac/rtl/qmlp_mul_dsp.v",
+            REPO / "cores/accel/mac/rtl/qmlp_mul_dsp.v", REPO / "cores/accel/mac/rtl/qmlp_mul_xnor.v",
             REPO / "cores/accel/mlp/rtl/qmlp_mlp_lane.v", REPO / "cores/accel/mlp/rtl/qmlp_mlp_layer.v",
             REPO / "cores/accel/mlp/tb/qmlp_tb_mlp_layer.v"]
     run_tool(["iverilog", "-g2005-sv", "-s", top, "-o", tmp_path / "layer.vvp",
@@ -145,7 +162,7 @@ def test_layer_sums_of_extremes_are_exact(tmp_path, mac, wb, ab, pe, simd):
 # ----------------------------------------------------------------------------- the accelerator
 
 BAD_MAC = [({"MAC": "dsp2", "PE": "4,16,1"}, "layer 3 is dsp2"),
-           ({"MAC": "lut,dsp,dsp"}, "layer 1 is lut, which builds its multipliers in LUTs for 4- or 2-bit weights"),
+           ({"MAC": "lut,dsp,dsp"}, "layer 1 is lut, which builds its multipliers in LUTs for 4-, 2- or 1-bit weights"),
            ({"MAC": "dsp4"}, "--MAC=dsp4 is not one word or one per layer, comma-separated, of dsp, dsp2, lut")]
 
 

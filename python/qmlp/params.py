@@ -20,8 +20,10 @@ from qmlp.spec import LAB, NetSpec, per_layer
 ACC_W_RANGE = (16, 32)
 # int8 codes scaled by 2**-FL_B must stay exact float32 numbers (normal or subnormal)
 FL_B_RANGE = (-120, 149)
-# bits per weight / activation that the accelerator and the int8 IP's packed B support
-BITS = (8, 4, 2)
+# bits per weight / activation of the accelerator; 1 is bipolar, codes -1 and +1 (qmlp.numerics.bipolar)
+BITS = (8, 4, 2, 1)
+# bits per code of the int8 matmul IP's packed B (two's complement; no bipolar codes there)
+IP_BITS = (8, 4, 2)
 
 
 @dataclass(frozen=True)
@@ -190,8 +192,8 @@ def _check_wbits(v: dict) -> None:
     """Packed B of the int8 IP: PER = 8/WBITS codes per byte along a row of B, LANES lanes read
     max(1, LANES/PER) byte banks (cores/ip/matmul_i8/rtl/qmlp_matmul_i8.v)."""
     w, cols, lanes = v["WBITS"], v["COLS"], v["LANES"]
-    if w not in BITS:
-        raise QmlpError(f"--WBITS={w} is not one of {', '.join(map(str, BITS))}: bits per B code "
+    if w not in IP_BITS:
+        raise QmlpError(f"--WBITS={w} is not one of {', '.join(map(str, IP_BITS))}: bits per B code "
                         "(8/WBITS codes per byte)")
     per = 8 // w
     if cols % per:
@@ -223,8 +225,10 @@ ACCEL: list[Param] = [
           paramtype="plusarg"),
 ]
 ACCEL += [
-    Param("WBITS", "list", (8,), "Weight bits per layer, 8, 4 or 2 (one value = every layer)", 2, 8),
-    Param("ABITS", "list", (8,), "Activation bits per hidden layer, 8, 4 or 2 (one value = every hidden layer)", 2, 8),
+    Param("WBITS", "list", (8,), "Weight bits per layer, 8, 4, 2 or 1 (1: bipolar, -1 or +1; one value = every "
+          "layer)", 1, 8),
+    Param("ABITS", "list", (8,), "Activation bits per hidden layer, 8, 4, 2 or 1 (1: bipolar, the sign; one value "
+          "= every hidden layer)", 1, 8),
 ]
 
 # MAC styles of the accelerator, per layer (how a layer's PE x SIMD products are built; the
@@ -232,11 +236,12 @@ ACCEL += [
 #   dsp   one product per DSP48E1 (Yosys infers one per multiplier)
 #   dsp2  two products per DSP48E1 sharing the activation: the weights of neurons 2q and 2q+1
 #         on the 25-bit port (16 bits apart), the activation on the 18-bit port; needs an even PE
-#   lut   products and adder trees in LUTs (no DSP); for weights of 4 or 2 bits
+#   lut   products and adder trees in LUTs (no DSP); for weights of 4, 2 or 1 bits (1 bit: the
+#         input or its complement; 1-bit weights and activations: XNOR and popcount)
 MAC_STYLES = ("dsp", "dsp2", "lut")
 ACCEL += [
     Param("MAC", "words", ("dsp",), "MAC style per layer: dsp (one product per DSP48), dsp2 (two products "
-          "sharing the activation per DSP48, even PE), lut (in LUTs, WBITS 4 or 2); one value = every layer",
+          "sharing the activation per DSP48, even PE), lut (in LUTs, WBITS 4, 2 or 1); one value = every layer",
           choices=MAC_STYLES),
 ]
 
@@ -280,7 +285,7 @@ def _divisors(n: int) -> list[int]:
 
 
 def parse_bits(name: str, raw, n: int) -> tuple[int, ...]:
-    """--WBITS / --ABITS: one value (every layer) or n values, each 8, 4 or 2."""
+    """--WBITS / --ABITS: one value (every layer) or n values, each 8, 4, 2 or 1 (bipolar)."""
     vals = raw if isinstance(raw, (list, tuple)) else str(raw).strip().strip('"').split(",")
     out = tuple(_int(v) for v in vals)
     if any(v not in BITS for v in out):
@@ -304,7 +309,7 @@ def check_mac(mac, pe, wbits) -> None:
                             f"two neurons into one DSP48, and PE={pe[i]} is odd (dsp2 needs an even PE)")
         if mac[i] == "lut" and int(wbits[i]) > 4:
             raise QmlpError(f"--MAC={_show(mac)} --WBITS={_show(wbits)}: layer {i + 1} is lut, which builds its "
-                            f"multipliers in LUTs for 4- or 2-bit weights, and its weights have {wbits[i]} bits "
+                            f"multipliers in LUTs for 4-, 2- or 1-bit weights, and its weights have {wbits[i]} bits "
                             "(use dsp or dsp2 for 8-bit weights)")
 
 

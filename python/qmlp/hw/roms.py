@@ -3,7 +3,8 @@
 A layer with K inputs, N outputs, PE neurons in parallel and SIMD inputs per cycle reads one
 ROM word per cycle: word n * (K/SIMD) + c holds the PE x SIMD weights
 W[n*PE + p][c*SIMD + s], each a WB-bit two's-complement code (WB = the layer's weight bits:
-8, 4 or 2), item i = p*SIMD + s at bits [WB*i, WB*i + WB) - the one packing order of qmlp:
+8, 4 or 2), or at WB = 1 the bit b = (c + 1) / 2 of a bipolar code c (1: +1, 0: -1;
+qmlp.numerics.bipolar), item i = p*SIMD + s at bits [WB*i, WB*i + WB) - the one packing order of qmlp:
 item 0 in the least significant bits, so 8/WB codes share each byte, lowest code lowest. The design point (PE,
 SIMD) reaches the RTL as FuseSoC parameters; what the model decides (the requantization
 shifts, the tanh index width) goes into qmlp_mlp_model.vh beside the ROMs. This module only
@@ -32,6 +33,7 @@ from qmlp import params
 from qmlp.errors import QmlpError
 from qmlp.hashing import file_sha256, module_closure_sha256
 from qmlp.numerics import acts as actreg
+from qmlp.numerics import bipolar
 from qmlp.numerics import intnet
 from qmlp.spec import LAB, NetSpec, per_layer
 
@@ -133,13 +135,16 @@ def rom_items(w_codes: np.ndarray, l: LayerHw) -> np.ndarray:
 
 def pack(codes: np.ndarray, bits: int) -> np.ndarray:
     """Rows of signed `bits`-bit codes -> rows of little-endian bytes: code i at bits
-    [bits*i, bits*i + bits) of the row's word (8/bits codes per byte, lowest code lowest)."""
+    [bits*i, bits*i + bits) of the row's word (8/bits codes per byte, lowest code lowest).
+    1-bit codes are bipolar (-1, +1) and stored as their bits b = (c + 1) / 2."""
     if bits not in params.BITS:
         raise QmlpError(f"cannot pack {bits}-bit codes: one of {', '.join(map(str, params.BITS))}")
     c = np.asarray(codes, dtype=np.int64)
     if c.ndim != 2:
         raise QmlpError(f"pack takes rows of codes (2 dimensions), got shape {c.shape}")
-    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if bits == bipolar.BIPOLAR:
+        c = bipolar.to_bits(c)              # checks that every code is -1 or +1
+    lo, hi = (0, 1) if bits == bipolar.BIPOLAR else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
     if c.size and (c.min() < lo or c.max() > hi):
         raise QmlpError(f"codes outside the {bits}-bit range {lo}..{hi} cannot be packed")
     per = 8 // bits
@@ -154,6 +159,8 @@ def unpack(words: np.ndarray, bits: int, n: int) -> np.ndarray:
     per = 8 // bits
     b = np.asarray(words, dtype=np.int64)
     u = ((b[:, :, None] >> (bits * np.arange(per))) & ((1 << bits) - 1)).reshape(len(b), -1)[:, :n]
+    if bits == bipolar.BIPOLAR:
+        return bipolar.from_bits(u)
     return np.where(u >= (1 << (bits - 1)), u - (1 << bits), u)
 
 
@@ -245,7 +252,7 @@ def layer_constants(net: intnet.IntNet) -> dict:
             act.append(2), ob.append(32), uns.append(0)
             continue
         a = net.fmt.act(l)
-        act.append(actreg.HW_CODES[a.hw])
+        act.append(actreg.HW_CODES[a.hw_kind(net.fmt.abits[l])])      # 1 bit: the sign, ACT 1 with OB 1
         ob.append(a.xbits(net.fmt.abits[l]))
         uns.append(0 if a.signed else 1)
     return {"L_K": [k for k, _ in net.spec.shapes], "L_N": [m for _, m in net.spec.shapes], "L_XB": xb,

@@ -1,4 +1,4 @@
-"""Quantization-aware training at 8, 4 or 2 bits, computing exactly what the hardware computes.
+"""Quantization-aware training at 8, 4, 2 or 1 bits, computing exactly what the hardware computes.
 
 Weights: Brevitas QuantLinear with a fixed-point weight quantizer (a power-of-two scale that
 minimises the quantization error, Int8WeightPerTensorFixedPointMSE at the layer's bit width,
@@ -18,6 +18,12 @@ them. Every sum in the forward pass is of products of codes, below 2**24 in code
 float32 holds it exactly in any order: the forward pass is the integer golden model
 (qmlp.numerics.intnet), value for value.
 
+1-bit layers are bipolar (qmlp.numerics.bipolar), as Brevitas' binary quantizers: weights are
+sign(w) (sign(0) = +1) times 2**-fl, fl = bipolar.weight_fl(w) (the power of two nearest mean |w|,
+recomputed every step), gradient straight through; a 1-bit activation is sign(h) (h >= 0 -> +1)
+times 2**-FL_A with the gradient passed only where |h| <= 2**-FL_A (the clipped straight-through
+estimator of BinaryNet/Brevitas). Inputs stay Q(8, 7) codes (8-bit pixels) at any bit width.
+
 Training starts from the float model (trained first with the same configuration), then
 fine-tunes with the quantizers in place; seeded and deterministic on the CPU.
 """
@@ -33,6 +39,7 @@ from qmlp.config import TrainConfig
 from qmlp.errors import QmlpError
 from qmlp.nn.data import Dataset
 from qmlp.numerics import acts as actreg
+from qmlp.numerics import bipolar
 from qmlp.params import BITS
 from qmlp.progress import bar as progress_bar
 from qmlp.spec import LAB, NetSpec, per_layer
@@ -51,7 +58,10 @@ def check_bits(wbits, abits, spec: NetSpec = LAB) -> tuple[tuple[int, ...], tupl
     if (n > 1 and len(ab) not in (1, n - 1)) or any(b not in BITS for b in ab):
         raise QmlpError(f"--abits={','.join(map(str, abits))}: one value or {n - 1} (one per hidden layer), each of "
                         f"{', '.join(map(str, BITS))}")
-    return per_layer(wb, n, "--wbits"), (per_layer(ab, n - 1, "--abits") if n > 1 else ())
+    ab = per_layer(ab, n - 1, "--abits") if n > 1 else ()
+    for act, b in zip(spec.acts, ab):
+        actreg.get(act).xbits(b)            # a 1-bit relu or sigmoid is refused before any training
+    return per_layer(wb, n, "--wbits"), ab
 
 
 def _net(spec: NetSpec, wbits, abits, act_fls):
@@ -87,6 +97,9 @@ def _net(spec: NetSpec, wbits, abits, act_fls):
 
         def forward(self, h):
             a = self.act
+            if self.ab == bipolar.BIPOLAR:
+                # the sign of the sum with its bias (intnet: acc >= 0 -> +1), no requantization
+                return _Sign.apply(h, 2.0 ** -self.fl_out) * 2.0 ** -self.fl_out
             if a.hw == "table":
                 half = 1 << (IDX_BITS - 1)
                 z = torch.clamp(_HalfUp.apply(h * 2.0 ** a.fl_z), -half, half - 1)
@@ -98,6 +111,34 @@ def _net(spec: NetSpec, wbits, abits, act_fls):
             else:
                 c = _HalfUp.apply(h * 2.0 ** self.fl_out)
             return torch.clamp(c, self.lo, self.hi) * 2.0 ** -self.fl_out
+
+    class _Sign(torch.autograd.Function):
+        """Bipolar codes: +1 where v >= 0, else -1; the gradient passes where |v| <= clip."""
+
+        @staticmethod
+        def forward(ctx, v, clip):
+            ctx.save_for_backward(v)
+            ctx.clip = clip
+            return torch.where(v >= 0, torch.ones_like(v), -torch.ones_like(v))
+
+        @staticmethod
+        def backward(ctx, g):
+            (v,) = ctx.saved_tensors
+            return (g if ctx.clip is None else g * (v.abs() <= ctx.clip).to(g.dtype)), None
+
+    class BinLinear(torch.nn.Module):
+        """A 1-bit (bipolar) weight layer: sign(w) * 2**-fl, fl = bipolar.weight_fl(w)."""
+
+        def __init__(self, k: int, n: int):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.empty(n, k))
+            torch.nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+
+        def fl(self) -> int:
+            return bipolar.weight_fl(self.weight.detach().cpu().numpy())
+
+        def forward(self, x):
+            return x @ (_Sign.apply(self.weight, None) * 2.0 ** -self.fl()).t()
 
     class InQuant(torch.nn.Module):
         """Inputs (pixels in [0, 1] or features in [-1, 1]) to Q(8, 7), as the host converts them."""
@@ -115,6 +156,7 @@ def _net(spec: NetSpec, wbits, abits, act_fls):
             super().__init__()
             self.inq = InQuant()
             self.fc = torch.nn.ModuleList([
+                BinLinear(k, nn_) if wbits[i] == bipolar.BIPOLAR else
                 qnn.QuantLinear(k, nn_, bias=False, weight_quant=WQ, weight_bit_width=wbits[i],
                                 weight_narrow_range=False)
                 for i, (k, nn_) in enumerate(spec.shapes)])
@@ -128,7 +170,7 @@ def _net(spec: NetSpec, wbits, abits, act_fls):
                 h = self.fc[i](x)
                 if spec.layers[i].bias:
                     # the bias at the accumulator's scale, rounded half to even (intnet.bias_words)
-                    sc = 2.0 ** (fl_x[i] - math.log2(float(self.fc[i].quant_weight().scale.detach())))
+                    sc = 2.0 ** (fl_x[i] + weight_fl(self.fc[i]))
                     h = h + _HalfEven.apply(self.bias[i] * sc) / sc
                 x = self.act[i](h) if i < n - 1 else h
             return x
@@ -142,19 +184,28 @@ def export(net, spec: NetSpec, wbits, abits, act_fls, meta: dict):
 
     codes, fls = [], []
     for i, layer in enumerate(net.fc):
-        qw = layer.quant_weight()
-        scale = float(qw.scale.detach())
-        fl = -math.log2(scale)
-        if abs(fl - round(fl)) > 1e-9:
-            raise QmlpError(f"layer {i + 1}: the weight scale {scale} is not a power of two")
-        c = qw.int().detach().cpu().numpy().astype(np.int8)
+        fls.append(weight_fl(layer, i))
+        if hasattr(layer, "quant_weight"):
+            c = layer.quant_weight().int().detach().cpu().numpy().astype(np.int8)
+        else:
+            c = bipolar.weight_codes(layer.weight.detach().cpu().numpy())
         codes.append(c)
-        fls.append(int(round(fl)))
     bs = None
     if spec.has_bias:
         bs = [b.detach().cpu().numpy().astype(np.float32) if l.bias else np.zeros(l.width, np.float32)
               for b, l in zip(net.bias, spec.layers)]
     return QuantModel(max(wbits), fls, codes, bs, meta, list(wbits), tuple(abits), spec, tuple(act_fls))
+
+
+def weight_fl(layer, i: int = 0) -> int:
+    """The fl of a layer's weight codes: a Brevitas layer's power-of-two scale, or a 1-bit one's."""
+    if not hasattr(layer, "quant_weight"):
+        return layer.fl()
+    scale = float(layer.quant_weight().scale.detach())
+    fl = -math.log2(scale)
+    if abs(fl - round(fl)) > 1e-9:
+        raise QmlpError(f"layer {i + 1}: the weight scale {scale} is not a power of two")
+    return int(round(fl))
 
 
 QAT_EPOCHS = 3

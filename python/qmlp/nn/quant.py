@@ -20,6 +20,7 @@ from qmlp.errors import QmlpError
 from qmlp.files import check_input_file, write_bytes
 from qmlp.nn.model import FloatModel, check_meta
 from qmlp.numerics import acts as actreg
+from qmlp.numerics import bipolar
 from qmlp.numerics import fixedpoint as fx
 from qmlp.numerics.qmodel import QuantModel
 from qmlp.params import BITS
@@ -129,15 +130,16 @@ def load(path) -> QuantModel:
     if len(fls) != n or len(wls) != n:
         raise QmlpError(f"{path}: {len(fls)} fraction lengths and {len(wls)} word lengths for {n} layers")
     if abits is not None and (len(abits) != n - 1 or any(a not in BITS for a in abits)):
-        raise QmlpError(f"{path}: activation bits {list(abits)}: need {n - 1} values of 8, 4 or 2")
+        raise QmlpError(f"{path}: activation bits {list(abits)}: need {n - 1} values of {', '.join(map(str, BITS))}")
     if act_fls is not None and len(act_fls) != n - 1:
         raise QmlpError(f"{path}: {len(act_fls)} activation fraction lengths for {n - 1} hidden layers")
     for w, fl in zip(wls, fls):
         fx.check_format(w, fl)
     for i, (c, w) in enumerate(zip(codes, wls)):
-        lo, hi = fx.code_range(w)
-        if c.size and (c.min() < lo or c.max() > hi):
-            raise QmlpError(f"{path}: fc{i + 1} codes exceed the {w}-bit range {lo}..{hi}")
+        lo, hi = bipolar.code_range(w)
+        if not bipolar.codes_ok(c, w):
+            raise QmlpError(f"{path}: fc{i + 1} codes of 1 bit must be -1 or +1 (bipolar)" if w == bipolar.BIPOLAR
+                            else f"{path}: fc{i + 1} codes exceed the {w}-bit range {lo}..{hi}")
     spec.check_shapes(codes, bs, str(path))
     if bs is not None and not all(np.isfinite(b).all() for b in bs):
         raise QmlpError(f"{path}: a bias holds NaN or inf")

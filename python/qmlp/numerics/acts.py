@@ -17,6 +17,14 @@ exactness proof needs |x| <= 128: qmlp.hw.macs). XB is what the next layer's mul
 The fraction length of a bounded activation's output is fixed by its range (XB - 1: tanh and
 hardtanh in [-1, 1), sigmoid in [0, 1)); relu's and identity's is chosen from the data
 (`fl_for_range`) and stored in the quantized model.
+
+At 1 bit an activation is bipolar (qmlp.numerics.bipolar): the sign of the sum, acc >= 0 -> +1,
+else -1, for the signed activations only (tanh, hardtanh, identity; relu and sigmoid at 1 bit are
+refused). Its hardware kind is then "sign" whatever the activation (`hw_kind`): no table, no
+requantization. The RTL builds it as the clamp code (ACT 1) with a 1-bit output (OB = 1): a clamp
+to the bipolar format is the sign. The output byte is the code sign-extended, 0x01 or 0xFF, like
+every other width; XB = 1, and the next layer's 1-bit operand is the stored bit b = ~byte[7].
+Its fl: a bounded activation's is 0 (codes +-1 are +-1.0); identity's is calibrated.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qmlp.errors import QmlpError
+from qmlp.numerics import bipolar
 from qmlp.spec import ACTIVATIONS
 
 
@@ -65,12 +74,19 @@ class Act:
         return x
 
     def xbits(self, abits: int) -> int:
-        """Signed bits of the output code (the next layer's multiplier operand)."""
+        """Signed bits of the output code (the next layer's multiplier operand); 1 = bipolar."""
+        bipolar.check_act(self.name, self.signed, abits)
         return abits if self.signed else min(abits + 1, 8)
 
     def code_range(self, abits: int) -> tuple[int, int]:
         xb = self.xbits(abits)
+        if xb == bipolar.BIPOLAR:
+            return bipolar.code_range(xb)
         return (-(1 << (xb - 1)) if self.signed else 0), (1 << (xb - 1)) - 1
+
+    def hw_kind(self, abits: int) -> str:
+        """How the hardware computes the output at these bits: "sign" at 1 bit, else `hw`."""
+        return "sign" if self.xbits(abits) == bipolar.BIPOLAR else self.hw
 
     def fixed_fl(self, abits: int) -> int:
         """Output fraction length of a bounded activation."""
@@ -85,7 +101,8 @@ REGISTRY: dict[str, Act] = {
     "identity": Act("identity", "clamp", True, False),
 }
 assert set(REGISTRY) == set(ACTIVATIONS)
-HW_CODES = {"table": 0, "clamp": 1}      # qmlp_mlp_layer's ACT parameter; 2 = logits (last layer)
+# qmlp_mlp_layer's ACT parameter; 2 = logits (last layer). "sign" is the clamp code with OB = 1.
+HW_CODES = {"table": 0, "clamp": 1, "sign": 1}
 
 
 def get(name: str) -> Act:
@@ -106,7 +123,7 @@ def fl_for_range(act: Act, abits: int, top: float) -> int:
     percentile of |a| on training data): the largest fl whose code range still holds it."""
     if act.bounded:
         return act.fixed_fl(abits)
-    hi = (1 << (act.xbits(abits) - 1)) - 1
+    hi = act.code_range(abits)[1]
     if not top > 0 or not math.isfinite(top):
         return act.xbits(abits) - 1
     return int(np.clip(math.floor(math.log2(hi / top)), -16, 24))

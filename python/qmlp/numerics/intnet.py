@@ -1,7 +1,8 @@
 """The network's integer inference, defined once: the golden model of qmlp:accel:mlp.
 
 Per image (all integer, bit-exact with the hardware), for any network of the spec (qmlp.spec),
-weight bits WB_l in {8, 4, 2} per layer and activation bits AB_l in {8, 4, 2} per hidden layer:
+weight bits WB_l in {8, 4, 2, 1} per layer and activation bits AB_l in {8, 4, 2, 1} per hidden layer
+(1 bit: bipolar codes -1 and +1, qmlp.numerics.bipolar):
   x   = input codes, Q(8, FL_IN):  code = quantize(pixel / 255, 8, FL_IN), or of the feature
         itself for a data set of floats in [-1, 1] (host side)
   for every layer l:
@@ -11,6 +12,8 @@ weight bits WB_l in {8, 4, 2} per layer and activation bits AB_l in {8, 4, 2} pe
     hidden layer, by its activation's hardware kind (qmlp.numerics.acts):
       table: z = sat_T(requant(acc, S_l)),  S_l = FL_x + FL_W_l - FL_Z_l;  x' = TABLE_l[z]
       clamp: x' = clamp(requant(acc, S_l), LO_l, HI_l),  S_l = FL_x + FL_W_l - FL_A_l
+      sign (AB_l = 1, any signed activation): x' = +1 if acc >= 0 else -1 (acc includes the
+             bias; no requantization, S_l = 0 is stored)
 requant rounds half up (an arithmetic shift after adding 2**(S-1); S < 0 shifts left, exact).
 FL_x is FL_IN for layer 1 and the previous layer's output fraction length after it. For the
 lab's network at WB = AB = 8 this is the int8 network of the first round, unchanged.
@@ -25,6 +28,7 @@ import numpy as np
 
 from qmlp.errors import QmlpError
 from qmlp.numerics import acts as actreg
+from qmlp.numerics import bipolar
 from qmlp.numerics import fixedpoint as fx
 from qmlp.numerics import golden
 from qmlp.numerics.qmodel import QuantModel
@@ -87,8 +91,8 @@ class IntFormats:
             raise QmlpError(f"activation bits {list(self.abits)}: need {len(self.acts)} values (one per hidden layer)")
         if any(a not in BITS for a in self.abits):
             raise QmlpError(f"activation bits {list(self.abits)}: each one of {', '.join(map(str, BITS))}")
-        for a in self.acts:
-            actreg.get(a)
+        for a, b in zip(self.acts, self.abits):
+            actreg.get(a).xbits(b)          # a 1-bit relu or sigmoid is refused here
 
 
 @dataclass
@@ -168,9 +172,10 @@ def build(q: QuantModel, fmt: IntFormats | None = None) -> IntNet:
     shifts, b_words = [], []
     for l in range(n):
         c = np.asarray(q.codes[l])
-        lo, hi = fx.code_range(wls[l])
-        if np.size(c) and (np.min(c) < lo or np.max(c) > hi):
-            raise QmlpError(f"layer {l + 1}: weight codes exceed the {wls[l]}-bit range {lo}..{hi}")
+        lo, hi = bipolar.code_range(wls[l])
+        if not bipolar.codes_ok(c, wls[l]):
+            raise QmlpError(f"layer {l + 1}: 1-bit weight codes must be -1 or +1 (bipolar)" if wls[l] == 1
+                            else f"layer {l + 1}: weight codes exceed the {wls[l]}-bit range {lo}..{hi}")
         bw = None
         if spec.layers[l].bias and q.biases is not None:
             bw = bias_words(q.biases[l], fl_x[l] + q.fls[l])
@@ -186,7 +191,9 @@ def build(q: QuantModel, fmt: IntFormats | None = None) -> IntNet:
             raise QmlpError(f"layer {l + 1}: its accumulator could reach {worst}, beyond int32 ({spec.shapes[l][0]} "
                             "inputs of these weights): quantize its weights with fewer bits or a smaller fl")
         b_words.append(bw)
-        if l < n - 1:
+        if l < n - 1 and fmt.act(l).hw_kind(fmt.abits[l]) == "sign":
+            shifts.append(0)                # the sign of acc: nothing to requantize
+        elif l < n - 1:
             a = fmt.act(l)
             target = fmt.fl_z_of(l) if a.hw == "table" else fl_out[l]
             s = fl_x[l] + q.fls[l] - target
@@ -194,7 +201,7 @@ def build(q: QuantModel, fmt: IntFormats | None = None) -> IntNet:
                 raise QmlpError(f"layer {l + 1}: requantization shift {s} (FL_x + FL_W - FL_out) is out of "
                                 "range -16..31")
             shifts.append(s)
-    luts = [act_table(fmt, l) if fmt.act(l).hw == "table" else None for l in range(n - 1)]
+    luts = [act_table(fmt, l) if fmt.act(l).hw_kind(fmt.abits[l]) == "table" else None for l in range(n - 1)]
     return IntNet(fmt, [np.asarray(c, np.int8) for c in q.codes], list(q.fls), shifts, luts, b_words, spec,
                   {"quant": q.meta}, wls)
 
@@ -213,6 +220,8 @@ def pixels_to_codes(u8: np.ndarray, fmt: IntFormats = IntFormats()) -> np.ndarra
 
 def layer_out(net: IntNet, l: int, acc: np.ndarray) -> np.ndarray:
     """A hidden layer's output codes from its accumulators (bias included)."""
+    if net.fmt.abits[l] == bipolar.BIPOLAR:
+        return bipolar.sign(acc)
     sh = net.shifts[l]
     rq = golden.requant(acc, sh) if sh >= 0 else acc * (1 << -sh)
     if net.luts[l] is not None:

@@ -14,9 +14,11 @@
 // The bias replaces the borrow bit that a plain packing (FINN's mvu_8sx8u_dsp48) adds back per
 // product; 32 bits of P are kept (the product is taken mod 2**32, enough for both fields).
 // The register is the DSP's P register; the inputs may come from its A/B/D registers.
+// A 1-bit operand is bipolar (bit b stands for 2b - 1; qmlp.numerics.bipolar) and enters as its
+// 2-bit code {~b, 1}: the fields then hold +-w or +-x, within the bounds above.
 module qmlp_mac_dsp2 #(
-  parameter integer WB = 8,    // weight code bits (2..8), two's complement
-  parameter integer AB = 8     // activation code bits (2..8), two's complement
+  parameter integer WB = 8,    // weight code bits (2..8), two's complement; 1: bipolar
+  parameter integer AB = 8     // activation code bits (2..8), two's complement; 1: bipolar
 ) (
   input  wire               clk_i,
   input  wire [WB-1:0]      w_lo_i,
@@ -27,16 +29,34 @@ module qmlp_mac_dsp2 #(
 );
 `ifndef SYNTHESIS
   initial begin
-    if (WB < 2 || WB > 8 || AB < 2 || AB > 8) begin
-      $display("ERROR: qmlp_mac_dsp2: WB=%0d and AB=%0d must be 2..8 (the 16-bit fields hold 8x8-bit products)", WB, AB);
+    if (WB < 1 || WB > 8 || AB < 1 || AB > 8) begin
+      $display("ERROR: qmlp_mac_dsp2: WB=%0d and AB=%0d must be 1..8 (the 16-bit fields hold 8x8-bit products)", WB, AB);
       $finish;
     end
   end
 `endif
-  wire signed [24:0] w_hi = {{(25 - WB){w_hi_i[WB-1]}}, w_hi_i};
-  wire signed [24:0] w_lo = {{(25 - WB){w_lo_i[WB-1]}}, w_lo_i};
+  localparam integer WE = (WB == 1) ? 2 : WB;       // operand bits as two's-complement codes
+  localparam integer AE = (AB == 1) ? 2 : AB;
+  wire [WE-1:0] wh_e, wl_e;
+  wire [AE-1:0] x_e;
+  generate
+    if (WB == 1) begin : g_wbin
+      assign wh_e = {~w_hi_i[0], 1'b1};
+      assign wl_e = {~w_lo_i[0], 1'b1};
+    end else begin : g_wcode
+      assign wh_e = w_hi_i;
+      assign wl_e = w_lo_i;
+    end
+    if (AB == 1) begin : g_xbin
+      assign x_e = {~x_i[0], 1'b1};
+    end else begin : g_xcode
+      assign x_e = x_i;
+    end
+  endgenerate
+  wire signed [24:0] w_hi = {{(25 - WE){wh_e[WE-1]}}, wh_e};
+  wire signed [24:0] w_lo = {{(25 - WE){wl_e[WE-1]}}, wl_e};
   wire signed [24:0] a = (w_hi <<< 16) + w_lo;                          // pre-adder, 25 bits
-  wire signed [17:0] b = {{(18 - AB){x_i[AB-1]}}, x_i};                 // 18-bit port
+  wire signed [17:0] b = {{(18 - AE){x_e[AE-1]}}, x_e};                 // 18-bit port
   reg  signed [31:0] p_q;
   always @(posedge clk_i) p_q <= a * b + 32'sd32768;
 

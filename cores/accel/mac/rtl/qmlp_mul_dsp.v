@@ -12,9 +12,12 @@
 // is left in the cycle. nextpnr times the block by its register configuration
 // (MULT18X18D_REGS_OUTPUT). The simulators never see the primitive; the `sim_mac_ecp5` target
 // checks this wiring against a model of the block's documented behaviour (tb).
+// A 1-bit operand is bipolar (bit b stands for 2b - 1; qmlp.numerics.bipolar): it enters the
+// multiplier as its 2-bit two's-complement code {~b, 1}, and the product, +-the other operand,
+// still fits AW+BW bits (the simplest exact path; the lut style has cheaper 1-bit forms).
 module qmlp_mul_dsp #(
-  parameter integer AW = 8,     // 2..18
-  parameter integer BW = 8      // 2..18
+  parameter integer AW = 8,     // 1 (bipolar) or 2..18
+  parameter integer BW = 8      // 1 (bipolar) or 2..18
 ) (
   input  wire                    clk_i,
   input  wire signed [AW-1:0]    a_i,
@@ -26,11 +29,27 @@ module qmlp_mul_dsp #(
 `else
   localparam integer ECP5 = 0;
 `endif
+  localparam integer AE = (AW == 1) ? 2 : AW;     // operand bits as two's-complement codes
+  localparam integer BE = (BW == 1) ? 2 : BW;
+  wire signed [AE-1:0] a_e;
+  wire signed [BE-1:0] b_e;
+  generate
+    if (AW == 1) begin : g_abin
+      assign a_e = {~a_i[0], 1'b1};
+    end else begin : g_acode
+      assign a_e = a_i;
+    end
+    if (BW == 1) begin : g_bbin
+      assign b_e = {~b_i[0], 1'b1};
+    end else begin : g_bcode
+      assign b_e = b_i;
+    end
+  endgenerate
   generate
     if (ECP5 != 0) begin : g_ecp5
       // operands sign-extended to the block's 18 bits; the exact product is the low AW+BW bits
-      wire [17:0] a18 = {{(18 - AW){a_i[AW-1]}}, a_i};
-      wire [17:0] b18 = {{(18 - BW){b_i[BW-1]}}, b_i};
+      wire [17:0] a18 = {{(18 - AE){a_e[AE-1]}}, a_e};
+      wire [17:0] b18 = {{(18 - BE){b_e[BE-1]}}, b_e};
       /* verilator lint_off UNUSEDSIGNAL */
       wire [35:0] p36;
       /* verilator lint_on UNUSEDSIGNAL */
@@ -61,7 +80,8 @@ module qmlp_mul_dsp #(
       assign p_o = p36[AW+BW-1:0];
     end else begin : g_behav
       reg signed [AW+BW-1:0] p_q;
-      always @(posedge clk_i) p_q <= a_i * b_i;
+      wire signed [AE+BE-1:0] p_e = a_e * b_e;      // AE+BE = AW+BW unless an operand is bipolar
+      always @(posedge clk_i) p_q <= p_e[AW+BW-1:0];
       assign p_o = p_q;
     end
   endgenerate

@@ -13,6 +13,9 @@
 // Each cycle's outputs are compared with the products of the operands of the cycle before;
 // the lut and dsp units' too (lut: its leaf plus its correction count; WB even). +CORRUPT=n flips bit 0
 // of the n-th low-lane product as the checker sees it (n >= 1): the checker must catch it.
+// 1-bit operands are bipolar (the bit b stands for 2b - 1): the codes are the bits, the values
+// -1 and +1 (sv), the corners just those two; at WB = AB = 1 qmlp_mul_xnor is checked too
+// (its product is 2 * p - 1).
 // Last line: RESULT pass=<0|1> vectors=<n> mismatches=<m> cycles=<c>
 module qmlp_tb_mac;
   parameter integer WB = 8;
@@ -34,6 +37,15 @@ module qmlp_tb_mac;
   qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_dsp2 (.clk_i(clk), .w_lo_i(w_lo), .w_hi_i(w_hi), .x_i(x), .p_lo_o(p_lo), .p_hi_o(p_hi));
   qmlp_mul_lut  #(.WB(WB), .AB(AB)) u_lut  (.clk_i(clk), .w_i(w_lo), .x_i(x), .p_o(p_lut), .c_o(c_lut));
   qmlp_mul_dsp  #(.AW(AB), .BW(WB)) u_dsp  (.clk_i(clk), .a_i(x), .b_i(w_lo), .p_o(p_dsp));
+  wire p_xnor;
+  integer xnor_p;                        // the xnor unit's product (WB = AB = 1), else the expected one
+  generate
+    if (WB == 1 && AB == 1) begin : g_xnor
+      qmlp_mul_xnor u_xnor (.clk_i(clk), .w_i(w_lo[0]), .x_i(x[0]), .p_o(p_xnor));
+    end else begin : g_noxnor
+      assign p_xnor = 1'b0;
+    end
+  endgenerate
 
   integer vectors = 0, mismatches = 0, cycles = 0, corrupt, shown = 0;
   integer e_lo, e_hi;                    // expected products of the operands applied last cycle
@@ -42,7 +54,8 @@ module qmlp_tb_mac;
   reg     acc_on = 1'b0;
 
   function integer sv(input integer v, input integer bits);   // two's complement code -> value
-    sv = (v >= (1 << (bits - 1))) ? v - (1 << bits) : v;
+    if (bits == 1) sv = 2 * (v & 1) - 1;                        // bipolar: 1 -> +1, 0 -> -1
+    else sv = (v >= (1 << (bits - 1))) ? v - (1 << bits) : v;
   endfunction
 
   // compare on the falling edge: outputs of the rising edge just past, for last cycle's operands
@@ -53,11 +66,12 @@ module qmlp_tb_mac;
       got_lo = p_lo;
       if (vectors == corrupt) got_lo = got_lo ^ 1;
       lut = p_lut + $signed({1'b0, c_lut});
-      if (got_lo !== e_lo || p_hi !== e_hi || lut !== e_lo || p_dsp !== e_lo) begin
+      xnor_p = (WB == 1 && AB == 1) ? 2 * p_xnor - 1 : e_lo;
+      if (got_lo !== e_lo || p_hi !== e_hi || lut !== e_lo || p_dsp !== e_lo || xnor_p !== e_lo) begin
         mismatches = mismatches + 1;
         if (shown < 10)
-          $display("MISMATCH vector %0d: w_lo*x got %0d (lut %0d, dsp %0d) expected %0d, w_hi*x got %0d expected %0d",
-                   vectors, got_lo, lut, p_dsp, e_lo, p_hi, e_hi);
+          $display("MISMATCH vector %0d: w_lo*x got %0d (lut %0d, dsp %0d, xnor %0d) expected %0d, w_hi*x got %0d expected %0d",
+                   vectors, got_lo, lut, p_dsp, xnor_p, e_lo, p_hi, e_hi);
         shown = shown + 1;
       end
       if (acc_on) begin
@@ -87,6 +101,9 @@ module qmlp_tb_mac;
     w_lo = 0; w_hi = 0; x = 0;
     cw[0] = -(1 << (WB - 1)); cw[1] = -(1 << (WB - 1)) + 1; cw[2] = -1; cw[3] = 0; cw[4] = 1; cw[5] = (1 << (WB - 1)) - 1;
     ca[0] = -(1 << (AB - 1)); ca[1] = -(1 << (AB - 1)) + 1; ca[2] = -1; ca[3] = 0; ca[4] = 1; ca[5] = (1 << (AB - 1)) - 1;
+    // bipolar: the bit 0 (-1) for the most negative corners, 1 (+1) for the largest
+    if (WB == 1) begin cw[0] = 0; cw[1] = 0; cw[2] = 0; cw[3] = 1; cw[4] = 1; cw[5] = 1; end
+    if (AB == 1) begin ca[0] = 0; ca[1] = 0; ca[2] = 0; ca[3] = 1; ca[4] = 1; ca[5] = 1; end
     // 1 corners
     for (i = 0; i < 6; i = i + 1)
       for (j = 0; j < 6; j = j + 1)

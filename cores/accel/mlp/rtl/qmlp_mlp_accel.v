@@ -33,7 +33,7 @@ module qmlp_mlp_accel (
   // list parameters are 64-character strings (qmlp_mlp_list.vh); a shorter value is zero-padded
   parameter [8*64-1:0] PE   = "auto";      // neurons computed in parallel, per layer
   parameter [8*64-1:0] SIMD = "auto";      // inputs consumed per cycle, per layer
-  parameter [8*64-1:0] WBITS = "8";        // weight bits per layer (8, 4, 2; one value = every layer)
+  parameter [8*64-1:0] WBITS = "8";        // weight bits per layer (8, 4, 2, 1 = bipolar; one value = every layer)
   /* verilator lint_off UNUSEDPARAM */
   parameter [8*64-1:0] ABITS = "8";        // activation bits per hidden layer (checked by the hook; formats: L_XB)
   /* verilator lint_on UNUSEDPARAM */
@@ -76,7 +76,7 @@ module qmlp_mlp_accel (
       $finish;
     end
     for (c = 0; c < NL; c = c + 1) begin
-      if (qmlp_list_item(PE_S, c) < 1 || qmlp_list_item(SIMD_S, c) < 1 || qmlp_list_at(WBITS, c) < 2 ||
+      if (qmlp_list_item(PE_S, c) < 1 || qmlp_list_item(SIMD_S, c) < 1 || qmlp_list_at(WBITS, c) < 1 ||
           qmlp_list_at(WBITS, c) > 8 || qmlp_mac_code(qmlp_list_word_at(MAC, c)) < 0) begin
         $display("ERROR: qmlp_mlp_accel: layer %0d: PE=%0s SIMD=%0s WBITS=%0s MAC=%0s", c + 1, PE_S, SIMD_S, WBITS, MAC);
         $finish;

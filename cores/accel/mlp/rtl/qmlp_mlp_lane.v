@@ -18,17 +18,27 @@
 // each lane's MACs are optimized with it (the DSP48s take their input registers, as in a
 // flattened design), and the lane is synthesized once. Other flows flatten everything.
 // Only control is reset (the layer's); products, trees and accumulators are plain registers.
+//
+// 1 bit (WB = 1, AB = 1) is bipolar, the bit b standing for 2b - 1 (qmlp.numerics.bipolar): a
+// 1-bit weight is its ROM bit b; a 1-bit input arrives, like every width, as its code
+// sign-extended into a byte (0x01 = +1, 0xFF = -1), and the lane takes b = ~byte[7]. The MAC
+// units take the bits: lut at WB = 1 is +x or ~x plus a count of the -1 weights (qmlp_mul_lut,
+// the existing correction tree), lut at WB = AB = 1 is XNOR and popcount (qmlp_mul_xnor; the
+// tree sums the 1-bit leaves, the accumulator adds 2 * popcount - SIMD), dsp and dsp2 widen a
+// bit to its 2-bit code {~b, 1}. A hidden layer with a 1-bit output (ACT 1 with OB 1, "sign")
+// writes the sign of its accumulator, bias included: acc >= 0 -> 0x01 (+1), else 0xFF (-1);
+// no requantization (SHIFT is 0), same stages as the clamp (7+D sign bit, 8+D byte).
 `ifdef QMLP_KEEP_LANES
 (* keep_hierarchy *)
 `endif
 module qmlp_mlp_lane #(
   parameter integer SIMD     = 49,
-  parameter integer WB       = 8,      // weight bits (8, 4 or 2)
-  parameter integer AB       = 8,      // signed bits of the input codes (held in 8-bit containers)
+  parameter integer WB       = 8,      // weight bits (8, 4, 2, or 1: bipolar)
+  parameter integer AB       = 8,      // signed bits of the input codes (held in 8-bit containers; 1: bipolar)
   parameter integer MAC      = 0,      // 0 dsp, 1 dsp2 (two neurons), 2 lut
   parameter integer ACT      = 0,      // 0 table, 1 clamp, 2 none (output layer, int32 accumulators out)
   parameter integer SHIFT    = 7,      // requantization shift of a hidden layer (< 0: a left shift)
-  parameter integer OB       = 8,      // clamp: signed bits of the output code
+  parameter integer OB       = 8,      // clamp: signed bits of the output code (1: the sign, bipolar)
   parameter integer OUNS     = 0,      // clamp: negative outputs become 0 (relu)
   parameter integer IDX_BITS = 8,      // table index width T
   parameter integer BIAS     = 0,      // 1: b_i starts the accumulator
@@ -55,6 +65,9 @@ module qmlp_mlp_lane #(
   localparam integer TW = AB + WB + D;                       // adder tree output width
   localparam integer NP = 1 << D;
   localparam integer PW = AB + WB;                           // a product's exact width
+  // 1-bit weights and inputs in the lut style: XNOR leaves of 1 bit, summed as a popcount
+  localparam integer XNOR = (MAC == MAC_LUT && WB == 1 && AB == 1) ? 1 : 0;
+  localparam integer SIGN = (ACT == 1 && OB == 1) ? 1 : 0;   // a 1-bit (bipolar) output
 
   // Stages 3 and 4: two copies of the input word's codes (AB bits per input) on the way to the
   // lane's multipliers, and the weights once more beside them (stage 4). One input register
@@ -66,7 +79,11 @@ module qmlp_mlp_lane #(
   genvar q;
   generate
     for (q = 0; q < SIMD; q = q + 1) begin : g_code
-      assign x_code[q*AB +: AB] = x_i[q*8 +: AB];
+      if (AB == 1) begin : g_bin
+        assign x_code[q] = ~x_i[q*8 + 7];          // +1 = 0x01 -> 1, -1 = 0xFF -> 0
+      end else begin : g_int
+        assign x_code[q*AB +: AB] = x_i[q*8 +: AB];
+      end
     end
   endgenerate
   reg [SIMD*AB-1:0] xa_q, x_q;
@@ -93,7 +110,13 @@ module qmlp_mlp_lane #(
         );
       end
     end
-    if (MAC == MAC_LUT) begin : g_lutm
+    if (XNOR != 0) begin : g_xnm
+      // bipolar x bipolar: product = 2 * p - 1 (qmlp_mul_xnor)
+      for (s = 0; s < SIMD; s = s + 1) begin : g_s
+        wire p;
+        qmlp_mul_xnor u_mul (.clk_i(clk_i), .w_i(wl_q[s]), .x_i(x_q[s]), .p_o(p));
+      end
+    end else if (MAC == MAC_LUT) begin : g_lutm
       // product = prod + c (qmlp_mul_lut): c, the +1s of negated Booth digits, is summed apart.
       // (The units sit outside g_n, as the dsp2 pairs do: Yosys 0.23 does not resolve a
       // reference into a named if-generate block nested in the referring loop's sibling.)
@@ -119,6 +142,8 @@ module qmlp_mlp_lane #(
             assign v = f[TW-1:0];
             wire unused_ok = &{1'b0, f[15:TW]};   // sign copies of a product narrower than 16 bits
           end
+        end else if (XNOR != 0) begin : g_xnor
+          assign v = {{(TW - 1){1'b0}}, g_xnm.g_s[s].p};       // 0 or 1: the tree is a popcount
         end else if (MAC == MAC_LUT) begin : g_lut
           wire signed [PW-1:0] prod = g_lutm.g_s[s].prod;
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
@@ -148,7 +173,7 @@ module qmlp_mlp_lane #(
 
       // lut: the correction counts of the products, a narrow heap in step with the tree
       wire [31:0] corr32;
-      if (MAC == MAC_LUT) begin : g_corr
+      if (MAC == MAC_LUT && XNOR == 0) begin : g_corr
         localparam integer CW = WB + D;           // unsigned; sum of SIMD counts < 2**WB each
         for (s = 0; s < NP; s = s + 1) begin : g_cleaf
           wire [CW-1:0] v;
@@ -180,22 +205,39 @@ module qmlp_mlp_lane #(
       // value (with the bias) instead of a separate adder after it: the same sum, and the
       // requantization below is a plain shift and a saturation (one carry chain fewer between
       // acc_q and z_q; on ECP5 two chains did not fit 10 ns).
-      localparam signed [31:0] RND = (LAST == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
+      localparam signed [31:0] RND = (LAST == 0 && SIGN == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
       wire signed [31:0] start;
       if (BIAS != 0) begin : g_bias
-        reg signed [23:0] b_q;
-        always @(posedge clk_i) b_q <= b_i[j*24 +: 24];
-        assign start = RND + {{8{b_q[23]}}, b_q};
+        // the sum registered (not the bias): its carry chain and the accumulator's in one
+        // cycle would be two chains in a row
+        reg signed [31:0] start_q;
+        always @(posedge clk_i) start_q <= RND + {{8{b_i[j*24 + 23]}}, b_i[j*24 +: 24]};
+        assign start = start_q;
       end else begin : g_nobias
         assign start = RND;
       end
       reg signed [31:0] acc_q;
-      wire signed [31:0] tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
+      // XNOR: sum of SIMD products +-1 = 2 * popcount - SIMD (a constant; one adder of TW+1 bits)
+      localparam signed [31:0] NSIMD = SIMD;
+      wire signed [31:0] tree32;
+      if (XNOR != 0) begin : g_pop
+        wire signed [TW:0] pm = $signed({tree, 1'b0}) - NSIMD[TW:0];
+        assign tree32 = {{(31 - TW){pm[TW]}}, pm};
+      end else begin : g_sum
+        assign tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
+      end
       always @(posedge clk_i)
         if (acc_en_i) acc_q <= (acc_first_i ? start : acc_q) + tree32;
 
       if (LAST != 0) begin : g_logit
         assign y_o[j*OW +: OW] = acc_q;
+      end else if (SIGN != 0) begin : g_sign
+        // the bipolar output: the accumulator's sign (bias included), 0x01 = +1, 0xFF = -1
+        reg neg_q;
+        reg [7:0] act_q;
+        always @(posedge clk_i) neg_q <= acc_q[31];
+        always @(posedge clk_i) act_q <= neg_q ? 8'hFF : 8'h01;
+        assign y_o[j*OW +: OW] = act_q;
       end else begin : g_act
         // round half up (BIAS is already in acc_q), arithmetic shift, saturate to the T-bit
         // table index
