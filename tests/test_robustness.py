@@ -276,16 +276,23 @@ def test_interrupted_rom_writes_leave_the_old_or_the_new_set(tmp_path, small_mod
 
     if not exchange:                                   # systems without renameat2: the fallback
         monkeypatch.setattr(files, "_exchange", lambda a, b: False)
+    import numpy as np
+
+    from qmlp.nn.data import load_raw
+
     q = quant.quantize_model(small_model, 8, [6, 6, 6])
     out = tmp_path / "roms"
-    roms.make(out, q, roms.HwConfig(), DEFAULT_DATA)                       # the old state: 512 cycles
+    xtr, ytr, xte, yte = load_raw(DEFAULT_DATA)
+    data = tmp_path / "few.npz"          # 16 test images: each step writes the vectors, 10,000 took seconds
+    np.savez(data, x_train=xtr[:16], y_train=ytr[:16], x_test=xte[:16], y_test=yte[:16])
+    roms.make(out, q, roms.HwConfig(), data)                               # the old state: 512 cycles
     new_cfg = roms.HwConfig((8, 16, 2), (49, 2, 1))                         # the new one: 320
     n, outcomes = 0, set()
     while True:
         with monkeypatch.context() as m:
             calls = _inject(m, n)
             try:
-                roms.make(out, q, new_cfg, DEFAULT_DATA)
+                roms.make(out, q, new_cfg, data)
                 interrupted = False
             except Boom:
                 interrupted = True
