@@ -81,12 +81,14 @@ def _vivado_resources(args) -> str:
 def _ecp5_setup(args) -> str:
     from qmlp.eda import ecp5
 
-    return f"HOOK ecp5-setup ok: {ecp5.setup(args.core, None if args.board else args.clock)}"
+    # a board top's LPF constrains its clock (None: no file); no --clock: qmlp.eda.ecp5.setup's default port
+    kw = {"clock": None} if args.board else ({"clock": args.clock} if args.clock else {})
+    return f"HOOK ecp5-setup ok: {ecp5.setup(args.core, **kw)}"
 
 
 def _ecp5_setup_args(ke) -> None:
     ke.add_argument("core", choices=KINDS + ("accel",))
-    ke.add_argument("--clock", default="ap_clk", help="clock port of the top (default ap_clk)")
+    ke.add_argument("--clock", default=None, help="clock port of the top (default ap_clk)")
     ke.add_argument("--board", action="store_true", help="a board top: its LPF constrains the clock (no file written)")
 
 
