@@ -116,7 +116,6 @@ module qmlp_mlp_layer #(
   reg            run_q;
   reg [CAW-1:0]  c_q;
   reg [GAW-1:0]  n_q;
-  reg [RAW-1:0]  a_q;         // ROM address n*CHUNKS + c
   reg [SWI-1:0]  rs_q;        // input slot of the image being issued (or next)
   reg [SWO-1:0]  ws_q;        // output slot it will be written to
 
@@ -148,10 +147,13 @@ module qmlp_mlp_layer #(
     end
   end
 
-  // The ROM address follows the schedule: one step per read, back to 0 after an image's last.
-  // It is computed once (a_d) and registered once per ROM slice (g_rom).
-  wire [RAW-1:0] a_d = (rst_i || img_last) ? {RAW{1'b0}} : (run_q ? a_q + 1'b1 : a_q);
-  always @(posedge clk_i) a_q <= a_d;
+  // The ROM address n*CHUNKS + c follows the schedule: one step per read, back to 0 after an
+  // image's last read, which is the read of word DEPTH-1. Each ROM slice (g_rom) counts its
+  // own copy with run_q as its enable: one address computed from the loop counters
+  // (img_last's compares, an increment, a multiplexer) and then routed to every slice was
+  // too long a path for ECP5 at 150 MHz.
+  localparam integer A_MAX_I = DEPTH - 1;
+  localparam [RAW-1:0] A_MAX = A_MAX_I[RAW-1:0];
 
   assign in_slot_o         = rs_q;
   assign in_addr_o         = c_q;
@@ -211,7 +213,9 @@ module qmlp_mlp_layer #(
       /* verilator lint_on UNUSEDSIGNAL */
       reg [RAW-1:0] a;
       initial $readmemh(ROM_FILE, rom);
-      (* keep *) always @(posedge clk_i) a <= a_d;   // equal to a_q, kept apart
+      (* keep *) always @(posedge clk_i)               // n*CHUNKS + c; the copies kept apart
+        if (rst_i)      a <= {RAW{1'b0}};
+        else if (run_q) a <= (a == A_MAX) ? {RAW{1'b0}} : a + 1'b1;
       always @(posedge clk_i) rom_q[LO +: SW] <= rom[a][LO +: SW];  // the block RAM's read register
     end
   endgenerate
@@ -242,11 +246,17 @@ module qmlp_mlp_layer #(
   // two neurons' products of one input). Each lane registers two copies of x2_q (stages 3, 4).
   localparam integer NL = (MAC == MAC_DSP2) ? 2 : 1;
   localparam integer OW = (LAST != 0) ? 32 : 8;
-  wire acc_en    = v_sr[ACC_ST - 1];     // tree output of a valid read arrives this cycle
-  wire acc_first = f_sr[ACC_ST - 1];
   genvar r;
   generate
     for (r = 0; r < PE / NL; r = r + 1) begin : g_lane
+      // the accumulator's enable and first-chunk select (a valid tree output, and an image
+      // group's first chunk, arrive this cycle), registered once per lane: one register
+      // driving the multiplexers and enables of every lane's 32-bit accumulator (16 lanes at
+      // PE=16) was the ECP5 critical path (5.4 ns of routing before the carry chain). `keep`
+      // stops Yosys merging the copies back into one.
+      reg acc_en, acc_first;
+      (* keep *) always @(posedge clk_i) acc_en <= v_sr[ACC_ST - 2];
+      (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
       qmlp_mlp_lane #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
         .IDX_BITS(IDX_BITS), .BIAS(BIAS), .LUT_FILE(LUT_FILE)
