@@ -1,6 +1,7 @@
 `default_nettype none
-// One registered signed product, p_o = a_i * b_i one cycle later: the unit of the `dsp` MAC
-// style (one product per multiplier block).
+// One registered signed product, p_o = a_i * b_i one cycle later (two with IREG = 1, where the
+// operands are registered first): the unit of the `dsp` MAC style (one product per multiplier
+// block).
 //
 // Behavioural unless QMLP_ECP5_MULT is 1: synth_xilinx and Vivado put the product and its
 // register into one DSP48E1 (the M or P register). The pnr_ecp5 targets set QMLP_ECP5_MULT=1,
@@ -12,12 +13,18 @@
 // is left in the cycle. nextpnr times the block by its register configuration
 // (MULT18X18D_REGS_OUTPUT). The simulators never see the primitive; the `sim_mac_ecp5` target
 // checks this wiring against a model of the block's documented behaviour (tb).
+// IREG = 1 (the accelerator's lanes) moves the operand registers into the block as well (its
+// input registers; on xc7 the DSP48E1's A/B registers, as before): nextpnr then times only the
+// route into the block's input registers and the route out of its output register
+// (MULT18X18D_REGS_ALL), and the multiplier's 3.9 ns are inside the block, between its own
+// registers. With fabric operand registers, route in plus 3.9 ns had to fit one cycle.
 // A 1-bit operand is bipolar (bit b stands for 2b - 1; qmlp.numerics.bipolar): it enters the
 // multiplier as its 2-bit two's-complement code {~b, 1}, and the product, +-the other operand,
 // still fits AW+BW bits (the simplest exact path; the lut style has cheaper 1-bit forms).
 module qmlp_mul_dsp #(
   parameter integer AW = 8,     // 1 (bipolar) or 2..18
-  parameter integer BW = 8      // 1 (bipolar) or 2..18
+  parameter integer BW = 8,     // 1 (bipolar) or 2..18
+  parameter integer IREG = 0    // 1: operands registered in the block (p_o two cycles after)
 ) (
   input  wire                    clk_i,
   input  wire signed [AW-1:0]    a_i,
@@ -54,6 +61,8 @@ module qmlp_mul_dsp #(
       wire [35:0] p36;
       /* verilator lint_on UNUSEDSIGNAL */
       MULT18X18D #(
+        .REG_INPUTA_CLK(IREG != 0 ? "CLK0" : "NONE"), .REG_INPUTA_CE("CE0"), .REG_INPUTA_RST("RST0"),
+        .REG_INPUTB_CLK(IREG != 0 ? "CLK0" : "NONE"), .REG_INPUTB_CE("CE0"), .REG_INPUTB_RST("RST0"),
         .REG_OUTPUT_CLK("CLK0"), .REG_OUTPUT_CE("CE0"), .REG_OUTPUT_RST("RST0"),
         .GSR("DISABLED"), .RESETMODE("SYNC")
       ) u_mult (
@@ -80,7 +89,22 @@ module qmlp_mul_dsp #(
       assign p_o = p36[AW+BW-1:0];
     end else begin : g_behav
       reg signed [AW+BW-1:0] p_q;
-      wire signed [AE+BE-1:0] p_e = a_e * b_e;      // AE+BE = AW+BW unless an operand is bipolar
+      wire signed [AE-1:0] a_m;
+      wire signed [BE-1:0] b_m;
+      wire signed [AE+BE-1:0] p_e = a_m * b_m;      // AE+BE = AW+BW unless an operand is bipolar
+      if (IREG != 0) begin : g_ireg
+        reg signed [AE-1:0] a_q;
+        reg signed [BE-1:0] b_q;
+        always @(posedge clk_i) begin
+          a_q <= a_e;
+          b_q <= b_e;
+        end
+        assign a_m = a_q;
+        assign b_m = b_q;
+      end else begin : g_comb
+        assign a_m = a_e;
+        assign b_m = b_e;
+      end
       always @(posedge clk_i) p_q <= p_e[AW+BW-1:0];
       assign p_o = p_q;
     end

@@ -37,6 +37,12 @@ module qmlp_tb_mac;
   qmlp_mac_dsp2 #(.WB(WB), .AB(AB)) u_dsp2 (.clk_i(clk), .w_lo_i(w_lo), .w_hi_i(w_hi), .x_i(x), .p_lo_o(p_lo), .p_hi_o(p_hi));
   qmlp_mul_lut  #(.WB(WB), .AB(AB)) u_lut  (.clk_i(clk), .w_i(w_lo), .x_i(x), .p_o(p_lut), .c_o(c_lut));
   qmlp_mul_dsp  #(.AW(AB), .BW(WB)) u_dsp  (.clk_i(clk), .a_i(x), .b_i(w_lo), .p_o(p_dsp));
+  // the same unit with its operands registered first (IREG, as the lanes use it): its product
+  // is p_dsp's one cycle later, so it is checked against p_dsp delayed by a register
+  wire signed [WB+AB-1:0] p_dsp_i;
+  reg  signed [WB+AB-1:0] p_dsp_d;
+  qmlp_mul_dsp  #(.AW(AB), .BW(WB), .IREG(1)) u_dsp_i (.clk_i(clk), .a_i(x), .b_i(w_lo), .p_o(p_dsp_i));
+  always @(posedge clk) p_dsp_d <= p_dsp;
   wire p_xnor;
   integer xnor_p;                        // the xnor unit's product (WB = AB = 1), else the expected one
   generate
@@ -67,11 +73,12 @@ module qmlp_tb_mac;
       if (vectors == corrupt) got_lo = got_lo ^ 1;
       lut = p_lut + $signed({1'b0, c_lut});
       xnor_p = (WB == 1 && AB == 1) ? 2 * p_xnor - 1 : e_lo;
-      if (got_lo !== e_lo || p_hi !== e_hi || lut !== e_lo || p_dsp !== e_lo || xnor_p !== e_lo) begin
+      if (got_lo !== e_lo || p_hi !== e_hi || lut !== e_lo || p_dsp !== e_lo || xnor_p !== e_lo ||
+          p_dsp_i !== p_dsp_d) begin
         mismatches = mismatches + 1;
         if (shown < 10)
-          $display("MISMATCH vector %0d: w_lo*x got %0d (lut %0d, dsp %0d, xnor %0d) expected %0d, w_hi*x got %0d expected %0d",
-                   vectors, got_lo, lut, p_dsp, xnor_p, e_lo, p_hi, e_hi);
+          $display("MISMATCH vector %0d: w_lo*x got %0d (lut %0d, dsp %0d, xnor %0d) expected %0d, w_hi*x got %0d expected %0d; dsp with input registers %0d, expected %0d",
+                   vectors, got_lo, lut, p_dsp, xnor_p, e_lo, p_hi, e_hi, p_dsp_i, p_dsp_d);
         shown = shown + 1;
       end
       if (acc_on) begin

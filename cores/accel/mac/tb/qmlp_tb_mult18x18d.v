@@ -2,14 +2,20 @@
 // Test model of the ECP5 MULT18X18D (not Lattice's; the subset qmlp_mul_dsp uses), written
 // from the block's documented behaviour: P = A * B over 18-bit operands, signed where SIGNEDA
 // and SIGNEDB are 1; REG_OUTPUT_CLK = "CLK0" registers P on CLK0 while CE0 is 1 (RST0
-// clears it, RESETMODE "SYNC"); "NONE" leaves P combinational. Input and pipeline registers,
-// the C port, shifts and cascades are not modelled: a configuration that asks for them stops
-// the simulation, so the model cannot silently stand in for something it does not do.
+// clears it, RESETMODE "SYNC"); "NONE" leaves P combinational. REG_INPUTA_CLK and
+// REG_INPUTB_CLK = "CLK0" register A and B the same way (CE0, RST0) before the multiplier.
+// Pipeline registers, the C port, shifts and cascades are not modelled: a configuration that
+// asks for them stops the simulation, so the model cannot silently stand in for something it
+// does not do.
 // It lets sim_mac_ecp5 check qmlp_mul_dsp's port wiring (operand extension, product bits).
 // The module takes the vendor's name, not a qmlp_ one, because the RTL instantiates that.
 module MULT18X18D #(
   parameter REG_INPUTA_CLK = "NONE",
   parameter REG_INPUTB_CLK = "NONE",
+  parameter REG_INPUTA_CE  = "CE0",
+  parameter REG_INPUTA_RST = "RST0",
+  parameter REG_INPUTB_CE  = "CE0",
+  parameter REG_INPUTB_RST = "RST0",
   parameter REG_PIPELINE_CLK = "NONE",
   parameter REG_OUTPUT_CLK = "NONE",
   parameter REG_OUTPUT_CE  = "CE0",
@@ -24,8 +30,19 @@ module MULT18X18D #(
   output wire P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, P10, P11, P12, P13, P14, P15, P16, P17,
   P18, P19, P20, P21, P22, P23, P24, P25, P26, P27, P28, P29, P30, P31, P32, P33, P34, P35
 );
-  wire [17:0] a = {A17, A16, A15, A14, A13, A12, A11, A10, A9, A8, A7, A6, A5, A4, A3, A2, A1, A0};
-  wire [17:0] b = {B17, B16, B15, B14, B13, B12, B11, B10, B9, B8, B7, B6, B5, B4, B3, B2, B1, B0};
+  wire [17:0] a_in = {A17, A16, A15, A14, A13, A12, A11, A10, A9, A8, A7, A6, A5, A4, A3, A2, A1, A0};
+  wire [17:0] b_in = {B17, B16, B15, B14, B13, B12, B11, B10, B9, B8, B7, B6, B5, B4, B3, B2, B1, B0};
+  reg  [17:0] a_q, b_q;
+  always @(posedge CLK0)
+    if (RST0) begin
+      a_q <= 18'd0;
+      b_q <= 18'd0;
+    end else if (CE0) begin
+      a_q <= a_in;
+      b_q <= b_in;
+    end
+  wire [17:0] a = (REG_INPUTA_CLK == "CLK0") ? a_q : a_in;
+  wire [17:0] b = (REG_INPUTB_CLK == "CLK0") ? b_q : b_in;
   wire signed [18:0] sa = {SIGNEDA & a[17], a};
   wire signed [18:0] sb = {SIGNEDB & b[17], b};
   wire signed [37:0] prod = sa * sb;
@@ -37,7 +54,9 @@ module MULT18X18D #(
     if (RST0) p_q <= 36'd0;
     else if (CE0) p_q <= prod[35:0];
   initial begin
-    if (REG_INPUTA_CLK != "NONE" || REG_INPUTB_CLK != "NONE" || REG_PIPELINE_CLK != "NONE" ||
+    if ((REG_INPUTA_CLK != "NONE" && REG_INPUTA_CLK != "CLK0") || REG_INPUTA_CE != "CE0" ||
+        REG_INPUTA_RST != "RST0" || (REG_INPUTB_CLK != "NONE" && REG_INPUTB_CLK != "CLK0") ||
+        REG_INPUTB_CE != "CE0" || REG_INPUTB_RST != "RST0" || REG_PIPELINE_CLK != "NONE" ||
         (REG_OUTPUT_CLK != "NONE" && REG_OUTPUT_CLK != "CLK0") || REG_OUTPUT_CE != "CE0" ||
         REG_OUTPUT_RST != "RST0" || RESETMODE != "SYNC") begin
       $display("ERROR: MULT18X18D test model: a configuration it does not model");

@@ -86,11 +86,26 @@ module qmlp_mlp_lane #(
       end
     end
   endgenerate
-  reg [SIMD*AB-1:0] xa_q, x_q;
-  reg [NL*SIMD*WB-1:0] wl_q;
+  // The dsp style registers stage 4 inside its multipliers (qmlp_mul_dsp IREG = 1: on ECP5 the
+  // MULT18X18D's input registers, whose 3.9 ns multiplier then sits between two registers of
+  // the block; on xc7 the DSP48E1's A/B registers, as before): it takes xa_q and w_i.
+  reg [SIMD*AB-1:0] xa_q;
+  wire [SIMD*AB-1:0] x_q;
+  wire [NL*SIMD*WB-1:0] wl_q;
   (* keep *) always @(posedge clk_i) xa_q <= x_code;
-  (* keep *) always @(posedge clk_i) x_q <= xa_q;
-  always @(posedge clk_i) wl_q <= w_i;
+  generate
+    if (MAC != MAC_DSP2 && MAC != MAC_LUT) begin : g_st4m
+      assign x_q  = xa_q;
+      assign wl_q = w_i;
+    end else begin : g_st4
+      reg [SIMD*AB-1:0] x4_q;
+      reg [NL*SIMD*WB-1:0] w4_q;
+      (* keep *) always @(posedge clk_i) x4_q <= xa_q;
+      always @(posedge clk_i) w4_q <= w_i;
+      assign x_q  = x4_q;
+      assign wl_q = w4_q;
+    end
+  endgenerate
 
   // Products (leaves) and the adder tree of a neuron form a binary heap: leaf s (heap node
   // NP+s) is the registered product of input s, node i the registered sum of nodes 2i and
@@ -150,7 +165,7 @@ module qmlp_mlp_lane #(
         end else begin : g_dsp
           // an AB-bit code sign-extended into its byte: its low AB bits are the code
           wire signed [PW-1:0] prod;
-          qmlp_mul_dsp #(.AW(AB), .BW(WB)) u_mul (
+          qmlp_mul_dsp #(.AW(AB), .BW(WB), .IREG(1)) u_mul (
             .clk_i(clk_i), .a_i(x_q[s*AB +: AB]), .b_i(wl_q[(j*SIMD + s)*WB +: WB]), .p_o(prod)
           );
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
