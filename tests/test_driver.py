@@ -253,7 +253,8 @@ def test_bad_transfers_end_in_an_error_not_a_hang(mlp, test_set, case):
 def test_corrupted_output_word_is_caught(mlp, net, test_set):
     x = test_set[0][:4]
     want_l, want_c = golden(net, x)
-    ov = MlpOverlay(MLP, backend="sim")
+    ov = MlpOverlay(MLP, backend="test")          # the test backend: the RTL, its output corruptible
+    assert not hasattr(MlpOverlay(MLP, backend="sim").overlay, "corrupt_output")   # not in the production one
     opi = regs.words_out(LAB.classes)
     ov.overlay.corrupt_output = {2 * opi + 5: 1}         # image 2, logit 5: lowest bit flipped
     classes, logits = ov.predict(x, logits=True)
@@ -317,7 +318,7 @@ def test_predict_another_network_bit_exact(relu2, test_set):
     # the lab's model is not this bitstream's
     with pytest.raises(DriverError, match="the bitstream's ROMs hold another model"):
         MlpOverlay(design, backend="sim", model=roms_checksum_of_lab())
-    with pytest.raises(DriverError, match=r"images must be N x 784 .*got shape \(2, 28, 27\)"):
+    with pytest.raises(DriverError, match=r"images must be N x 784, or N x H x W square .*got shape \(2, 28, 27\)"):
         ov.predict(np.zeros((2, 28, 27), np.uint8))
 
 

@@ -31,7 +31,16 @@ def run(images: int | None = None, tool: str = "verilator", params: dict | None 
     paths: the build folder (qmlp.config.Paths; default Paths(), i.e. $QMLP_BUILD or <repo>/build);
     data: the test set (`--data`; default: the one the model was trained on, else DEFAULT_DATA)."""
     from qmlp.config import DEFAULT_DATA, Paths
+    from qmlp.driver.overlay import DriverError, check_int
     from qmlp.hw import roms
+
+    # the arguments first: a bad one costs no training, no build
+    batch = check_int("batch", batch, 1, hint="images per DMA transfer (--batch)")
+    if images is not None:
+        images = check_int("images", images, 1, hint="--images")
+    stall = check_int("stall", stall, 0, 99, "percent of cycles with back-pressure (--stall)")
+    if tool not in ("verilator", "icarus"):
+        raise DriverError(f"tool={tool!r}: verilator or icarus (--tool)")
     from qmlp.nn import cache
     from qmlp.nn.data import load_raw
     from qmlp.numerics import intnet
@@ -42,7 +51,7 @@ def run(images: int | None = None, tool: str = "verilator", params: dict | None 
     q, _ = cache.wl8_model(paths, model)
     net = intnet.build(q)
     _, _, xte, yte = load_raw(data if data else model_data(model, DEFAULT_DATA))
-    n = len(xte) if images is None else min(int(images), len(xte))
+    n = len(xte) if images is None else min(images, len(xte))
     x, y = xte[:n], yte[:n]
 
     t0 = time.perf_counter()

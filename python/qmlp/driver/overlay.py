@@ -11,6 +11,15 @@ CTRL.ap_start, post the receive buffer, send the input, wait for both channels, 
 STATUS: an error bit, a receive that did not end with the expected word count, or a transfer
 that does not finish within `timeout` seconds is a DriverError naming what happened (never a
 hang: the core ends every transfer with TLAST, errors included).
+
+Every public call checks its arguments at the door, before any register or DMA access (shape,
+dtype, range, emptiness, batch): a bad argument is a DriverError naming it and the fix, never a
+numpy error from deep inside. The AXI DMA is watched, not trusted: a channel's error bits
+(DMASR DMAIntErr/DMASlvErr/DMADecErr) end the wait at once as a DriverError naming them; a
+transfer that does not finish in time is aborted (the core's ABORT register) and, when the
+channels do not go idle after that, the DMA is reset (DMACR.Reset) and both channels started
+again, so that the next call works; the buffers are freed only once no channel can still write
+into them. docs/driver.md has the whole contract.
 """
 
 from __future__ import annotations
@@ -26,7 +35,23 @@ import numpy as np
 from qmlp.driver import regs
 from qmlp.errors import QmlpError
 
-BACKENDS = ("pynq", "sim")
+# "pynq": the board. "sim": pynq stand-ins over the RTL (qmlp.driver.sim). The test backends:
+# "test" (the stand-ins with fault injection, over the RTL or the golden core: qmlp.driver.testing)
+# and "pynq-model" (pynq 4's own DMA, DefaultIP, MMIO and PynqBuffer over a faked register memory
+# and AXI DMA engine: qmlp.driver.pynq_model; needs the pynq package)
+BACKENDS = {"pynq": "pynq", "sim": "qmlp.driver.sim", "test": "qmlp.driver.testing",
+            "pynq-model": "qmlp.driver.pynq_model"}
+
+# AXI DMA (PG021) simple-mode registers, per channel: MM2S at 0x00, S2MM at 0x30
+DMA_CHANNEL_OFFSET = {"send": 0x00, "receive": 0x30}
+DMACR_RS, DMACR_RESET = 0x1, 0x4            # run/stop; soft reset (both channels; self-clearing)
+DMASR_BITS = {"Halted": 0x1, "Idle": 0x2, "DMAIntErr": 0x10, "DMASlvErr": 0x20, "DMADecErr": 0x40,
+              "SGIntErr": 0x100, "SGSlvErr": 0x200, "SGDecErr": 0x400}
+DMASR_ERRORS = 0x770
+DMASR_MEANING = {"DMAIntErr": "internal error: a zero length, or a stream longer than the buffer",
+                 "DMASlvErr": "slave error: the memory did not accept the access",
+                 "DMADecErr": "decode error: the buffer address decodes to no memory"}
+SETTLE_SECONDS = 1.0                         # how long channels get to go idle after ABORT
 
 
 class DriverError(QmlpError):
@@ -35,16 +60,55 @@ class DriverError(QmlpError):
 
 def backend_module(backend: str | None):
     """The module that provides Overlay and allocate: pynq on the board, qmlp.driver.sim here."""
+    if backend is not None and not isinstance(backend, str):
+        if hasattr(backend, "Overlay") and hasattr(backend, "allocate"):
+            return backend                    # a module-like object (tests)
+        raise DriverError(f"backend={backend!r}: one of {', '.join(BACKENDS)}, or a module with Overlay "
+                          "and allocate")
     name = backend or os.environ.get("QMLP_DRIVER_BACKEND") or "pynq"
     if name not in BACKENDS:
         raise DriverError(f"backend {name!r}: one of {', '.join(BACKENDS)} (QMLP_DRIVER_BACKEND)")
-    if name == "sim":
-        return importlib.import_module("qmlp.driver.sim")
     try:
-        return importlib.import_module("pynq")
-    except ImportError:
-        raise DriverError("the pynq package is not installed (on a PYNQ board it is; elsewhere use "
-                          "backend='sim' or QMLP_DRIVER_BACKEND=sim)") from None
+        return importlib.import_module(BACKENDS[name])
+    except ImportError as e:
+        if name in ("pynq", "pynq-model") and (e.name or "").split(".")[0] == "pynq":
+            raise DriverError("the pynq package is not installed (on a PYNQ board it is; elsewhere use "
+                              "backend='sim' or QMLP_DRIVER_BACKEND=sim)") from None
+        raise
+
+
+# ----------------------------------------------------------------------------- checks at the door
+
+def check_int(name: str, value, lo: int, hi: int | None = None, hint: str = "") -> int:
+    """value as an int in lo..hi, or a DriverError naming the argument (bool is not an integer)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise DriverError(f"{name}={value!r} is not an integer" + (f": {hint}" if hint else ""))
+    v = int(value)
+    if v < lo or (hi is not None and v > hi):
+        rng = f"at least {lo}" if hi is None else f"{lo}..{hi}"
+        raise DriverError(f"{name}={v} is out of range: {rng}" + (f" ({hint})" if hint else ""))
+    return v
+
+
+def check_seconds(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DriverError(f"{name}={value!r} is not a number of seconds")
+    v = float(value)
+    if not np.isfinite(v) or v <= 0:
+        raise DriverError(f"{name}={v:g}: a positive, finite number of seconds")
+    return v
+
+
+def check_array(name: str, value, kinds: str = "iuf") -> np.ndarray:
+    """np.asarray(value) whose dtype kind is one of `kinds` (i signed, u unsigned, f float)."""
+    try:
+        x = np.asarray(value)
+    except (ValueError, TypeError) as e:     # a ragged nested list, say
+        raise DriverError(f"{name} is not an array of numbers ({e})") from None
+    if x.dtype.kind not in kinds:
+        want = {"i": "signed integers", "u": "unsigned integers", "f": "floats"}
+        raise DriverError(f"{name} has dtype {x.dtype}; expected {' or '.join(want[k] for k in kinds)}")
+    return x
 
 
 class _Core:
@@ -52,8 +116,12 @@ class _Core:
 
     kind_expected = None
 
-    def __init__(self, bitfile, backend: str | None = None, core: str = "qmlp_0", dma: str = "axi_dma_0",
+    def __init__(self, bitfile, backend=None, core: str = "qmlp_0", dma: str = "axi_dma_0",
                  timeout: float = 10.0, **backend_args):
+        self.timeout = check_seconds("timeout", timeout)        # before the overlay is built
+        for name, v in (("core", core), ("dma", dma)):
+            if not isinstance(v, str) or not v.isidentifier():
+                raise DriverError(f"{name}={v!r}: the block design's instance name (an identifier)")
         self.backend = backend_module(backend)
         self.overlay = self.backend.Overlay(bitfile, **backend_args)
         try:
@@ -62,12 +130,13 @@ class _Core:
         except AttributeError as e:
             raise DriverError(f"{bitfile}: the overlay has no {e.name if hasattr(e, 'name') else e} "
                               f"(expected the core as {core!r} and the DMA as {dma!r})") from None
-        self.timeout = float(timeout)
         self.config = regs.decode_config(self.read, self.write)
         if "kind" not in self.config:
             raise DriverError(f"{bitfile}: no qmlp core at {core!r} (MAGIC reads {self.config['magic']:#010x}, "
                               f"expected {regs.MAGIC_WORD:#010x})")
         self.last = {}
+        self.held_buffers = []      # buffers a DMA that could not be stopped may still write into
+        self.dma_resets = 0
 
     # ---- registers
     def read(self, off: int) -> int:
@@ -76,18 +145,93 @@ class _Core:
     def write(self, off: int, value: int) -> None:
         self.ip.write(off, int(value) & 0xFFFFFFFF)
 
+    # ---- the DMA
+    def _channels(self):
+        return (("send", self.dma.sendchannel), ("receive", self.dma.recvchannel))
+
+    def dma_status(self, which: str) -> int | None:
+        """The channel's DMASR (AXI DMA status register), where the backend exposes registers."""
+        mmio = getattr(self.dma, "mmio", None)
+        if mmio is not None:
+            return int(mmio.read(DMA_CHANNEL_OFFSET[which] + 4)) & 0xFFFFFFFF
+        ch = dict(self._channels())[which]
+        return getattr(ch, "status", None)
+
+    def _dma_errors(self, which: str) -> str:
+        sr = self.dma_status(which)
+        if sr is None:
+            return "error bits set"
+        names = [n for n, b in DMASR_BITS.items() if sr & b and b & DMASR_ERRORS]
+        return ", ".join(f"{n} ({DMASR_MEANING[n]})" if n in DMASR_MEANING else n for n in names) + \
+            f"; DMASR {sr:#010x}"
+
+    def reset_dma(self) -> bool:
+        """Reset the AXI DMA (DMACR.Reset: both channels, whatever they were doing) and start both
+        channels again. True when the reset completed within the time limit."""
+        self.dma_resets += 1
+        mmio = getattr(self.dma, "mmio", None)
+        if mmio is None:                        # the stand-ins: their own reset, if they have one
+            if hasattr(self.dma, "reset"):
+                self.dma.reset()
+            return True
+        mmio.write(DMA_CHANNEL_OFFSET["send"], DMACR_RESET)
+        deadline = time.monotonic() + min(self.timeout, SETTLE_SECONDS)
+        while int(mmio.read(DMA_CHANNEL_OFFSET["send"])) & DMACR_RESET:     # self-clearing when done
+            if time.monotonic() > deadline:
+                return False
+        for _, ch in self._channels():
+            ch.start()                          # RS = 1; the next transfer is a "first" one again
+        return True
+
+    def _ready_channels(self) -> None:
+        """Before a transfer: a channel left halted (an error) or busy (an earlier call that was
+        interrupted) is reset, instead of failing inside pynq ("DMA channel not started/not idle")."""
+        for which, ch in self._channels():
+            stuck = not ch.idle and not getattr(ch, "_first_transfer", True)
+            if not ch.running or ch.error or stuck:
+                if not self.reset_dma():
+                    raise DriverError(f"the DMA {which} channel is {'halted' if not ch.running else 'busy'} "
+                                      "and did not come out of reset: reload the overlay")
+                return
+
+    def _settled(self) -> bool:
+        """After ABORT: wait (briefly) for both channels to be idle or halted; reset them if not."""
+        deadline = time.monotonic() + min(self.timeout, SETTLE_SECONDS)
+        while time.monotonic() < deadline:
+            if all(ch.idle or ch.error or not ch.running for _, ch in self._channels()):
+                break
+        else:
+            return self.reset_dma()
+        if any(ch.error or not ch.running for _, ch in self._channels()):
+            return self.reset_dma()
+        return True
+
     # ---- one transfer
-    def transfer(self, words: np.ndarray, units: int, out_words: int, mode: int = 0, tlast: bool = True,
+    def transfer(self, words, units: int, out_words: int, mode: int = 0, tlast: bool = True,
                  timeout_cycles: int | None = None) -> np.ndarray:
         """Send `words` for COUNT = units, receive up to out_words words; returns them (uint32).
         tlast=False is for the simulation backend's error tests only."""
-        words = np.ascontiguousarray(words, dtype=np.uint32).reshape(-1)
+        w = check_array("words", words, "iu").reshape(-1)
+        if w.size and (int(w.min()) < 0 or int(w.max()) > 0xFFFFFFFF):
+            raise DriverError("words must be 32-bit stream words (0..0xFFFFFFFF)")
+        words = np.ascontiguousarray(w, dtype=np.uint32)
+        units = check_int("units", units, 0, 0xFFFFFFFF, "the COUNT register")
+        out_words = check_int("out_words", out_words, 0)
+        mode = check_int("mode", mode, 0, 0xFFFFFFFF, "the MODE register")
+        if timeout_cycles is not None:
+            timeout_cycles = check_int("timeout_cycles", timeout_cycles, 0, 0xFFFFFFFF, "the TIMEOUT register")
+        for name, n in (("the input", len(words)), ("the output", out_words + 1)):
+            if 4 * n > regs.DMA_MAX_BYTES:
+                raise DriverError(f"{name} of one transfer is {4 * n} bytes; the DMA moves at most "
+                                  f"{regs.DMA_MAX_BYTES} (c_sg_length_width {regs.DMA_LENGTH_BITS}): send fewer units")
+        self._ready_channels()
         inb = self.backend.allocate(shape=(max(len(words), 1),), dtype=np.uint32)
         outb = self.backend.allocate(shape=(out_words + 1,), dtype=np.uint32)   # +1: room for a long answer
+        quiet = True        # False while a channel may still write into the buffers
         try:
+            # no flush/invalidate here: pynq's send transfer() flushes and the receive wait()
+            # invalidates (doing it here too doubled the cache maintenance: the pynq-model backend)
             inb[: len(words)] = words
-            if hasattr(inb, "flush"):
-                inb.flush()
             self.write(regs.STATUS, 0xFFFF)
             self.write(regs.COUNT, units)
             self.write(regs.MODE, mode)
@@ -95,14 +239,23 @@ class _Core:
                 self.write(regs.TIMEOUT, timeout_cycles)
             self.write(regs.CTRL, regs.AP_START)
             t0 = time.perf_counter()
-            self.dma.recvchannel.transfer(outb)
-            send_kw = {} if tlast else {"tlast": False}
-            self.dma.sendchannel.transfer(inb, nbytes=4 * len(words), **send_kw) if len(words) else None
-            self._wait(self.dma.sendchannel, "send")
-            self._wait(self.dma.recvchannel, "receive")
+            quiet = False
+            try:
+                self.dma.recvchannel.transfer(outb)
+                send_kw = {} if tlast else {"tlast": False}
+                self.dma.sendchannel.transfer(inb, nbytes=4 * len(words), **send_kw) if len(words) else None
+            except (RuntimeError, ValueError) as e:      # pynq refused to start a channel
+                quiet = self._settled()
+                raise DriverError(f"the DMA did not accept the transfer ({e})"
+                                  + ("; the DMA was reset" if quiet else "")) from None
+            try:
+                # a channel that was given nothing is not waited for (its idle bit stays 0 on a real DMA)
+                quiet = (self._wait(self.dma.sendchannel, "send") if len(words) else True) and \
+                    self._wait(self.dma.recvchannel, "receive")
+            except DriverError as e:
+                quiet = getattr(e, "dma_quiet", True)
+                raise
             seconds = time.perf_counter() - t0
-            if hasattr(outb, "invalidate"):
-                outb.invalidate()
             got = np.array(outb, dtype=np.uint32).reshape(-1)
             status = self.read(regs.STATUS)
             n_out = self.read(regs.BEATS_OUT)
@@ -122,24 +275,48 @@ class _Core:
                 raise DriverError(f"the core sent {n_out} words, {out_words} were expected")
             return got[:out_words].copy()
         finally:
-            for b in (inb, outb):
-                if hasattr(b, "freebuffer"):
-                    b.freebuffer()
+            if quiet:
+                for b in (inb, outb):
+                    if hasattr(b, "freebuffer"):
+                        b.freebuffer()
+            else:                # a DMA that could not be stopped may still write here: keep them
+                self.held_buffers += [inb, outb]
 
-    def _wait(self, channel, what: str) -> None:
-        """Wait for a DMA channel with a time limit (pynq's wait() alone has none)."""
+    def _wait(self, channel, what: str) -> bool:
+        """Wait for a DMA channel with a time limit (pynq's wait() alone has none) and its error
+        bits read while waiting. Returns True (the channel completed); on an error or a time-out
+        the core is aborted, the DMA recovered, and a DriverError raised."""
         deadline = time.monotonic() + self.timeout
         try:
-            while not channel.idle:
+            while True:
+                if channel.error:
+                    self._fail(f"the DMA {what} channel stopped with an error: {self._dma_errors(what)}")
+                if channel.idle:
+                    break
                 if time.monotonic() > deadline:
-                    self.write(regs.ABORT, 1)      # the core ends the transfer: both channels complete
-                    raise DriverError(f"the DMA {what} channel did not finish within {self.timeout:g} s "
-                                      f"(STATUS {self.read(regs.STATUS):#06x}); the transfer was aborted")
+                    self._fail(f"the DMA {what} channel did not finish within {self.timeout:g} s")
             channel.wait()
+            return True
         except DriverError:
             raise
+        except RuntimeError as e:                  # pynq's wait() read an error bit after all
+            self._fail(f"the DMA {what} channel stopped with an error: {e}")
         except QmlpError as e:                     # the simulation backend: a transfer that hung
             raise DriverError(str(e)) from None
+
+    def _fail(self, what: str):
+        """End a transfer that went wrong: ABORT the core (it ends both streams), let the channels
+        settle, reset the DMA when they do not, and raise the DriverError."""
+        self.write(regs.ABORT, 1)
+        status = self.read(regs.STATUS)
+        resets = self.dma_resets
+        quiet = self._settled()
+        err = DriverError(f"{what} (core STATUS {status:#06x}); the transfer was aborted"
+                          + (" and the DMA reset" if self.dma_resets > resets else "")
+                          + ("" if quiet else "; the DMA did not come out of reset, its buffers are kept: "
+                                              "reload the overlay"))
+        err.dma_quiet = quiet
+        raise err
 
 
 class MlpOverlay(_Core):
@@ -153,8 +330,14 @@ class MlpOverlay(_Core):
     inputs are (uint8 pixels or float features); or a checksum (int), checked alone.
     input_kind: "u8" or "float" when no manifest is given (default: uint8 pixels / int8 codes)."""
 
-    def __init__(self, bitfile, backend: str | None = None, model=None, batch: int = 1000,
+    def __init__(self, bitfile, backend=None, model=None, batch: int = 1000,
                  input_kind: str | None = None, **kw):
+        # the arguments first: a bad one costs no overlay build
+        batch = check_int("batch", batch, 1, hint="images per DMA transfer")
+        if input_kind is not None and input_kind not in ("u8", "float"):
+            raise DriverError(f"input_kind={input_kind!r}: 'u8' (pixels 0..255) or 'float' (features in [-1, 1])")
+        if model is not None and not isinstance(model, (str, os.PathLike, int, np.integer)) or isinstance(model, bool):
+            raise DriverError(f"model={model!r}: a ROM folder, its manifest.json, or a ROM checksum (int)")
         super().__init__(bitfile, backend, **kw)
         c = self.config
         if c["kind"] != "mlp":
@@ -175,8 +358,6 @@ class MlpOverlay(_Core):
                               f"{self.classes} classes")
         self.fl_in = 7
         self.manifest = None
-        if input_kind is not None and input_kind not in ("u8", "float"):
-            raise DriverError(f"input_kind={input_kind!r}: 'u8' (pixels 0..255) or 'float' (features in [-1, 1])")
         self.input_kind = input_kind
         if model is not None:
             want = self._check_model(model)
@@ -185,7 +366,7 @@ class MlpOverlay(_Core):
                                   f"the model given has {want:#010x}")
         # one DMA transfer moves at most DMA_MAX_BYTES (the block design's length register)
         per_image = 4 * max(c["words_in"], c["words_out"])
-        self.batch = max(1, min(int(batch), regs.DMA_MAX_BYTES // per_image))
+        self.batch = max(1, min(batch, regs.DMA_MAX_BYTES // per_image - 1))
 
     @property
     def shapes(self) -> list[tuple[int, int]]:
@@ -230,21 +411,31 @@ class MlpOverlay(_Core):
             raise DriverError(f"{man['_path']}: no rom_checksum in the ROM manifest") from None
 
     def predict(self, images, logits: bool = False):
-        """images: N x inputs (or N x H x W with H*W = inputs): uint8 pixels (a "u8" network),
-        float features in [-1, 1] (a "float" network), or int8 Q(8, 7) codes. Returns the classes
-        (int64, N), with logits=True also the int32 logits (int64, N x classes)."""
+        """images: N x inputs (or N x H x W square images with H*W = inputs, N >= 1): uint8 pixels
+        (a "u8" network), float features in [-1, 1] (a "float" network), or int8 Q(8, 7) codes.
+        Returns the classes (int64, N), with logits=True also the int32 logits (int64, N x classes).
+        Everything is checked before the first transfer (DriverError)."""
+        if not isinstance(logits, (bool, np.bool_)):
+            raise DriverError(f"logits={logits!r}: True or False")
         codes = input_codes(images, self.inputs, self.input_kind, self.fl_in)
         cls, lg = [], []
         for i in range(0, len(codes), self.batch):
-            l, c = self.run_codes(codes[i:i + self.batch])
+            l, c = self._run(codes[i:i + self.batch])
             cls.append(c)
             lg.append(l)
-        c = np.concatenate(cls) if cls else np.zeros(0, np.int64)
-        l = np.concatenate(lg) if lg else np.zeros((0, self.classes), np.int64)
+        c, l = np.concatenate(cls), np.concatenate(lg)
         return (c, l) if logits else c
 
-    def run_codes(self, codes: np.ndarray):
-        """One transfer of N images' codes -> (logits, classes), with the output checks."""
+    def run_codes(self, codes) -> tuple[np.ndarray, np.ndarray]:
+        """One transfer of N images' int8 codes (N x inputs, 1 <= N <= batch) -> (logits, classes),
+        with the output checks."""
+        c = check_array("codes", codes, "i")
+        if c.dtype != np.int8 or c.ndim != 2 or c.shape[1] != self.inputs or not 1 <= len(c) <= self.batch:
+            raise DriverError(f"codes must be int8, N x {self.inputs} with 1 <= N <= {self.batch} (batch); got "
+                              f"{c.dtype} {c.shape}: predict() takes any N and splits it")
+        return self._run(c)
+
+    def _run(self, codes: np.ndarray):
         n = len(codes)
         out = self.transfer(regs.mlp_input_words(codes, self.inputs), n, n * regs.words_out(self.classes))
         lg, cls = regs.mlp_output(out, n, self.classes)
@@ -259,15 +450,26 @@ class MlpOverlay(_Core):
 def input_codes(images, inputs: int, input_kind: str | None = None, fl_in: int = 7) -> np.ndarray:
     """The int8 Q(8, fl_in) codes the hardware takes, N x inputs: uint8 pixels -> quantize(pixel /
     255, 8, fl_in), float features -> quantize(x, 8, fl_in) (qmlp.numerics.intnet.inputs_to_codes),
-    int8 codes as they are."""
+    int8 codes as they are. The door of predict(): N x inputs, or N x H x W with H = W and H*W =
+    inputs (square images); N >= 1; uint8, int8 or (for a "float" network) finite floats within
+    the format's range. Anything else is a DriverError saying what was expected."""
     from qmlp.numerics import fixedpoint as fx
 
-    x = np.asarray(images)
-    if x.ndim > 2:
-        x = x.reshape(len(x), -1)
+    x = check_array("images", images, "iuf")
+    shape = tuple(x.shape)
+    want = (f"images must be N x {inputs}, or N x H x W square images with H*W = {inputs}, N >= 1: the network "
+            f"has {inputs} inputs; got shape {shape}")
+    if x.ndim == 3 and x.shape[1] == x.shape[2] and x.shape[1] * x.shape[2] == inputs:
+        x = x.reshape(len(x), inputs)
+    elif x.ndim == 3 and x.shape[1] * x.shape[2] == inputs:
+        raise DriverError(want + f" (not square: flatten them yourself, x.reshape(len(x), {inputs}), if that "
+                                 "order is the one the model was trained on)")
+    if x.ndim == 1 and len(x) == inputs:
+        raise DriverError(want + " (one image: images[None])")
     if x.ndim != 2 or x.shape[1] != inputs:
-        raise DriverError(f"images must be N x {inputs} (or N x H x W with H*W = {inputs}): the network has "
-                          f"{inputs} inputs; got shape {np.shape(images)}")
+        raise DriverError(want)
+    if len(x) == 0:
+        raise DriverError(f"images is empty ({shape}): give at least one image")
     if x.dtype == np.int8:
         return x
     if x.dtype == np.uint8:
@@ -275,12 +477,22 @@ def input_codes(images, inputs: int, input_kind: str | None = None, fl_in: int =
             raise DriverError("this network takes float features in [-1, 1] (its spec's input_kind is 'float'); "
                               "got uint8 pixels")
         v = x.astype(np.float64) / 255.0
-    elif np.issubdtype(x.dtype, np.floating):
+    elif x.dtype.kind == "f":
         if input_kind != "float":
             raise DriverError(f"got {x.dtype} features, but the network takes uint8 pixels or int8 codes"
                               + ("" if input_kind else " (give model=<ROM manifest> whose spec says input_kind "
                                                        "'float', or input_kind='float')"))
         v = x.astype(np.float64)
+        bad = ~np.isfinite(v)
+        if bad.any():
+            i = tuple(int(j) for j in np.argwhere(bad)[0])
+            raise DriverError(f"images[{i[0]}, {i[1]}] is {v[i]}: features must be finite")
+        lim = 2.0 ** (7 - fl_in)                  # Q(8, fl_in) spans [-lim, lim): lim itself saturates
+        out = np.abs(v) > lim
+        if out.any():
+            i = tuple(int(j) for j in np.argwhere(out)[0])
+            raise DriverError(f"images[{i[0]}, {i[1]}] = {v[i]:g} is outside [-{lim:g}, {lim:g}], the range of the "
+                              f"network's Q(8, {fl_in}) inputs: scale the features as the model was trained")
     else:
         raise DriverError(f"images must be uint8 pixels, int8 Q(8, {fl_in}) codes or float features; got dtype "
                           f"{x.dtype}")
@@ -292,9 +504,9 @@ def input_codes(images, inputs: int, input_kind: str | None = None, fl_in: int =
 
 def pixel_codes(images, inputs: int | None = None) -> np.ndarray:
     """uint8 pixels or int8 codes, N x inputs (default: as many as the images have) -> int8 codes."""
-    x = np.asarray(images)
-    n = int(np.prod(x.shape[1:])) if x.ndim >= 2 else -1
-    return input_codes(images, inputs if inputs is not None else n, "u8")
+    x = check_array("images", images, "iuf")
+    n = int(np.prod(x.shape[1:])) if x.ndim >= 2 else x.size
+    return input_codes(x, inputs if inputs is not None else n, "u8")
 
 
 def _manifest(model) -> dict:
@@ -317,25 +529,33 @@ class MatmulOverlay(_Core):
     (or floats that are exactly such values) -> C float32.  kind "i8": A and B int8 codes -> C int8
     codes; or A as floats that are exact Q(8, fl_a) values (the lab: fixed_point_quantize(A1, 8, 4))
     and B codes of Q(8, fl_b) (or exact values) -> C as real values, code * 2**-(fl_a + fl_b - SHIFT).
-    A may have any number of rows: they go in blocks of ROWS (the last one padded with zeros)."""
+    A may have any number of rows (at least one): they go in blocks of ROWS (the last one padded
+    with zeros). Both operands are checked in full before the first transfer."""
 
-    def __init__(self, bitfile, kind: str, backend: str | None = None, fl_a: int = 4, fl_b: int | None = None,
+    def __init__(self, bitfile, kind: str, backend=None, fl_a: int = 4, fl_b: int | None = None,
                  max_blocks: int = 64, **kw):
+        if kind not in regs.KIND_CODES or kind == "mlp":
+            raise DriverError(f"kind={kind!r}: one of {', '.join(k for k in regs.KIND_CODES if k != 'mlp')}")
+        self.fl_a = check_int("fl_a", fl_a, -64, 64, "A's fraction length in Q(8, fl_a)")
+        self.max_blocks = check_int("max_blocks", max_blocks, 1, 0xFFFF, "A blocks per DMA transfer")
+        fl_b = None if fl_b is None else check_int("fl_b", fl_b, -64, 64, "B's fraction length in Q(8, fl_b)")
         super().__init__(bitfile, backend, **kw)
         if self.config["kind"] != kind:
             raise DriverError(f"{bitfile}: the core is {self.config['kind']}, not {kind}")
         self.kind = kind
-        self.fl_a = int(fl_a)
         # f32i8: the hardware's FL_B; i8: B's fraction length, needed only when B comes as values
-        self.fl_b = int(fl_b) if fl_b is not None else self.config.get("fl_b")
-        self.max_blocks = int(max_blocks)
+        self.fl_b = fl_b if fl_b is not None else self.config.get("fl_b")
         self.rows, self.inner, self.cols = self.config["rows"], self.config["inner"], self.config["cols"]
+        a_words, c_words, b_words = regs.matmul_words(kind, self.rows, self.inner, self.cols)
+        # one transfer carries B and max_blocks blocks of A (and C back): within the DMA's length
+        fit = max(1, (regs.DMA_MAX_BYTES // 4 - b_words - 1) // max(a_words, c_words))
+        self.max_blocks = min(self.max_blocks, fit)
 
-    def _codes(self, x, fl, name: str) -> np.ndarray:
-        x = np.asarray(x)
-        if np.issubdtype(x.dtype, np.integer):
-            if x.size and (x.min() < -128 or x.max() > 127):
-                raise DriverError(f"{name} holds codes outside int8")
+    def _codes(self, x: np.ndarray, fl, name: str) -> np.ndarray:
+        if x.dtype.kind in "iu":
+            if x.size and (int(x.min()) < -128 or int(x.max()) > 127):
+                i = tuple(int(j) for j in np.argwhere((x < -128) | (x > 127))[0])
+                raise DriverError(f"{name}[{i[0]}, {i[1]}] = {int(x[i])} is not an int8 code (-128..127)")
             return x.astype(np.int8)
         if fl is None:
             raise DriverError(f"{name} comes as values: give its fraction length (MatmulOverlay(..., fl_b=...)) or "
@@ -347,42 +567,49 @@ class MatmulOverlay(_Core):
                               f"(fixed_point_quantize(x, wl=8, fl={fl}))")
         return c.astype(np.int8)
 
-    def matmul(self, A, B):
-        A_in = np.asarray(A)
-        if A_in.ndim != 2 or np.ndim(B) != 2 or A_in.shape[1] != self.inner or np.shape(B) != (self.inner, self.cols):
+    def operands(self, A, B) -> tuple[np.ndarray, np.ndarray]:
+        """The door of matmul(): A (N x INNER, N >= 1) and B (INNER x COLS) as the hardware takes
+        them (int8 codes or float32), or a DriverError; nothing is sent."""
+        A, B = check_array("A", A), check_array("B", B)
+        if A.ndim != 2 or B.ndim != 2 or A.shape[1] != self.inner or B.shape != (self.inner, self.cols):
             raise DriverError(f"the {self.kind} IP multiplies N x {self.inner} by {self.inner} x {self.cols}; got "
-                              f"{A_in.shape} and {np.shape(B)}")
-        aw, bw, cw = regs.matmul_widths(self.kind)
+                              f"{A.shape} and {B.shape}")
+        if len(A) == 0:
+            raise DriverError(f"A has no rows {A.shape}: give at least one")
         if self.kind == "i8":
-            a = self._codes(A_in, self.fl_a, "A")
-            b = self._codes(B, self.fl_b, "B")
             wb = self.config.get("wbits", 8)
             if wb != 8:
                 raise DriverError(f"this i8 core takes packed {wb}-bit B codes; MatmulOverlay sends bytes (WBITS=8)")
-        elif self.kind == "f32i8":
-            a = np.asarray(A_in, np.float32)
-            b = self._codes(B, self.fl_b, "B")
-        else:
-            a = np.asarray(A_in, np.float32)
-            b = np.asarray(B, np.float32)
+            a = self._codes(A, self.fl_a, "A")
+            if A.dtype.kind == "f" and self.fl_b is None:
+                raise DriverError("A comes as real values, so C does too, which needs B's fraction length: "
+                                  "MatmulOverlay(..., fl_b=...), or pass A and B as int8 codes")
+            return a, self._codes(B, self.fl_b, "B")
+        a = A.astype(np.float32)           # the IP computes in float32 (other floats are rounded to it)
+        if self.kind == "f32i8":
+            return a, self._codes(B, self.fl_b, "B")
+        return a, B.astype(np.float32)
+
+    def matmul(self, A, B):
+        a, b = self.operands(A, B)
+        real = self.kind == "i8" and np.asarray(A).dtype.kind == "f"
+        aw, bw, cw = regs.matmul_widths(self.kind)
         n = len(a)
         nblk = -(-n // self.rows)
         pad = np.zeros((nblk * self.rows, self.inner), a.dtype)
         pad[:n] = a
+        a_words, c_words, b_words = regs.matmul_words(self.kind, self.rows, self.inner, self.cols)
         out = []
         for s in range(0, nblk, self.max_blocks):
             k = min(self.max_blocks, nblk - s)
             blocks = pad[s * self.rows:(s + k) * self.rows]
             words = np.concatenate([regs.elements_to_words(b, bw), regs.elements_to_words(blocks, aw)])
-            a_words, c_words, b_words = regs.matmul_words(self.kind, self.rows, self.inner, self.cols)
             got = self.transfer(words, k, k * c_words, mode=regs.LOAD_B)
             out.append(regs.words_to_elements(got, cw).reshape(k * self.rows, self.cols))
         c = np.concatenate(out)[:n]
         if self.kind == "i8":
             c = c.astype(np.int8)
-            if not np.issubdtype(A_in.dtype, np.integer):
-                if self.fl_b is None:
-                    raise DriverError("real-valued results need B's fraction length: MatmulOverlay(..., fl_b=...)")
+            if real:
                 fl_c = self.fl_a + self.fl_b - self.config.get("shift", 0)
                 return np.ldexp(c.astype(np.float64), -fl_c).astype(np.float32)
             return c

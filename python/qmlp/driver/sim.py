@@ -23,6 +23,7 @@ calling code passes a "bitfile" as it would on the board.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 import os
@@ -39,6 +40,14 @@ TOPS = {"qmlp:axi:mlp": "qmlp_tb_axi_mlp", "qmlp:axi:matmul": "qmlp_tb_axi_matmu
 RW_REGS = (regs.GIE, regs.IER, regs.COUNT, regs.MODE, regs.TIMEOUT, regs.LAYER)
 BUILD_TIMEOUT = 1800.0
 RUN_TIMEOUT = 3600.0
+
+
+class Op(enum.IntEnum):
+    """One line of the testbench's ops file (cores/axi/tb/qmlp_axi_host.v reads the code):
+    WRITE offset value, READ offset, STREAM beats_sent receive_capacity."""
+    WRITE = 1
+    READ = 2
+    STREAM = 3
 
 
 class SimError(QmlpError):
@@ -72,21 +81,17 @@ def _design(design) -> dict:
     return d
 
 
-# the folders whose RTL and core files a compiled model of each core depends on
-SOURCES = {"qmlp:axi:mlp": ("cores/axi", "cores/accel"), "qmlp:axi:matmul": ("cores/axi", "cores/ip")}
-
-
 def _sources_hash(core: str) -> str:
-    """What a compiled model depends on besides its parameters: the RTL and core files it uses."""
+    """What a compiled model depends on besides its parameters: every file of the core and of the
+    cores it depends on (qmlp.eda.cores.core_files: what FuseSoC would compile, nothing hand-listed)."""
     from qmlp.config import repo_root
+    from qmlp.eda.cores import core_files
 
     h = hashlib.sha256()
     root = repo_root() or Path.cwd()
-    files = [f for d in SOURCES[core] for f in (root / d).rglob("*")]
-    for f in sorted(files):
-        if f.is_file() and f.suffix in (".v", ".vh", ".sv", ".core"):
-            h.update(str(f.relative_to(root)).encode())
-            h.update(f.read_bytes())
+    for f in core_files(core, root):
+        h.update(str(f.relative_to(root) if f.is_relative_to(root) else f).encode())
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 
@@ -137,7 +142,7 @@ class Model:
             return work / f"V{TOPS[self.core]}"
         return work / core_dir(self.core)
 
-    def run(self, ops: list[tuple[int, int, int]], beats: np.ndarray | None, last: np.ndarray | None,
+    def run(self, ops: list[tuple[Op, int, int]], beats: np.ndarray | None, last: np.ndarray | None,
             stall_in: int = 0, stall_out: int = 0, seed: int = 1, limit: int = 100_000_000) -> dict:
         """Run one transaction; {"reads": {offset: value} (the last read of each), "out": (data, last)
         of every beat received, "xfer": the last transfer's figures, "xfers": every one's, "cycles"}."""
@@ -147,7 +152,7 @@ class Model:
             self.build()
         with tempfile.TemporaryDirectory(prefix="qmlp-axi-") as tmp:
             tmp = Path(tmp)
-            (tmp / "ops.txt").write_text("".join(f"{o:x} {a:x} {d & 0xFFFFFFFF:x}\n" for o, a, d in ops))
+            (tmp / "ops.txt").write_text("".join(f"{int(Op(o)):x} {a:x} {d & 0xFFFFFFFF:x}\n" for o, a, d in ops))
             if beats is not None and len(beats):
                 lines = np.char.add(np.char.add(np.char.mod("%08x", np.asarray(beats, np.uint32)), " "),
                                     np.asarray(last, np.int64).astype(str))
@@ -219,7 +224,7 @@ class _Session:
     def __init__(self, overlay: "Overlay"):
         self.ov = overlay
         self.sticky: dict[int, int] = {}
-        self.ops: list[tuple[int, int, int]] = []
+        self.ops: list[tuple[Op, int, int]] = []
         self.send = None          # (buffer words, tlast flag)
         self.recv = None          # buffer
         self.cache: dict[int, int] = {}
@@ -229,7 +234,7 @@ class _Session:
 
     def write(self, off: int, value: int) -> None:
         value = int(value) & 0xFFFFFFFF
-        self.ops.append((1, off, value))
+        self.ops.append((Op.WRITE, off, value))
         if off in RW_REGS:
             self.sticky[off] = value
 
@@ -243,7 +248,7 @@ class _Session:
 
     def run(self) -> None:
         ov = self.ov
-        ops = [(1, off, v) for off, v in sorted(self.sticky.items())]
+        ops = [(Op.WRITE, off, v) for off, v in sorted(self.sticky.items())]
         beats = last = None
         body = list(self.ops)
         if self.send is not None or self.recv is not None:
@@ -255,9 +260,9 @@ class _Session:
             m = len(self.recv.reshape(-1)) if self.recv is not None else 0
             # the transfer goes where it was posted: after the writes recorded before it
             at = self.xfer_at if self.xfer_at is not None else len(body)
-            body.insert(at, (3, len(beats), m))
+            body.insert(at, (Op.STREAM, len(beats), m))
         ops += body
-        ops += [(2, off, 0) for off in regs.READABLE]
+        ops += [(Op.READ, off, 0) for off in regs.READABLE]
         res = ov.model.run(ops, beats, last, ov.stall_in, ov.stall_out, ov.seed + self.runs, ov.limit)
         self.runs += 1
         self.sim_cycles += res["cycles"]
@@ -266,15 +271,15 @@ class _Session:
         self.ops = []
         self.xfer_at = None
         if self.recv is not None:
-            data, _ = res["out"]
-            data = data.copy()
-            for i, mask in ov.corrupt_output.items():
-                if i < len(data):
-                    data[i] ^= np.uint32(mask)
+            data = self.received(res["out"][0].copy())
             flat = self.recv.reshape(-1).view(np.uint32)
             flat[: len(data)] = data[: len(flat)]
             self.recv_words = len(data)
         self.send = self.recv = None
+
+    def received(self, data: np.ndarray) -> np.ndarray:
+        """The output words as they reach the receive buffer (the test backend corrupts some here)."""
+        return data
 
     xfer_at = None
     recv_words = 0
@@ -344,6 +349,16 @@ class SimDMAChannel:
     def running(self) -> bool:
         return True
 
+    @property
+    def error(self) -> bool:
+        return False
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
     def wait(self) -> None:
         self._complete()
 
@@ -360,13 +375,14 @@ class Overlay:
     stall_in / stall_out: percent of cycles with no input word offered / no output word taken
     (random, per seed); limit: cycles after which a transfer counts as hung."""
 
+    session_class = _Session
+
     def __init__(self, design, stall_in: int = 0, stall_out: int = 0, seed: int = 1,
                  limit: int = 100_000_000, core_name: str = "qmlp_0", dma_name: str = "axi_dma_0"):
         self.model = Model(design)
         self.model.build()
         self.stall_in, self.stall_out, self.seed, self.limit = int(stall_in), int(stall_out), int(seed), int(limit)
-        self.corrupt_output: dict[int, int] = {}
-        self.session = _Session(self)
+        self.session = self.session_class(self)
         setattr(self, core_name, SimIP(self.session))
         setattr(self, dma_name, SimDMA(self.session))
         self.ip_dict = {core_name: {"type": self.model.core}, dma_name: {"type": "xilinx.com:ip:axi_dma:7.1"}}
