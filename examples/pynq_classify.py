@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
 """Classify the test set on a PYNQ-Z2 with a qmlp overlay; print accuracy and images/s.
 
-On the board (Python 3 with numpy and pynq, as PYNQ images have), from the folder that holds
-qmlp_mlp.bit, qmlp_mlp.hwh, this script, the `qmlp` driver package and the test set:
+On the board, from the folder that holds qmlp_mlp.bit, qmlp_mlp.hwh, this script, the `qmlp`
+driver package and the test set, with the Python that has pynq: since PYNQ 2.7 that is the venv
+/usr/local/share/pynq-venv (not the system python3), and pynq needs root and XRT's environment:
 
-    sudo -E python3 pynq_classify.py --bit qmlp_mlp.bit --data data
-    sudo -E python3 pynq_classify.py --bit qmlp_matmul_i8.bit --kind i8 --model mlp.npz --data data
+    sudo -i     # or: sudo bash, then the two lines below
+    source /etc/profile.d/pynq_venv.sh && source /etc/profile.d/xrt_setup.sh
+    python3 pynq_classify.py --bit qmlp_mlp.bit --data data
+    python3 pynq_classify.py --bit qmlp_matmul_i8.bit --kind i8 --model mlp.npz --data data
+
+or in one line: sudo env XILINX_XRT=/usr PATH=/usr/local/share/pynq-venv/bin:$PATH python3
+pynq_classify.py ... (older images, 2.6 and before: sudo -E python3 pynq_classify.py ...).
+In Jupyter on the board (pynq_classify.ipynb) the kernel already is that venv.
 
 The first runs the whole network in hardware (qmlp.driver.MlpOverlay): any network the overlay
 was built for; its sizes come from the core's registers, and --manifest (the build's
