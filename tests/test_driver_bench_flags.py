@@ -51,3 +51,17 @@ def test_build_and_data_reach_the_bench(tmp_path, monkeypatch):
     assert seen["data"] == str(ds.resolve()), seen
     assert Path(seen["sim_build"]).resolve() == b, seen     # FuseSoC runs of the simulator go there too
     assert not default.exists()
+
+
+@pytest.mark.parametrize("flag,value,msg", [("--batch", "0", "batch=0 is out of range: at least 1"),
+                                            ("--batch", "-3", "batch=-3 is out of range")])
+def test_bad_batch_is_one_line_before_any_work(tmp_path, monkeypatch, capsys, flag, value, msg):
+    """`qmlp driver-bench --batch 0` was a ValueError traceback from range(); now one line, exit 2,
+    before a model is loaded or anything is written."""
+    from qmlp.nn import cache
+
+    monkeypatch.setattr(cache, "float_model", lambda *a, **k: pytest.fail("the model was loaded"))
+    assert cli.main(["driver-bench", "--build", str(tmp_path / "b"), flag, value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and msg in err[0] and err[0].startswith("qmlp driver-bench: error:"), err
+    assert not (tmp_path / "b").exists()
