@@ -59,15 +59,22 @@ def opt(parser, flag: str, help: str | None = None, **kw) -> None:
 
 
 def build_paths(args) -> Paths:
-    """The build folder of --build (checked writable; exported for the hooks FuseSoC runs), else the default."""
-    if args.build:
-        from qmlp.files import check_output_folder
+    """The build folder of --build (checked writable; exported for the hooks FuseSoC runs), else the default.
 
-        check_output_folder(Path(args.build), "--build")
+    Writable is checked before any work starts, for every command but `board` (which only reads
+    the ROMs): a run must not train or search for minutes and then fail at its first write."""
+    from qmlp.files import check_output_folder, check_writable
+
+    writes = getattr(args, "cmd", None) != "board"
+    if args.build:
+        check_output_folder(Path(args.build), "--build", writable=writes)
         # FuseSoC hooks and generators run in other processes: they find the folder here
         os.environ["QMLP_BUILD"] = str(Path(args.build).resolve())
         return Paths(Path(args.build).resolve())
-    return Paths()
+    paths = Paths()
+    if writes:
+        check_writable(paths.build, "build folder")
+    return paths
 
 
 def pct(v: float) -> str:

@@ -198,6 +198,9 @@ def load(path, acts=None, layers=None, trust_pickle: bool = False, input_kind: s
     if Path(path).suffix.lower() == ".npz":
         raise QmlpError(f"{path}: a numpy archive; qmlp import reads PyTorch files (.pth, .pt) and QONNX graphs "
                         "(.onnx). A qmlp model .npz needs no import: pass it as --model / --MODEL= itself")
+    from qmlp.files import check_torch_magic
+
+    check_torch_magic(Path(path))
     meta = dict(meta or {}, source="pytorch", file=str(Path(path).resolve()))
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)

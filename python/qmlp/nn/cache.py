@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 from qmlp.config import Paths
-from qmlp.errors import QmlpError
 from qmlp.files import locked
 from qmlp.hashing import file_sha256
 from qmlp.nn import model as mdl
@@ -28,10 +27,9 @@ def _log(msg: str) -> None:
 def float_model(paths: Paths, model_path=None, progress: bool = False) -> Path:
     """The float model archive to use: `model_path`, else the build folder's (trained when missing)."""
     if model_path:
-        p = Path(model_path)
-        if not p.is_file():
-            raise QmlpError(f"--MODEL={model_path}: no such file (a float model .npz from qmlp train)")
-        return p.resolve()
+        from qmlp.files import check_input_file
+
+        return check_input_file(model_path, f"--MODEL={model_path}:", "a float model .npz from qmlp train").resolve()
     with locked(paths.model_dir / ".lock"):
         if not paths.model_npz.is_file():
             from qmlp.nn.train import train_default
@@ -41,15 +39,17 @@ def float_model(paths: Paths, model_path=None, progress: bool = False) -> Path:
     return paths.model_npz
 
 
-def wl8_model(paths: Paths, model_path: Path, progress: bool = False) -> tuple[quant.QuantModel, Path]:
-    """The wl=8 per-layer quantized model of a float model, and its file."""
-    m = mdl.load(model_path)
+def wl8_model(paths: Paths, model_path: Path, progress: bool = False,
+              loaded: mdl.ModelFile | None = None) -> tuple[quant.QuantModel, Path]:
+    """The wl=8 per-layer quantized model of a float model, and its file (loaded: the model file
+    read once by the caller, whose bytes are used instead of reading model_path again)."""
+    m = loaded.model if loaded else mdl.load(model_path)
     cand = sweep.model_path(paths.sweep_dir, 8, "per_layer")
     if cand.is_file():
         q = quant.load(cand)
         if quant.is_from(q, m):
             return q, cand
-    own = paths.model_dir / "quantized" / f"wl8_per_layer-{file_sha256(model_path)[:16]}.npz"
+    own = paths.model_dir / "quantized" / f"wl8_per_layer-{(loaded.sha256 if loaded else file_sha256(model_path))[:16]}.npz"
     with locked(paths.model_dir / ".lock"):
         if not own.is_file():
             from qmlp.nn.data import dataset_of
@@ -61,20 +61,23 @@ def wl8_model(paths: Paths, model_path: Path, progress: bool = False) -> tuple[q
     return quant.load(own), own
 
 
-def qat_model(paths: Paths, model_path: Path, wbits, abits, progress: bool = False) -> tuple[quant.QuantModel, Path]:
+def qat_model(paths: Paths, model_path: Path, wbits, abits, progress: bool = False,
+              loaded: mdl.ModelFile | None = None) -> tuple[quant.QuantModel, Path]:
     """A quantization-aware trained model at these bits, fine-tuned from the float model
-    (made once, under the lock, and kept beside the model keyed by the model's hash)."""
+    (made once, under the lock, and kept beside the model keyed by the model's hash; loaded: the
+    model file read once by the caller)."""
     from qmlp.nn.qat import check_bits, model_name
 
-    wb, ab = check_bits(wbits, abits, quant.spec_of_file(model_path))
-    own = paths.model_dir / "quantized" / f"qat-{model_name(wb, ab)}-{file_sha256(model_path)[:16]}.npz"
+    wb, ab = check_bits(wbits, abits, loaded.spec if loaded else quant.spec_of_file(model_path))
+    sha = loaded.sha256 if loaded else file_sha256(model_path)
+    own = paths.model_dir / "quantized" / f"qat-{model_name(wb, ab)}-{sha[:16]}.npz"
     with locked(paths.model_dir / ".lock"):
         if not own.is_file():
             from qmlp.config import TrainConfig
             from qmlp.nn.data import dataset_of
             from qmlp.nn.qat import train_qat
 
-            m = mdl.load(model_path)
+            m = loaded.model if loaded else mdl.load(model_path)
             _log(f"no {model_name(wb, ab)} model for {model_path}: quantization-aware training (once for every run)")
             cfg = TrainConfig(seed=int(m.meta.get("seed", 0)))
             q, meta = train_qat(cfg, dataset_of(m.meta), wb, ab, m, progress=progress)

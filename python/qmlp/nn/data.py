@@ -110,18 +110,14 @@ NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 def _load_npz(path: Path):
     """A data set as an .npz: x_* uint8 (scaled by 1/255) or float in [-1, 1]; y_* integer labels."""
-    import zipfile
+    from qmlp.files import check_input_file, open_npz
 
-    if not path.is_file():
-        raise QmlpError(f"data set {path} not found (an .npz with {', '.join(NPZ_KEYS)})")
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            missing = [k for k in NPZ_KEYS if k not in z.files]
-            if missing:
-                raise QmlpError(f"{path}: a data set .npz holds {', '.join(NPZ_KEYS)}; missing {', '.join(missing)}")
-            arrs = {k: z[k] for k in NPZ_KEYS}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise QmlpError(f"{path}: not a readable numpy archive ({e.__class__.__name__}: {e})") from None
+    check_input_file(path, "data set", f"an .npz with {', '.join(NPZ_KEYS)}")
+    with open_npz(path, "data set") as z:       # member shapes checked against their bytes first
+        missing = [k for k in NPZ_KEYS if k not in z.files]
+        if missing:
+            raise QmlpError(f"{path}: a data set .npz holds {', '.join(NPZ_KEYS)}; missing {', '.join(missing)}")
+        arrs = {k: z[k] for k in NPZ_KEYS}
     out = []
     kinds = set()
     for k in NPZ_KEYS:

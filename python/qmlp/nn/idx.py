@@ -8,6 +8,7 @@ QmlpError that names the file.
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -25,45 +26,82 @@ _TYPES = {
     0x0E: np.dtype(">f8"),
 }
 
+# The most data one IDX file may declare: 8 GiB (the MNIST look-alikes hold 47 MB; EMNIST's largest
+# split 0.6 GB). A header past this is a damaged one, refused before any allocation.
+MAX_BYTES = 8 << 30
 
-def _read_bytes(path: Path) -> bytes:
+
+def _open(path: Path):
+    """The file's bytes as a stream: gzip-decompressed when it starts with gzip's magic."""
     try:
-        raw = path.read_bytes()
+        f = open(path, "rb")
     except FileNotFoundError:
         raise QmlpError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise QmlpError(f"{path} is a folder, not an IDX file") from None
     except OSError as e:
         raise QmlpError(f"{path}: cannot read: {e.strerror}") from None
-    if raw[:2] == b"\x1f\x8b":  # gzip magic
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as e:
-            raise QmlpError(f"{path}: corrupt or truncated gzip data ({e})") from None
-    return raw
+    if f.read(2) == b"\x1f\x8b":  # gzip magic
+        f.seek(0)
+        return gzip.GzipFile(fileobj=f, mode="rb")
+    f.seek(0)
+    return f
+
+
+def _read(f, n: int, path: Path) -> bytes:
+    try:
+        return f.read(n)
+    except (OSError, EOFError, zlib.error) as e:
+        raise QmlpError(f"{path}: corrupt or truncated gzip data ({e})") from None
 
 
 def read_idx(path) -> np.ndarray:
-    """Read one IDX file (raw or gzip) into a numpy array of its native shape."""
+    """Read one IDX file (raw or gzip) into a numpy array of its native shape.
+
+    The header's sizes are untrusted: the data size is their product in Python integers
+    (never a fixed-width product that could wrap past 2**64), checked against the bytes present
+    before anything is allocated; a gzip file is decompressed only as far as the header promises
+    (plus one byte, to catch trailing data), so a small file cannot expand into gigabytes first.
+    """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise QmlpError(f"{path}: too short to be an IDX file ({len(data)} bytes)")
-    if data[0] != 0 or data[1] != 0 or data[2] not in _TYPES:
-        raise QmlpError(
-            f"{path}: bad magic number 0x{data[:4].hex()} "
-            "(expected 0x0000TTNN with a known type byte TT, e.g. 0x00000803 for images)"
-        )
-    dtype = _TYPES[data[2]]
-    ndim = data[3]
-    if ndim == 0:
-        raise QmlpError(f"{path}: IDX header declares zero dimensions")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise QmlpError(f"{path}: truncated header ({len(data)} bytes, need {header})")
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    need = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    have = len(data) - header
+    with _open(path) as f:
+        head = _read(f, 4, path)
+        if len(head) < 4:
+            raise QmlpError(f"{path}: too short to be an IDX file ({len(head)} bytes)")
+        if head[0] != 0 or head[1] != 0 or head[2] not in _TYPES:
+            raise QmlpError(
+                f"{path}: bad magic number 0x{head.hex()} "
+                "(expected 0x0000TTNN with a known type byte TT, e.g. 0x00000803 for images)"
+            )
+        dtype = _TYPES[head[2]]
+        ndim = head[3]
+        if ndim == 0:
+            raise QmlpError(f"{path}: IDX header declares zero dimensions")
+        header = 4 + 4 * ndim
+        dims = _read(f, 4 * ndim, path)
+        if len(dims) < 4 * ndim:
+            raise QmlpError(f"{path}: truncated header ({4 + len(dims)} bytes, need {header})")
+        shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
+        need = math.prod(shape) * dtype.itemsize          # Python ints: exact however large
+        if need > MAX_BYTES:
+            raise QmlpError(f"{path}: header declares a {shape} array of {need:,} bytes, more than the "
+                            f"{MAX_BYTES:,} an IDX data file may hold here (a damaged header?)")
+        data = _read(f, need + 1, path)
+    have = len(data)
     if have < need:
         raise QmlpError(f"{path}: truncated: header promises {shape} ({need} data bytes), file has {have}")
     if have > need:
-        raise QmlpError(f"{path}: {have - need} trailing bytes after the {shape} array the header declares")
-    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+        extra = have - need
+        try:
+            extra += len(_read_rest(path, header + have))
+        except QmlpError:
+            pass
+        raise QmlpError(f"{path}: {extra} trailing bytes after the {shape} array the header declares")
+    return np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def _read_rest(path: Path, offset: int) -> bytes:
+    """The bytes after `offset` (to report how many trailing bytes there are; small files only)."""
+    with _open(path) as f:
+        _read(f, offset, path)
+        return _read(f, 1 << 20, path)

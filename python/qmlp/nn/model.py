@@ -11,14 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from qmlp.errors import QmlpError
-from qmlp.files import check_input_file, write_bytes
+from qmlp.files import check_input_file, check_torch_magic, open_npz, write_bytes
 from qmlp.spec import LAB, NetSpec, default_spec_for
 
 
@@ -87,6 +86,16 @@ def from_torch(net, spec: NetSpec = LAB, meta: dict | None = None) -> FloatModel
 
 
 def save(model: FloatModel, npz: Path, pth: Path | None = None) -> None:
+    """Write the archive (and the .pth) whole, under the lock of their folder: a reader never sees
+    an .npz and a .pth of two different runs side by side."""
+    from qmlp.files import folder_lock
+
+    npz = Path(npz)
+    with folder_lock(npz.parent, "the model files in"):
+        _save(model, npz, pth)
+
+
+def _save(model: FloatModel, npz: Path, pth: Path | None = None) -> None:
     npz.parent.mkdir(parents=True, exist_ok=True)
     names = model.spec.names
     arrays = {f"{n}w": w for n, w in zip(names, model.weights)}
@@ -108,12 +117,14 @@ def save(model: FloatModel, npz: Path, pth: Path | None = None) -> None:
         write_bytes(pth, buf.getvalue())
 
 
-def load(path) -> FloatModel:
-    """Load a model from the numpy archive (.npz) or a PyTorch state_dict (.pth) with fc1, fc2, ... keys."""
+def load(path, data: bytes | None = None) -> FloatModel:
+    """Load a model from the numpy archive (.npz) or a PyTorch state_dict (.pth) with fc1, fc2, ... keys.
+    data: the .npz file's bytes, when the caller has read them already."""
     path = check_input_file(path, "model file", "train one with: qmlp train")
     if path.suffix == ".pth":
         import torch
 
+        check_torch_magic(path)
         try:
             sd = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as e:  # torch raises many types for a bad file
@@ -130,40 +141,100 @@ def load(path) -> FloatModel:
         meta, spec = {}, None
         sib = path.with_suffix(".npz")
         if sib.is_file():
-            _, _, meta, spec = _read_npz(sib)
+            sws, _, meta, spec = _read_npz(sib)
+            # qmlp train writes the pair under one lock; a pair from two runs must not pass for one
+            if len(sws) != len(ws) or not all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(sws, ws)):
+                raise QmlpError(f"{path} and {sib.name} beside it hold different weights (written by different "
+                                f"runs): load {sib} itself, or train again into this folder")
         has_b = any(f"fc{i + 1}.bias" in sd for i in range(n))
         bs = None
         if has_b:
             bs = [sd[f"fc{i + 1}.bias"].numpy().astype(np.float32) if f"fc{i + 1}.bias" in sd
                   else np.zeros(len(ws[i]), np.float32) for i in range(n)]
         return FloatModel(ws, bs, meta, spec)
-    ws, bs, meta, spec = _read_npz(path)
+    ws, bs, meta, spec = _read_npz(path, data)
     return FloatModel(ws, bs, meta, spec)
 
 
-def _read_npz(path: Path):
+@dataclass
+class ModelFile:
+    """A model file read once: the sha256 of its bytes and the model parsed from those same bytes
+    (float, or quantized), so that a check and the use that follows it see one file."""
+
+    path: Path
+    sha256: str
+    model: object                  # FloatModel, or qmlp.numerics.qmodel.QuantModel
+
+    @property
+    def quantized(self) -> bool:
+        return not isinstance(self.model, FloatModel)
+
+    @property
+    def spec(self) -> NetSpec:
+        return self.model.spec
+
+
+def read_model_file(path) -> ModelFile:
+    """Read a model file (float .npz or .pth, or a quantized .npz) once and parse it from its bytes."""
+    path = check_input_file(path, "model", "a model .npz from qmlp train, or a quantized one")
     try:
-        with np.load(path, allow_pickle=False) as z:
-            keys = set(z.files)
-            if "fc1w" not in keys:
-                if "fc1w_codes" in keys:
-                    raise QmlpError(f"{path}: a quantized model (integer codes, from qmlp sweep or qmlp train "
-                                    "--wbits/--abits), not a float model: pass it as --quant (qmlp infer, qmlp roms) "
-                                    "or --MODEL= (the accelerator's targets)")
-                raise QmlpError(f"{path}: not a qmlp model archive (missing fc1w)")
-            n = 1
-            while f"fc{n + 1}w" in keys:
-                n += 1
-            ws = [z[f"fc{i + 1}w"].astype(np.float32) for i in range(n)]
-            bs = [z[f"fc{i + 1}b"].astype(np.float32) for i in range(n)] if "fc1b" in keys else None
+        data = path.read_bytes()
+    except OSError as e:
+        raise QmlpError(f"{path}: cannot read: {e.strerror or e}") from None
+    sha = hashlib.sha256(data).hexdigest()
+    if path.suffix == ".pth":
+        return ModelFile(path, sha, load(path))
+    with open_npz(path, "model archive", data) as z:
+        quantized = "fl" in z.files and "fc1w_codes" in z.files
+    if quantized:
+        from qmlp.nn import quant
+
+        return ModelFile(path, sha, quant.load(path, data=data))
+    return ModelFile(path, sha, load(path, data=data))
+
+
+def _read_npz(path: Path, data: bytes | None = None):
+    with open_npz(path, "model archive", data) as z:   # sizes and dtypes checked against the bytes first
+        keys = set(z.files)
+        if "fc1w" not in keys:
+            if "fc1w_codes" in keys:
+                raise QmlpError(f"{path}: {_quantized_kind(z)}, not a float model: pass it as --quant (qmlp infer, "
+                                "qmlp roms) or --MODEL= (the accelerator's targets)")
+            raise QmlpError(f"{path}: not a qmlp model archive (an .npz without fc1w; qmlp train writes them, "
+                            "qmlp import brings in PyTorch and QONNX models)")
+        n = 1
+        while f"fc{n + 1}w" in keys:
+            n += 1
+        try:
+            ws = [_float_array(z[f"fc{i + 1}w"], f"fc{i + 1}w", path) for i in range(n)]
+            bs = [_float_array(z[f"fc{i + 1}b"], f"fc{i + 1}b", path) for i in range(n)] if "fc1b" in keys else None
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
             spec = NetSpec.from_json(str(z["spec"]), f"{path}: its spec") if "spec" in keys else None
-    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as e:
-        raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
+        except (ValueError, KeyError, TypeError) as e:
+            raise QmlpError(f"{path}: not a readable qmlp model archive ({e.__class__.__name__}: {e})") from None
     check_meta(meta, path, META_TYPES)
     if spec is not None:
         spec.check_shapes(ws, bs, str(path))
     return ws, bs, meta, spec
+
+
+def _float_array(a: np.ndarray, name: str, path: Path) -> np.ndarray:
+    if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
+        raise QmlpError(f"{path}: {name} has dtype {a.dtype}; weights are float arrays")
+    return a.astype(np.float32)
+
+
+def _quantized_kind(z) -> str:
+    """What a quantized archive is, in words: a QAT model with its bits, or a post-training one."""
+    try:
+        if "abits" in z.files:
+            wls = [int(w) for w in z["wls"]] if "wls" in z.files else []
+            ab = [int(a) for a in z["abits"]]
+            name = f"w{''.join(map(str, wls))}a{''.join(map(str, ab))}" if wls else "a"
+            return f"a quantized {name} model from quantization-aware training (qmlp train --wbits/--abits)"
+        return f"a quantized wl={int(z['wl'])} model from qmlp sweep (integer codes)"
+    except (ValueError, KeyError, TypeError):
+        return "a quantized model (integer codes)"
 
 
 # what `qmlp train` writes, and what later stages read back from a model's metadata

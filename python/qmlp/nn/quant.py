@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from qmlp.errors import QmlpError
-from qmlp.files import check_input_file, write_bytes
+from qmlp.files import check_input_file, check_npz, open_npz, write_bytes
 from qmlp.nn.model import FloatModel, check_meta
 from qmlp.numerics import acts as actreg
 from qmlp.numerics import bipolar
@@ -92,10 +92,11 @@ def save(q: QuantModel, path: Path) -> None:
     write_bytes(path, buf.getvalue())          # whole, then renamed: never a truncated archive
 
 
-def load(path) -> QuantModel:
+def load(path, data: bytes | None = None) -> QuantModel:
+    """data: the file's bytes, when the caller has read them already (qmlp.nn.model.read_model_file)."""
     path = check_input_file(path, "quantized model", "make one with: qmlp sweep")
     try:
-        with np.load(path, allow_pickle=False) as z:
+        with open_npz(path, "quantized model", data) as z:       # sizes and dtypes checked against the bytes first
             keys = set(z.files)
             if "fc1w" in keys and "fc1w_codes" not in keys:
                 raise QmlpError(f"{path}: a float model (from qmlp train), not a quantized one: pass it as --model "
@@ -165,9 +166,10 @@ def _int_codes(a: np.ndarray, name: str, path: Path) -> np.ndarray:
 def is_quantized_file(path) -> bool:
     """Does an archive hold a quantized model (codes) rather than a float one?"""
     try:
+        check_npz(path)
         with np.load(path, allow_pickle=False) as z:
             return "fl" in z.files and "fc1w_codes" in z.files
-    except (OSError, ValueError, zipfile.BadZipFile):
+    except (QmlpError, OSError, ValueError, zipfile.BadZipFile):
         return False
 
 
