@@ -41,7 +41,7 @@ def test_meeting_is_within_the_budget_and_smallest_first():
 
 
 def test_smallest_meeting_the_target_beside_the_fastest(tmp_path):
-    opts = _opts(fps=250_000, clock_mhz=100.0)
+    opts = _opts(fps=250_000, clock_mhz=100.0, budget=10)
     assert opts.max_cycles == 400
     res = dse.search(Paths(tmp_path), opts, dse.analytic_evaluate, {"w2a2": None}, **QUIET)
     fast, small = res.winners["w2a2"], res.fps["w2a2"]
@@ -82,8 +82,10 @@ def test_ecp5_counts_its_own_blocks():
     assert dse.ECP5.fit["dsp"] == 156 and dse.ECP5.fit["bram18"] == 208 and dse.ECP5.fits(e)
     big = dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, (8, 8, 8), (8, 8))
     assert dse.XC7.fits(dse.XC7.estimate(big)) and not dse.ECP5.plausible(dse.ECP5.estimate(big), 1.25)
-    # the ECP5 plan's fastest w8a8 point is the one routed before (784 cycles per image)
-    assert dse.plan((8, 8, 8), (8, 8), device=dse.ECP5)[0].cycles_per_image == 784
+    # the ECP5 plan holds only points within its own limits, among them the one routed before (784 cycles)
+    plan = dse.plan((8, 8, 8), (8, 8), device=dse.ECP5)
+    assert all(dse.ECP5.plausible(dse.ECP5.estimate(c), dse.MARGIN) for c in plan)
+    assert 784 in [c.cycles_per_image for c in plan] and plan[0].cycles_per_image <= 784
     assert dse.Point(c, None, device=dse.ECP5, clock_mhz=150).command().endswith("--TARGET_MHZ=150")
 
 
@@ -111,3 +113,35 @@ def test_fps_line_and_json(tmp_path):
 def test_bad_targets_are_named(kw, msg):
     with pytest.raises(QmlpError, match=msg):
         bench.options(**kw)
+
+
+def test_a_quantized_model_is_searched_at_its_own_bits(tmp_path, small_model):
+    from qmlp.nn import quant
+
+    q = quant.quantize_model(small_model, 4, [3, 3, 3])
+    q.abits = (4, 2)                               # a QAT model's activation bits (the search reads them)
+    path = tmp_path / "q.npz"
+    quant.save(q, path)
+    assert bench.bring(str(path), Paths(tmp_path)) == str(path)
+    opts = bench.options(model=str(path))
+    assert [b for b, _, _ in opts.bit_widths] == ["w444a42"]
+    assert dse.models(Paths(tmp_path), opts.bit_widths, opts.model) == {"w444a42": str(path.resolve())}
+    with pytest.raises(QmlpError, match="at its own bits"):
+        bench.options(model=str(path), bits=["w8a8"])
+    text = bench.run(Paths(tmp_path), dse.Options(**{**opts.__dict__, "chart": 0}), out_dir=tmp_path / "b",
+                     dry_run=True)
+    w = json.loads((tmp_path / "b" / "bench.json").read_text())["winners"]["w444a42"]
+    assert "w444a42_cycles_per_image=" in text and w["params"]["MODEL"] == str(path.resolve())
+    rep = w["reproduce"]
+    assert set(rep) == {"sim_verilator", "synth", "pnr_ecp5", "pynq_z2"}
+    assert rep["sim_verilator"].startswith("fusesoc run --target sim_verilator qmlp:accel:mlp --PE=")
+    assert "--IMAGES=10000" in rep["sim_verilator"] and "qmlp:axi:mlp" in rep["pynq_z2"]
+
+
+def test_a_pytorch_file_is_sent_to_qmlp_import(tmp_path):
+    f = tmp_path / "net.pth"
+    f.write_bytes(b"not really")
+    with pytest.raises(QmlpError, match="qmlp import"):
+        bench.bring(str(f), Paths(tmp_path))
+    with pytest.raises(QmlpError, match="does not exist|not found|no such"):
+        bench.bring(str(tmp_path / "missing.onnx"), Paths(tmp_path))

@@ -25,8 +25,11 @@ def configure(b) -> None:
     opt(b, "--images", name="bench-images",
         help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
     b.add_argument("--bits", type=words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")
-    b.add_argument("--model", metavar="NPZ", default=None,
-                   help="float model to search (qmlp train's .npz; default: the build folder's lab network)")
+    b.add_argument("--model", metavar="FILE", default=None,
+                   help="model to search: a float .npz (qmlp train, qmlp import of PyTorch; quantized per bit width), "
+                        "a quantized .npz (searched at its own bits), or a QONNX graph .onnx (imported, checked against "
+                        "qonnx's executor on the test set, then searched at its bits); default: the build folder's "
+                        "lab network")
     b.add_argument("--mac", type=words, default=None, help="MAC styles to consider (default: every style)")
     b.add_argument("--synth-timeout", type=seconds, default=None, metavar="SECONDS",
                    help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")
@@ -45,8 +48,10 @@ def configure(b) -> None:
 def run(args) -> str:
     from qmlp.flow import bench
 
+    paths = build_paths(args)
+    model = bench.bring(args.model, paths, args.data)
     opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
                          chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
-                         synth_timeout=args.synth_timeout, model=args.model, fps=args.fps, clock_mhz=args.clock,
+                         synth_timeout=args.synth_timeout, model=model, fps=args.fps, clock_mhz=args.clock,
                          device=args.device)
-    return bench.run(build_paths(args), opts, dry_run=args.dry_run)
+    return bench.run(paths, opts, dry_run=args.dry_run)

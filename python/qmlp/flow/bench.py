@@ -29,17 +29,20 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
     dev = get_device(device)
     if clock_mhz is not None and not fps:
         raise QmlpError("--clock is the clock of a throughput target: give --fps N with it")
-    spec = dse.LAB
+    spec, own = dse.LAB, None
     if model:
-        from qmlp.nn.quant import spec_of_file
         from qmlp.nn import quant
+        from qmlp.nn.quant import spec_of_file
 
-        if quant.is_quantized_file(model):
-            raise QmlpError(f"--model {model}: a quantized model; the search quantizes per bit width and takes the "
-                            "float model (qmlp train's .npz)")
         spec = spec_of_file(Path(model).resolve())
+        if quant.is_quantized_file(model):
+            # a quantized model (QAT, or imported from QONNX) is searched at its own bits
+            own = own_bits(quant.load(Path(model)))
+            if bits and list(dict.fromkeys(bits)) != [own[0]]:
+                raise QmlpError(f"--bits {','.join(bits)}: {model} is a quantized model at {own[0]}; the search "
+                                f"takes it at its own bits (leave out --bits, or give a float model)")
         model = str(Path(model).resolve())
-    widths = dse.bit_widths(spec, tuple(dict.fromkeys(bits)) if bits else dse.BIT_NAMES)
+    widths = (own,) if own else dse.bit_widths(spec, tuple(dict.fromkeys(bits)) if bits else dse.BIT_NAMES)
     if styles:
         bad = [s for s in styles if s not in dse.mac_styles()]
         if bad:
@@ -61,6 +64,55 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
                        margin=1.0 if quick else dse.MARGIN,
                        synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0),
                        model=model, spec=spec)
+
+
+def own_bits(q) -> tuple:
+    """(name, wbits per layer, abits per hidden layer) of a quantized model, named as the search names
+    a design point's bits (w2a2, or w424a42 when the layers differ)."""
+    n = q.spec.n_layers
+    wb = tuple(int(w) for w in q.wls)
+    ab = tuple(int(a) for a in (q.abits or (8,) * (n - 1)))
+    c = dse.Candidate((1,) * n, (1,) * n, ("dsp",) * n, wb, ab, q.spec)
+    return (c.bits, wb, ab)
+
+
+def bring(model: str | None, paths: Paths, data: str | None = None, log=dse.stderr_log) -> str | None:
+    """The model file `qmlp bench --model` searches: a qmlp .npz as it is; a QONNX graph (.onnx) imported
+    first (qmlp.io, into BUILD/model/imported/<name>.npz) and checked against qonnx's own executor on the
+    whole test set; a PyTorch file refused with the import command (a state_dict holds no activations)."""
+    if not model:
+        return model
+    from qmlp.files import check_input_file
+
+    src = check_input_file(model, "--model", "a qmlp model .npz, or a QONNX graph .onnx")
+    suffix = src.suffix.lower()
+    if suffix in (".pth", ".pt"):
+        raise QmlpError(f"--model {model}: a PyTorch file; bring it in first with `qmlp import {model} --act ...` "
+                        "(a state_dict holds no activations) and search the .npz it writes")
+    if suffix != ".onnx":
+        return str(src)
+    from qmlp.io import qonnx_import
+    from qmlp.nn import quant
+    from qmlp.nn.data import DEFAULT_DATA, load_raw
+    from qmlp.numerics import intnet
+
+    out = Path(paths.model_dir) / "imported" / f"{src.stem}.npz"
+    meta = {"data": str(Path(data).resolve())} if data else {}
+    q = qonnx_import.read(src, "u8", meta, False)
+    intnet.build(q)
+    _, _, xte, _ = load_raw(data or DEFAULT_DATA)
+    log(f"imported {src.name}: {q.spec.describe()}, checking it against qonnx's executor on {len(xte):,} "
+        "test images")
+    r = qonnx_import.compare(src, q, xte)
+    for d in r["disagreements"][:20]:
+        log(f"  image {d['image']}: qonnx class {d['qonnx']}, qmlp class {d['qmlp']} (logits up to "
+            f"{d['max_logit_steps']:.2f} steps apart)")
+    log(f"the imported integer model agrees with qonnx's executor on {r['agree']:.2f} % of {r['images']:,} classes "
+        f"({len(r['disagreements'])} disagreements); logits at most {r['max_logit_steps']:.2f} output steps apart")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    quant.save(q, out)
+    log(f"searching {out}")
+    return str(out)
 
 
 def run(paths: Paths, opts: dse.Options, out_dir: Path | None = None, dry_run: bool = False) -> str:

@@ -10,7 +10,7 @@ from qmlp import lines
 from qmlp.config import Paths
 from qmlp.files import write_text
 from qmlp.flow.dse.model import LUT_SHARE, commas, mac_styles
-from qmlp.flow.dse.runs import analytic_evaluate, stderr_log
+from qmlp.flow.dse.runs import CORE, analytic_evaluate, stderr_log
 from qmlp.flow.dse.search import Options, Search, pareto, search, sim_fields
 from qmlp.flow.dse.space import BIT_NAMES
 
@@ -49,7 +49,26 @@ def _design(p, opts: Options) -> dict:
     return {"cycles_per_image": p.cand.cycles_per_image, "layer_cycles": list(p.cand.layer_cycles),
             "params": p.params(), "resources": p.resources, "sim": sim_fields(p.sim),
             "fmax_mhz": p.fmax_mhz, "images_per_s": p.images_per_s(opts.clock_mhz if opts.fps else None),
-            "command": p.command(), "sim_command": p.command("sim_verilator")}
+            "command": p.command(), "sim_command": p.command("sim_verilator"), "reproduce": reproduce(p, opts)}
+
+
+def reproduce(p, opts: Options) -> dict:
+    """The `fusesoc run` lines that rebuild a design on every target: the whole test set in Verilator,
+    Yosys for the xc7z020, place and route on the ECP5 (or why it cannot fit there), the PYNQ-Z2 overlay."""
+    from qmlp.eda.ecp5 import DEVICE, counts
+
+    prm = " ".join(f"--{k}={v}" for k, v in p.params().items())
+    c = p.cand
+    n = counts({"PE": c.pe, "SIMD": c.simd, "MAC": c.mac, "WBITS": c.wbits, "ABITS": c.abits}, c.spec)
+    over = [f"{n[k]:,} {cell} of {DEVICE[k]:,}" for k, cell in (("dsp", "MULT18X18D"), ("bram18", "DP16KD"))
+            if n[k] > DEVICE[k]]
+    mhz = int(opts.clock_mhz) if opts.device.target == "pnr_ecp5" or opts.fps else 100
+    return {"sim_verilator": f"fusesoc run --target sim_verilator {CORE} {prm} --IMAGES=10000",
+            "synth": f"fusesoc run --target synth {CORE} {prm}",
+            "pnr_ecp5": (f"fusesoc run --target pnr_ecp5 {CORE} {prm} --TARGET_MHZ={mhz}" if not over else
+                         f"does not fit the {DEVICE['part']} ({', '.join(over)}): qmlp bench --device lfe5u-85f "
+                         "finds the fastest that does"),
+            "pynq_z2": f"fusesoc run --target pynq_z2 qmlp:axi:mlp {prm}  (Vivado on PATH; not available here)"}
 
 
 def fps_line(data: dict, json_path: Path) -> str | None:
@@ -181,8 +200,10 @@ def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, lo
     for b, w in data["winners"].items():
         if w:
             log(f"{b}: {w['cycles_per_image']} cycles/image (layers {'/'.join(map(str, w['layer_cycles']))}), "
-                f"LUT {w['resources']['lut']:,} DSP {w['resources']['dsp']} BRAM18 {w['resources']['bram18']}; "
-                f"reproduce: {w['command']}")
+                f"LUT {w['resources']['lut']:,} DSP {w['resources']['dsp']} BRAM18 {w['resources']['bram18']}"
+                + (f", {w['fmax_mhz']:.2f} MHz routed" if w.get("fmax_mhz") else "") + "; reproduce it:")
+            for target, cmd in w["reproduce"].items():
+                log(f"  {target:13s} {cmd}")
     for b, d in (data.get("fps") or {}).get("designs", {}).items():
         if d:
             log(f"{b}: smallest meeting {opts.fps:,.0f} images/s at {opts.clock_mhz:g} MHz: {d['cycles_per_image']} "

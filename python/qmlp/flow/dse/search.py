@@ -156,8 +156,10 @@ def models(paths: Paths, bit_widths, model: str | None = None) -> dict[str, str]
     """The quantized model of each bit width, made before any run (the runs read the files):
     w8a8 the post-training wl=8 choice (what the accelerator's runs use by default), lower
     widths the quantization-aware trained models (qmlp.nn.cache, once, under its lock)."""
-    from qmlp.nn import cache
+    from qmlp.nn import cache, quant
 
+    if model and quant.is_quantized_file(model):
+        return {name: str(Path(model).resolve()) for name, _, _ in bit_widths}    # searched at its own bits
     fm = cache.float_model(paths, model, progress=False)
     out = {}
     for name, wb, ab in bit_widths:
