@@ -70,10 +70,14 @@ def run(args) -> str:
     data = args.data or (load_model(model).meta.get("data") if Path(model).is_file() else None) or str(DEFAULT_DATA)
     source = {"model": str(model), "quant": str(qpath), "quant_sha256": file_sha256(qpath),
               "data": str(data), "code": roms.code_hash()}
-    man = None if args.force else roms.up_to_date(out, cfg, fmt, source)
-    regen = man is None
-    if regen:
-        man = roms.make(out, q, cfg, data, fmt, source)
+    from qmlp.files import output_lock
+
+    # one writer of a ROM folder at a time (a second waits): the ROMS line describes the set it names
+    with output_lock(out, "the ROMs"):
+        man = None if args.force else roms.up_to_date(out, cfg, fmt, source)
+        regen = man is None
+        if regen:
+            man = roms.make(out, q, cfg, data, fmt, source)
     layers = man["layers"]
     print(f"{'wrote' if regen else 'up to date:'} PE={[l['pe'] for l in layers]} SIMD={[l['simd'] for l in layers]}: "
           f"{man['cycles_per_image']} cycles/image, {man['macs_per_cycle']} MACs/cycle; int8 golden accuracy "

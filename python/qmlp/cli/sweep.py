@@ -38,7 +38,7 @@ def configure(s) -> None:
 
 
 def run(args) -> str:
-    from qmlp.files import check_output_folder
+    from qmlp.files import check_output_folder, output_lock
     from qmlp.nn import sweep
 
     paths = build_paths(args)
@@ -49,10 +49,12 @@ def run(args) -> str:
         print("sweep: adding wl=8 (the summary line reports it)", file=sys.stderr)
         wls.append(8)
     t0 = time.perf_counter()
-    res = sweep.run(m, ds, wls=wls, fls=args.fl or list(sweep.DEFAULT_FLS), rounds=args.rounds,
-                    progress=not args.quiet)
     out = Path(args.out).resolve() if args.out else paths.sweep_dir
-    files = sweep.write(res, out, ds.name)
+    # one sweep into a folder at a time (a second waits): the SWEEP line describes the table it names
+    with output_lock(out, "the sweep"):
+        res = sweep.run(m, ds, wls=wls, fls=args.fl or list(sweep.DEFAULT_FLS), rounds=args.rounds,
+                        progress=not args.quiet)
+        files = sweep.write(res, out, ds.name)
     sys.stderr.write(files["md"].read_text())
     print(f"sweep took {time.perf_counter() - t0:.1f} s; chart {files['png']}", file=sys.stderr)
     fr = next(r for r in res.rows if r["mode"] == "float")

@@ -40,10 +40,9 @@ def configure(t) -> None:
 
 def run(args) -> str:
     from qmlp.files import check_output_file
-    from qmlp.nn import model as mdl
     from qmlp.config import DEFAULT_DATA
     from qmlp.nn.data import load_dataset
-    from qmlp.nn.train import train
+    from qmlp.nn.train import train_and_save
 
     paths = build_paths(args)
     npz = Path(args.out).resolve() if args.out else paths.model_npz
@@ -62,9 +61,10 @@ def run(args) -> str:
         return _train_qat(args, paths, cfg)
     ds = load_dataset(cfg.data, cfg.val_size, cfg.seed)
     cfg.spec(ds.inputs, ds.classes, ds.input_kind)
-    m = train(cfg, ds, progress=not args.quiet)
+    # the output folder's lock (the model cache's for BUILD/model) from training to the saved pair:
+    # a second run into the same folder waits, so this run's line describes the files it names
+    m = train_and_save(cfg, ds, npz, progress=not args.quiet)
     pth = npz.with_suffix(".pth")
-    mdl.save(m, npz, pth)
     print(f"trained {cfg.epochs} epochs in {m.meta['train_seconds']:.1f} s; validation "
           f"{pct(m.meta['val_accuracy'])} %; saved {npz} and {pth.name}", file=sys.stderr)
     return f"TRAINED accuracy={pct(m.meta['test_accuracy'])} model={pth}"
@@ -84,8 +84,11 @@ def _train_qat(args, paths: Paths, cfg: TrainConfig) -> str:
     if out.suffix != ".npz":
         raise QmlpError(f"--out {args.out}: the quantized model archive must end in .npz")
     check_output_file(out, "--out")
-    q, meta = train_qat(cfg, ds, wb, ab, progress=not args.quiet, qat_epochs=args.qat_epochs)
-    quant.save(q, out)
+    from qmlp.files import folder_lock
+
+    with folder_lock(out.parent, "the model files in"):     # as for the float model: one run at a time
+        q, meta = train_qat(cfg, ds, wb, ab, progress=not args.quiet, qat_epochs=args.qat_epochs)
+        quant.save(q, out)
     print(f"{model_name(wb, ab)}: float {pct(meta['float_test_accuracy'])} %, QAT {pct(meta['test_accuracy'])} % "
           f"(validation {pct(meta['val_accuracy'])} %) after {args.qat_epochs} QAT epochs in {meta['qat_seconds']:.0f} s; "
           f"fl per layer {q.fls}; saved {out}", file=sys.stderr)

@@ -72,11 +72,27 @@ def train(cfg: TrainConfig, ds: Dataset, progress: bool = True) -> mdl.FloatMode
     return m
 
 
+def train_and_save(cfg: TrainConfig, ds: Dataset, npz, progress: bool = True) -> mdl.FloatModel:
+    """Train, then write the model archive `npz` and its .pth beside it, holding the lock of their
+    folder (for BUILD/model the model cache's lock) from before the training until both are written.
+
+    Two runs into one folder then go one after the other (the second says whom it waits for), the
+    .npz and .pth always come from one run, and a run's summary line describes the files it names.
+    """
+    from pathlib import Path
+
+    from qmlp.files import folder_lock
+
+    npz = Path(npz)
+    with folder_lock(npz.parent, "the model files in"):
+        m = train(cfg, ds, progress=progress)
+        mdl.save(m, npz, npz.with_suffix(".pth"))
+    return m
+
+
 def train_default(paths, progress: bool = True) -> mdl.FloatModel:
     """Train the default model (TrainConfig()) and save it where every stage looks for it."""
     from qmlp.nn.data import load_dataset
 
     cfg = TrainConfig()
-    m = train(cfg, load_dataset(cfg.data, cfg.val_size, cfg.seed), progress=progress)
-    mdl.save(m, paths.model_npz, paths.model_pth)
-    return m
+    return train_and_save(cfg, load_dataset(cfg.data, cfg.val_size, cfg.seed), paths.model_npz, progress)
