@@ -31,6 +31,8 @@ def write_config(folder: Path) -> Path:
         "cache_root": str(folder / "fusesoc-cache"),
         "ignored_dirs": " ".join(str(REPO / d) for d in main.get("ignored_dirs", "").split()),
     }
+    if main.get("filters"):              # qmlp's EDAM filter: parameters checked before the build
+        out["main"]["filters"] = main["filters"]
     for name in src.sections():
         if name.startswith("library."):
             lib = dict(src[name])

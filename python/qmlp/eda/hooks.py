@@ -171,18 +171,25 @@ def _stamp_write(folder: Path, want: dict) -> None:
 
 # ----------------------------------------------------------------------------- accelerator
 
-def model_spec(raw: dict):
-    """The network of this run's model (--MODEL=), read before the per-layer parameters are
-    checked against it; None when no model file is named (the build folder's lab network)."""
-    from qmlp.nn.quant import spec_of_file
+def model_file(raw: dict):
+    """This run's model file (--MODEL=) read once (qmlp.nn.model.ModelFile: its hash and the model
+    parsed from the same bytes); None when no model file is named (the build folder's lab network)."""
+    from qmlp.nn.model import read_model_file
 
     m = raw.get("MODEL")
     if not m:
         return None
     try:
-        return spec_of_file(m)
+        return read_model_file(m)
     except QmlpError as e:
         raise QmlpError(f"--MODEL={m}: {str(e).removeprefix(f'model {m} ').removeprefix(f'{m}: ')}") from None
+
+
+def model_spec(raw: dict):
+    """The network of this run's model (--MODEL=), read before the per-layer parameters are
+    checked against it; None when no model file is named (the build folder's lab network)."""
+    mf = model_file(raw)
+    return mf.spec if mf else None
 
 
 def validate(core: str, raw: dict, board: bool = False) -> dict:
@@ -198,7 +205,8 @@ def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False, 
     from qmlp.hw import roms
 
     raw = edam_parameters(work_root)
-    spec = model_spec(raw)
+    mf = model_file(raw)           # the one read of --MODEL=: the checks and the ROMs use these bytes
+    spec = mf.spec if mf else None
     v = params.validate("accel", raw, spec=spec, board=board)
     if xc7:
         from qmlp.hw.devices import xc7_warning
@@ -220,32 +228,34 @@ def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False, 
         return
     from qmlp.config import Paths
     from qmlp.nn import cache
-    from qmlp.nn.model import load as load_model
 
     from qmlp.config import DEFAULT_DATA
-    from qmlp.nn import quant
 
     paths = Paths()
     wb, ab = v["WBITS"], v["ABITS"]
-    if v["MODEL"] and quant.is_quantized_file(v["MODEL"]):
-        qpath = Path(v["MODEL"]).resolve()
-        q = quant.load(qpath)
+    if mf is not None and mf.quantized:
+        qpath, q, qsha = mf.path.resolve(), mf.model, mf.sha256
         model = None
     else:
-        model = cache.float_model(paths, v["MODEL"])
+        if mf is None:
+            from qmlp.nn.model import read_model_file
+
+            mf = read_model_file(cache.float_model(paths, None))    # the build folder's (trained once)
+        model = mf.path.resolve()
         if set(wb) == {8} and set(ab) <= {8}:
-            q, qpath = cache.wl8_model(paths, model)            # post-training, as the first round
+            q, qpath = cache.wl8_model(paths, model, loaded=mf)            # post-training, as the first round
         else:
-            q, qpath = cache.qat_model(paths, model, wb, ab)     # quantization-aware, once per model and bits
+            q, qpath = cache.qat_model(paths, model, wb, ab, loaded=mf)     # quantization-aware, once per model and bits
+        qsha = file_sha256(qpath)
     qa = tuple(q.abits or (8,) * (q.spec.n_layers - 1))
     if tuple(q.wls) != tuple(wb) or qa != tuple(ab):
         raise QmlpError(f"--MODEL={qpath} is a w{''.join(map(str, q.wls))}a{''.join(map(str, qa))} model: run with "
                         f"--WBITS={','.join(map(str, q.wls))} --ABITS={','.join(map(str, qa)) or 8} (this run asked "
                         f"for --WBITS={_fmt(wb)} --ABITS={_fmt(ab) or 8})")
-    data = (load_model(model).meta.get("data") if model else q.meta.get("data")) or str(DEFAULT_DATA)
+    data = mf.model.meta.get("data") or str(DEFAULT_DATA)
     cfg = roms.HwConfig(v["PE"], v["SIMD"], wb, ab or (8,), q.spec)
     fmt = roms.intnet.IntFormats.of(q.spec, ab or (8,), q.act_fls)
-    source = {"model": str(model), "quant": str(qpath), "quant_sha256": file_sha256(qpath),
+    source = {"model": str(model), "quant": str(qpath), "quant_sha256": qsha,
               "data": data, "code": roms.code_hash()}
     man = roms.up_to_date(out, cfg, fmt, source)
     if man is not None:
