@@ -7,10 +7,11 @@
 //   d_j = -2 w[2j+1] + w[2j] + w[2j-1]  (w[-1] = 0),  d_j in {-2..2},  w = sum_j d_j 4**j
 // d_j * x is t_j = |d_j| * x (0, x or 2x: wiring and a 2:1 choice), negated when d_j < 0 as
 // ~t_j + 1. The ones' complement is a LUT per bit together with the choice (inputs: three
-// weight bits and two bits of x), no carry chain; the +1 of each negated digit is not added
-// here but counted in c_o = sum_j [d_j < 0] 4**j, which depends on the weight only and is summed
-// by the layer in a narrow tree of its own. At WB=2 (one digit) a product is PW LUTs; at WB=4
-// the two digit terms are added here (one PW-bit adder).
+// weight bits and two bits of x). The rows are summed here, one carry chain per row above the
+// first, and the +1s of negated digits ride in the chains' free low bits (g_booth), except the
+// top digit's: c_o = [d_top < 0] 4**(WB/2-1), which depends on the weight only and is summed by
+// the lane in a narrow tree of its own. At WB=2 (one digit) a product is PW LUTs; every even WB
+// up to 8 works (mixed layers, --LUTPE, use it for 8-bit weights).
 //
 // 1-bit operands are bipolar (qmlp.numerics.bipolar): the bit b stands for 2b - 1, +1 or -1.
 // WB=1: the product is +x or -x = ~x + 1, so p_o = b ? x : ~x (x XOR the inverted weight bit,
@@ -55,27 +56,47 @@ module qmlp_mul_lut #(
         c_o <= ~w_i;
       end
     end else begin : g_booth
+      // Row j, r_j = t_j ^ neg_j (RW bits: 0, +-x or +-2x in ones' complement), is added at
+      // bit 2j to the sum of the rows below it in a carry chain of its own that starts at bit
+      // 2(j-1): the row's two lowest bits there are free and take the +1 of row j-1 (neg_{j-1}
+      // at bit 2(j-1)), so only the top row's +1 is left for c_o. Each row bit is a function of
+      // five inputs (three weight bits, two of x), which ABC folds into the LUT6 of the chain
+      // bit that adds it (the running sum is the chain's other operand); the low bits of the
+      // sum pass by. Yosys 0.23 (synth_xilinx -abc9), WB=AB=8: 40 LUT and 9 CARRY4 per product,
+      // against 82 LUT for the rows summed at full width with every +1 counted in c_o.
+      localparam integer RW = AE + 1;
       wire [WB:0] wx = {w_i, 1'b0};             // w[-1] = 0 below bit 0
-      reg  signed [PW-1:0] sum, t;
-      reg  [WB-1:0] cnt;
-      reg  neg, one, two;
-      integer j;
-      always @* begin
-        sum = {PW{1'b0}};
-        cnt = {WB{1'b0}};
-        for (j = 0; j < ND; j = j + 1) begin
-          // digit j from bits 2j+1, 2j, 2j-1 (wx index +1)
-          neg = wx[2*j + 2] & ~(wx[2*j + 1] & wx[2*j]);
-          one = wx[2*j + 1] ^ wx[2*j];
-          two = (wx[2*j + 2] & ~wx[2*j + 1] & ~wx[2*j]) | (~wx[2*j + 2] & wx[2*j + 1] & wx[2*j]);
-          t = one ? xs : two ? (xs <<< 1) : {PW{1'b0}};
-          sum = sum + ((t ^ {PW{neg}}) <<< (2 * j));
-          if (neg) cnt = cnt + (1 << (2 * j));
+      wire signed [RW-1:0] xr = {xe[AE-1], xe};
+      genvar j;
+      for (j = 0; j < ND; j = j + 1) begin : g_d
+        // digit j from bits 2j+1, 2j, 2j-1 (wx index +1)
+        wire neg = wx[2*j + 2] & ~(wx[2*j + 1] & wx[2*j]);
+        wire one = wx[2*j + 1] ^ wx[2*j];
+        wire two = (wx[2*j + 2] & ~wx[2*j + 1] & ~wx[2*j]) | (~wx[2*j + 2] & wx[2*j + 1] & wx[2*j]);
+        wire signed [RW-1:0] t = one ? xr : two ? (xr <<< 1) : {RW{1'b0}};
+        wire signed [RW-1:0] r = t ^ {RW{neg}};
+        // s_j = s_{j-1} + (r_j * 4 + neg_{j-1}) * 4**(j-1): |s_j| < 2**(AE + 2j + 1), so AW bits
+        localparam integer AW = AE + 2 + 2 * j;
+        wire signed [AW-1:0] s;
+        if (j == 0) begin : g_row0
+          assign s = {r[RW-1], r};
+        end else begin : g_row
+          localparam integer LO = 2 * (j - 1);   // the chain's first bit
+          localparam integer PAW = AE + 2 * j;   // s_{j-1}'s width
+          wire signed [PAW-1:0] prev = g_d[j-1].s;
+          wire signed [AW-LO-1:0] hi = $signed(prev[PAW-1:LO]) + $signed({r, 1'b0, g_d[j-1].neg});
+          if (LO > 0) begin : g_pass
+            assign s = {hi, prev[LO-1:0]};
+          end else begin : g_all
+            assign s = hi;
+          end
         end
       end
+      // s_{ND-1} = w * x - c_o: it fits PW bits (AE + WB bits only when a bipolar input is widened)
+      wire signed [AE+WB-1:0] sum = g_d[ND-1].s;
       always @(posedge clk_i) begin
-        p_o <= sum;
-        c_o <= cnt;
+        p_o <= sum[PW-1:0];
+        c_o <= {{(WB - 1){1'b0}}, g_d[ND-1].neg} << (2 * (ND - 1));
       end
     end
   endgenerate
