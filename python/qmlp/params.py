@@ -243,6 +243,11 @@ ACCEL += [
     Param("MAC", "words", ("dsp",), "MAC style per layer: dsp (one product per DSP48), dsp2 (two products "
           "sharing the activation per DSP48, even PE), lut (in LUTs, WBITS 4, 2 or 1); one value = every layer",
           choices=MAC_STYLES),
+    # a mixed layer: its last LUTPE PEs build their products in LUTs (qmlp_mul_lut, any weight
+    # width), the others in the layer's MAC style, so DSP48s do not cap the products per cycle
+    Param("LUTPE", "list", (0,), "PEs per layer whose products are LUT multipliers whatever MAC says (a mixed "
+          "layer: the last LUTPE of the PE neurons; 0..PE, PE - LUTPE even for dsp2; one value = every layer)",
+          0, 4096),
 ]
 
 # place and route (the pnr_ecp5 targets): a define, the parameter type every flow accepts
@@ -299,18 +304,27 @@ def expand(name: str, raw, n: int) -> tuple:
     return per_layer(vals, n, f"--{name}={_show(vals)}")
 
 
-def check_mac(mac, pe, wbits) -> None:
-    """The MAC style of each layer against its PE and weight bits; the message names the flags."""
+def check_mac(mac, pe, wbits, lutpe=(0,)) -> None:
+    """The MAC style of each layer against its PE and weight bits, and its LUT PEs (--LUTPE);
+    the message names the flags."""
     n = len(pe)
     mac, wbits = expand("MAC", mac, n), expand("WBITS", wbits, n)
+    lutpe = tuple(int(v) for v in expand("LUTPE", lutpe, n))
     for i in range(n):
-        if mac[i] == "dsp2" and pe[i] % 2:
+        if lutpe[i] > pe[i]:
+            raise QmlpError(f"--LUTPE={_show(lutpe)} --PE={_show(pe)}: layer {i + 1} has PE={pe[i]} and LUTPE="
+                            f"{lutpe[i]}: LUTPE counts the layer's PEs built in LUTs, 0..{pe[i]}")
+        if mac[i] == "dsp2" and lutpe[i] and (pe[i] - lutpe[i]) % 2:
+            raise QmlpError(f"--MAC={_show(mac)} --PE={_show(pe)} --LUTPE={_show(lutpe)}: layer {i + 1} is dsp2, which "
+                            f"packs the weights of two neurons into one DSP48, and leaves PE - LUTPE = {pe[i]} - "
+                            f"{lutpe[i]} = {pe[i] - lutpe[i]} PEs to it, an odd number (make PE - LUTPE even)")
+        if mac[i] == "dsp2" and not lutpe[i] and pe[i] % 2:
             raise QmlpError(f"--MAC={_show(mac)} --PE={_show(pe)}: layer {i + 1} is dsp2, which packs the weights of "
                             f"two neurons into one DSP48, and PE={pe[i]} is odd (dsp2 needs an even PE)")
         if mac[i] == "lut" and int(wbits[i]) > 4:
             raise QmlpError(f"--MAC={_show(mac)} --WBITS={_show(wbits)}: layer {i + 1} is lut, which builds its "
                             f"multipliers in LUTs for 4-, 2- or 1-bit weights, and its weights have {wbits[i]} bits "
-                            "(use dsp or dsp2 for 8-bit weights)")
+                            "(use dsp or dsp2 for 8-bit weights, with --LUTPE for PEs in LUTs)")
 
 
 def check_accel(pe, simd, spec: NetSpec = LAB) -> None:
@@ -421,7 +435,8 @@ def validate(core: str, raw: dict, strict: bool = False, spec: NetSpec | None = 
         out["WBITS"] = parse_bits("WBITS", out["WBITS"], n)
         out["ABITS"] = parse_bits("ABITS", out["ABITS"], n - 1) if n > 1 else ()
         out["MAC"] = expand("MAC", out["MAC"], n)
-        check_mac(out["MAC"], out["PE"], out["WBITS"])
+        out["LUTPE"] = tuple(int(v) for v in expand("LUTPE", out["LUTPE"], n))
+        check_mac(out["MAC"], out["PE"], out["WBITS"], out["LUTPE"])
     else:
         check_matmul(core, out)
     return out

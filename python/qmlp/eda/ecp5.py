@@ -103,6 +103,12 @@ def _rom_blocks(depth: int, width: int) -> int:
     return min(-(-depth // d) * -(-width // w) for d, w in DP16KD_SHAPES)
 
 
+def lutpe_of(v: dict, i: int) -> int:
+    """Layer i's PEs in LUT multipliers (--LUTPE; 0 when the design point has none)."""
+    lp = tuple(v.get("LUTPE") or (0,))
+    return int(lp[i] if len(lp) > 1 else lp[0])
+
+
 def counts(v: dict, spec=None) -> dict:
     """What an accelerator design point needs on the LFE5U-85F, known before any tool runs:
     {"dsp": MULT18X18D (exact), "bram18": DP16KD of the weight ROMs (one per layer,
@@ -119,12 +125,12 @@ def counts(v: dict, spec=None) -> dict:
         macs = pe * simd
         c["macs"] += macs
         c["bram18"] += _rom_blocks((n // pe) * (k // simd), macs * wb)
+        lutpe = pe if mac not in ("dsp", "dsp2") else lutpe_of(v, i)     # --LUTPE: a mixed layer's LUT PEs
         if mac == "dsp":
-            c["dsp"] += macs
+            c["dsp"] += (pe - lutpe) * simd
         elif mac == "dsp2":
-            c["dsp"] += -(-pe // 2) * simd * DSP2_MULT
-        else:
-            c["lut"] += macs * -(-wb // 2) * (ain[i] + 2)
+            c["dsp"] += -(-(pe - lutpe) // 2) * simd * DSP2_MULT
+        c["lut"] += lutpe * simd * -(-wb // 2) * (ain[i] + 2)
     return c
 
 

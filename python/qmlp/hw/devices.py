@@ -50,7 +50,8 @@ def xc7_counts(v: dict, spec: NetSpec | None = None) -> dict:
     out = {"dsp": 0, "bram18": 0}
     for i, (k, n) in enumerate(spec.shapes):
         pe, simd, mac, wb = v["PE"][i], v["SIMD"][i], v["MAC"][i], v["WBITS"][i]
-        out["dsp"] += dsp_of(mac, pe, simd, wb, ain[i])
+        lp = tuple(v.get("LUTPE") or (0,))                    # a mixed layer's PEs in LUTs need no DSP48
+        out["dsp"] += dsp_of(mac, pe - int(lp[i] if len(lp) > 1 else lp[0]), simd, wb, ain[i])
         out["bram18"] += rom_bram18((n // pe) * (k // simd), pe * simd * wb)
     return out
 
@@ -62,5 +63,5 @@ def xc7_warning(v: dict, spec: NetSpec | None = None) -> str | None:
             (("dsp", "DSP48E1"), ("bram18", "BRAM18 for the weight ROMs")) if c[k] > XC7Z020[k]]
     if not over:
         return None
-    pt = " ".join(f"--{p}={','.join(map(str, v[p]))}" for p in ("PE", "SIMD", "MAC"))
+    pt = " ".join(f"--{p}={','.join(map(str, v[p]))}" for p in ("PE", "SIMD", "MAC", "LUTPE") if any(v.get(p) or ()))
     return f"{pt} needs " + ", ".join(over) + ": it cannot fit the PYNQ-Z2; the estimate runs anyway"

@@ -14,6 +14,7 @@ module qmlp_mlp_accel_bytes (
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
+  parameter [8*64-1:0] LUTPE = "0";       // PEs per layer in LUT multipliers (qmlp_mlp_accel)
 
 `include "qmlp_mlp_list.vh"
   /* verilator lint_off UNUSEDPARAM */
@@ -42,7 +43,7 @@ module qmlp_mlp_accel_bytes (
     .m_tdata_o(w_tdata), .m_tvalid_o(w_tvalid), .m_tready_i(w_tready)
   );
 
-  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_accel (
+  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .LUTPE(LUTPE)) u_accel (
     .ap_clk(ap_clk), .ap_rst(ap_rst),
     .s_axis_tdata(w_tdata), .s_axis_tvalid(w_tvalid), .s_axis_tready(w_tready),
     .m_axis_tdata(m_axis_tdata), .m_axis_tvalid(m_axis_tvalid), .m_axis_tready(m_axis_tready),

@@ -20,7 +20,8 @@
 // the bits of its layer's input format (L_XB), so synthesis sizes it to WB x XB. ABITS is
 // checked against the model by the hook; the hardware takes the formats from the header.
 // MAC picks per layer how the products are built (qmlp_mlp_layer): dsp, dsp2 (two per DSP48),
-// lut; the results are the same bit for bit.
+// lut; the results are the same bit for bit. LUTPE moves the last LUTPE PEs of a layer into
+// LUT multipliers whatever its MAC style (a mixed layer: DSP48s and LUTs side by side).
 // ROM files: qmlp_roms/<name>.mem relative to the run (simulators, Yosys); Vivado finds the
 // files it read with read_mem by their bare name (define QMLP_ROMS_BY_NAME; qmlp_file()).
 // The port list is in the Verilog-1995 style so that port widths can use the localparams
@@ -38,6 +39,7 @@ module qmlp_mlp_accel (
   parameter [8*64-1:0] ABITS = "8";        // activation bits per hidden layer (checked by the hook; formats: L_XB)
   /* verilator lint_on UNUSEDPARAM */
   parameter [8*64-1:0] MAC  = "dsp";       // MAC style per layer: dsp, dsp2, lut (one value = every layer)
+  parameter [8*64-1:0] LUTPE = "0";        // PEs per layer in lut lanes whatever MAC says (mixed layers; one value = every layer)
 
 `include "qmlp_mlp_list.vh"
 `include "qmlp_roms/qmlp_mlp_model.vh"
@@ -71,8 +73,9 @@ module qmlp_mlp_accel (
       $finish;
     end
     if ((qmlp_list_len(WBITS) != 1 && qmlp_list_len(WBITS) != NL) ||
-        (qmlp_list_len(MAC) != 1 && qmlp_list_len(MAC) != NL)) begin
-      $display("ERROR: qmlp_mlp_accel: WBITS=%0s and MAC=%0s need one value or %0d", WBITS, MAC, NL);
+        (qmlp_list_len(MAC) != 1 && qmlp_list_len(MAC) != NL) ||
+        (qmlp_list_len(LUTPE) != 1 && qmlp_list_len(LUTPE) != NL)) begin
+      $display("ERROR: qmlp_mlp_accel: WBITS=%0s, MAC=%0s and LUTPE=%0s need one value or %0d", WBITS, MAC, LUTPE, NL);
       $finish;
     end
     for (c = 0; c < NL; c = c + 1) begin
@@ -167,7 +170,7 @@ module qmlp_mlp_accel (
 
       qmlp_mlp_layer #(
         .K(K), .N(N), .PE(P), .SIMD(S), .WB(qmlp_list_at(WBITS, l)), .AB(qmlp_vec_item(L_XB, l)),
-        .MAC(qmlp_mac_code(qmlp_list_word_at(MAC, l))), .ACT(qmlp_vec_item(L_ACT, l)),
+        .MAC(qmlp_mac_code(qmlp_list_word_at(MAC, l))), .LUTPE(qmlp_list_at(LUTPE, l)), .ACT(qmlp_vec_item(L_ACT, l)),
         .SHIFT(qmlp_vec_item(L_SHIFT, l)), .OB(qmlp_vec_item(L_OB, l)), .OUNS(qmlp_vec_item(L_OUNS, l)),
         .IDX_BITS(IDX_BITS), .BIAS(qmlp_vec_item(L_BIAS, l)), .NBUF_IN(NBI), .NBUF_OUT(NBO),
         .ROM_FILE(qmlp_file(0, l)), .LUT_FILE(qmlp_file(1, l)), .BIAS_FILE(qmlp_file(2, l))

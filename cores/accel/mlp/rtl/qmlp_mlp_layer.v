@@ -30,6 +30,11 @@
 //   lut  (2) qmlp_mul_lut, Booth-digit products in LUTs (4- and 2-bit weights); the +1s of its
 //            negated digits are summed in a narrow tree beside the adder tree.
 // Every style registers its products at stage 5; the trees and accumulators are the same.
+// Mixed layers (LUTPE > 0): the last LUTPE of the PE neurons are lut lanes whatever MAC says,
+// the first PE - LUTPE use MAC (even for dsp2), so a layer is not capped at one or two products
+// per DSP48E1: at w8a8 the lab's 128-cycle point needs 853 products per cycle, 440 of them fit
+// the xc7z020's 220 DSP48E1 as dsp2 pairs (docs/mixed.md). The ROM word, the bias word and the
+// output word are the same; only which lane computes neuron p changes.
 module qmlp_mlp_layer #(
   parameter integer K        = 784,
   parameter integer N        = 128,
@@ -37,7 +42,8 @@ module qmlp_mlp_layer #(
   parameter integer SIMD     = 49,
   parameter integer WB       = 8,      // weight bits (8, 4 or 2): codes packed in the ROM word
   parameter integer AB       = 8,      // signed bits of the input codes (held in 8-bit containers)
-  parameter integer MAC      = 0,      // MAC style: 0 dsp, 1 dsp2 (even PE), 2 lut (qmlp_mac_code)
+  parameter integer MAC      = 0,      // MAC style: 0 dsp, 1 dsp2 (even PE - LUTPE), 2 lut (qmlp_mac_code)
+  parameter integer LUTPE    = 0,      // the last LUTPE neurons of each group in lut lanes (0..PE)
   parameter integer ACT      = 0,      // 0 table, 1 clamp, 2 none: output layer, writes int32 accumulators
   parameter integer SHIFT    = 7,      // requantization shift of a hidden layer (< 0: a left shift)
   parameter integer OB       = 8,      // clamp: signed bits of the output code
@@ -96,8 +102,12 @@ module qmlp_mlp_layer #(
   generate
     if (MAC != MAC_DSP && MAC != MAC_DSP2 && MAC != MAC_LUT) begin : g_bad_mac
       qmlp_mlp_layer_MAC_must_be_dsp_dsp2_or_lut u_bad ();
-    end else if (MAC == MAC_DSP2 && PE % 2 != 0) begin : g_bad_pe
-      qmlp_mlp_layer_MAC_dsp2_needs_an_even_PE u_bad ();
+    end else if (LUTPE < 0 || LUTPE > PE) begin : g_bad_lutpe
+      qmlp_mlp_layer_LUTPE_must_be_0_to_PE u_bad ();
+    end else if (MAC == MAC_DSP2 && (PE - LUTPE) % 2 != 0) begin : g_bad_pe
+      qmlp_mlp_layer_MAC_dsp2_needs_an_even_PE_minus_LUTPE u_bad ();
+    end else if (LUTPE > 0 && WB != 1 && WB % 2 != 0) begin : g_bad_lutwb
+      qmlp_mlp_layer_LUTPE_needs_even_or_1_bit_weights u_bad ();
     end else if (ACT < 0 || ACT > 2) begin : g_bad_act
       qmlp_mlp_layer_ACT_must_be_0_1_or_2 u_bad ();
     end
@@ -242,13 +252,14 @@ module qmlp_mlp_layer #(
   endgenerate
 
   // ------------------------------------------------------------------ lanes
-  // PE / NL lanes of NL neurons each (qmlp_mlp_lane: NL = 2 for dsp2, whose DSP48E1 computes
-  // two neurons' products of one input). Each lane registers two copies of x2_q (stages 3, 4).
+  // (PE - LUTPE) / NL lanes of NL neurons each in the layer's MAC style (qmlp_mlp_lane: NL = 2
+  // for dsp2, whose DSP48E1 computes two neurons' products of one input), then LUTPE lut lanes
+  // of one neuron each (g_lutpe). Each lane registers two copies of x2_q (stages 3, 4).
   localparam integer NL = (MAC == MAC_DSP2) ? 2 : 1;
   localparam integer OW = (LAST != 0) ? 32 : 8;
   genvar r;
   generate
-    for (r = 0; r < PE / NL; r = r + 1) begin : g_lane
+    for (r = 0; r < (PE - LUTPE) / NL; r = r + 1) begin : g_lane
       // the accumulator's enable and first-chunk select (a valid tree output, and an image
       // group's first chunk, arrive this cycle), registered once per lane: one register
       // driving the multiplexers and enables of every lane's 32-bit accumulator (16 lanes at
@@ -263,6 +274,26 @@ module qmlp_mlp_layer #(
       ) u_lane (
         .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]), .b_i(bias_w[r*NL*24 +: NL*24]),
         .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[r*NL*OW +: NL*OW])
+      );
+    end
+  endgenerate
+  // The LUT PEs of a mixed layer: neuron PE - LUTPE + r in a lut lane (qmlp_mul_lut products,
+  // MAC code 2), its weights, bias and output at the neuron's own place in the words. Their
+  // accumulator controls are registered per lane here too, from the same flags and in step
+  // with the other lanes' (stage ACC_ST - 1).
+  genvar u;
+  generate
+    for (u = 0; u < LUTPE; u = u + 1) begin : g_lutpe
+      localparam integer P = PE - LUTPE + u;
+      reg acc_en, acc_first;
+      (* keep *) always @(posedge clk_i) acc_en <= v_sr[ACC_ST - 2];
+      (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
+      qmlp_mlp_lane #(
+        .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC_LUT), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .LUT_FILE(LUT_FILE)
+      ) u_lane (
+        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[P*SIMD*WB +: SIMD*WB]), .b_i(bias_w[P*24 +: 24]),
+        .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[P*OW +: OW])
       );
     end
   endgenerate

@@ -17,6 +17,7 @@ module qmlp_tb_mlp_layer;
   parameter integer WB   = 8;
   parameter integer AB   = 8;
   parameter integer MAC  = 0;
+  parameter integer LUTPE = 0;        // mixed layer: the last LUTPE neurons of a group in lut lanes
   parameter integer IMAGES = 4;
   localparam integer CHUNKS = K / SIMD;
   localparam integer CAW = $clog2(CHUNKS > 1 ? CHUNKS : 2);
@@ -38,7 +39,7 @@ module qmlp_tb_mlp_layer;
   integer in_img = 0, out_img = 0, cycles = 0, t_first = -1, t_last = 0;
 
   qmlp_mlp_layer #(
-    .K(K), .N(N), .PE(PE), .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .SHIFT(0), .ACT(2),
+    .K(K), .N(N), .PE(PE), .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .LUTPE(LUTPE), .SHIFT(0), .ACT(2),
     .NBUF_IN(1), .NBUF_OUT(1), .ROM_FILE("layer_rom.mem"), .LUT_FILE("layer_rom.mem")
   ) u_dut (
     .clk_i(clk), .rst_i(rst),

@@ -36,7 +36,8 @@ class Device:
             return est
         from qmlp.eda.ecp5 import counts
 
-        n = counts({"PE": c.pe, "SIMD": c.simd, "MAC": c.mac, "WBITS": c.wbits, "ABITS": c.abits}, c.spec)
+        n = counts({"PE": c.pe, "SIMD": c.simd, "MAC": c.mac, "WBITS": c.wbits, "ABITS": c.abits,
+                    "LUTPE": c.lutpes}, c.spec)
         return {**est, "dsp": n["dsp"], "bram18": n["bram18"]}
 
     def fits(self, r: dict) -> bool:

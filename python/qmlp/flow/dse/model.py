@@ -98,6 +98,7 @@ class LayerPoint:
     mac: str
     wb: int
     ab: int            # bits of this layer's input activations
+    lutpe: int = 0     # --LUTPE: PEs of a mixed layer in LUT multipliers (the last of the PE)
 
     @property
     def cycles(self) -> int:
@@ -107,16 +108,22 @@ class LayerPoint:
     def macs(self) -> int:
         return self.pe * self.simd
 
+    @property
+    def dsp(self) -> int:
+        """DSP48E1s (exact): the layer's style for its PEs outside LUTs (a mixed layer's LUT PEs need none)."""
+        return dsp_of(self.mac, self.pe - self.lutpe, self.simd, self.wb, self.ab)
+
     def estimate(self, hidden: bool, act: str | None = "tanh", bias: bool = False) -> dict:
         depth, width = self.cycles, self.macs * self.wb
         bram = rom_bram18(depth, width)
-        lut = self.macs * lut_per_product(self.mac, self.wb, self.ab, self.simd)
+        lut = (self.pe - self.lutpe) * self.simd * lut_per_product(self.mac, self.wb, self.ab, self.simd)
+        lut += self.lutpe * self.simd * lut_per_product("lut", self.wb, self.ab, self.simd)
         # accumulator; requantize and the activation: a table (80 LUT per PE) or a clamp (about 20)
         table = hidden and actreg.get(act).hw == "table"
         lut += self.pe * (32 + ((80 if table else 20) if hidden else 0))
         ff = self.macs * ff_per_product(self.mac, self.wb, self.ab, self.simd) + self.simd * 8
         ff += self.pe * (32 + (16 if hidden else 0) + (24 if bias else 0))
-        return {"dsp": dsp_of(self.mac, self.pe, self.simd, self.wb, self.ab), "lut": int(lut),
+        return {"dsp": self.dsp, "lut": int(lut),
                 "bram18": bram, "ff": int(ff)}
 
 
@@ -129,6 +136,18 @@ class Candidate:
     wbits: tuple
     abits: tuple
     spec: NetSpec = LAB
+    lutpe: tuple = ()        # --LUTPE per layer (mixed layers); () = none, and all zeros become ()
+
+    def __post_init__(self):
+        if not any(self.lutpe):
+            object.__setattr__(self, "lutpe", ())
+        elif len(self.lutpe) != len(self.pe):
+            raise QmlpError(f"LUTPE={commas(self.lutpe)}: one value per layer ({len(self.pe)})")
+
+    @property
+    def lutpes(self) -> tuple:
+        """LUT PEs of every layer (zeros without a mixed layer)."""
+        return tuple(self.lutpe) or (0,) * len(self.pe)
 
     @property
     def bits(self) -> str:
@@ -137,7 +156,7 @@ class Candidate:
             f"w{''.join(map(str, self.wbits))}a{''.join(map(str, self.abits))}"
 
     def layers(self) -> list[LayerPoint]:
-        return [LayerPoint(k, n, self.pe[i], self.simd[i], self.mac[i], self.wbits[i], ain)
+        return [LayerPoint(k, n, self.pe[i], self.simd[i], self.mac[i], self.wbits[i], ain, self.lutpes[i])
                 for i, ((k, n), ain) in enumerate(zip(self.spec.shapes, input_bits(self.spec, self.abits)))]
 
     @property
@@ -163,21 +182,27 @@ class Candidate:
 
     def fusesoc_params(self) -> dict:
         """The FuseSoC parameters (without MODEL): what `fusesoc run ... qmlp:accel:mlp` takes."""
-        return {"PE": commas(self.pe), "SIMD": commas(self.simd), "WBITS": commas(self.wbits),
-                "ABITS": commas(self.abits) or "8", "MAC": commas(self.mac)}
+        out = {"PE": commas(self.pe), "SIMD": commas(self.simd), "WBITS": commas(self.wbits),
+               "ABITS": commas(self.abits) or "8", "MAC": commas(self.mac)}
+        if self.lutpe:               # only a mixed point names it: the others' commands and cache keys stay
+            out["LUTPE"] = commas(self.lutpe)
+        return out
 
     def check(self) -> None:
         """The parameter table's own validation (the hooks run the same)."""
         params.validate("accel", self.fusesoc_params(), spec=self.spec)
 
     def label(self) -> str:
-        return f"PE={commas(self.pe)} SIMD={commas(self.simd)} MAC={commas(self.mac)}"
+        return f"PE={commas(self.pe)} SIMD={commas(self.simd)} MAC={commas(self.mac)}" + \
+            (f" LUTPE={commas(self.lutpe)}" if self.lutpe else "")
 
     @classmethod
     def from_params(cls, p: dict, spec: NetSpec = LAB) -> "Candidate":
         """The candidate of a run's FuseSoC parameters (one value = every layer, as the core takes them)."""
-        v = params.validate("accel", {k: p[k] for k in ("PE", "SIMD", "WBITS", "ABITS", "MAC") if k in p}, spec=spec)
-        return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v["MAC"]), tuple(v["WBITS"]), tuple(v["ABITS"]), spec)
+        v = params.validate("accel", {k: p[k] for k in ("PE", "SIMD", "WBITS", "ABITS", "MAC", "LUTPE") if k in p},
+                            spec=spec)
+        return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v["MAC"]), tuple(v["WBITS"]), tuple(v["ABITS"]), spec,
+                   tuple(v["LUTPE"]))
 
 
 def commas(v) -> str:
@@ -215,7 +240,7 @@ def implausible(cand: Candidate, r: dict) -> str | None:
     """Why a synthesis result cannot be the design, if it cannot: fewer DSP48s than its products
     need (the model's DSP count is exact: one per product, one per pair for dsp2), i.e. Yosys
     removed logic - an undriven net or a constant output in the RTL, not a smaller design."""
-    need = sum(dsp_of(l.mac, l.pe, l.simd, l.wb, l.ab) for l in cand.layers())
+    need = sum(l.dsp for l in cand.layers())
     if int(r["dsp"]) < need:
         return (f"Yosys kept {r['dsp']} DSP48E1 of the {need} its products need: logic was removed "
                 "(look for undriven nets in yosys.log)")

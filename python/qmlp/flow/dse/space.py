@@ -13,8 +13,8 @@ from itertools import product
 
 from qmlp import lines, params
 from qmlp.errors import QmlpError
-from qmlp.flow.dse.model import (BASE_FF, BASE_LUT, MARGIN, Candidate, LayerPoint, divisors, input_bits,
-                                 layer_cycles, mac_styles, plausible, score, style_ok, total)
+from qmlp.flow.dse.model import (BASE_FF, BASE_LUT, MARGIN, Candidate, LayerPoint, divisors, dsp_of,
+                                 fits, input_bits, layer_cycles, mac_styles, plausible, score, style_ok, total)
 from qmlp.spec import LAB, NetSpec
 
 # The bit widths searched by default: the BENCH line's (SPEC 3, qmlp.lines), the one list of
@@ -122,9 +122,68 @@ def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device=None
         except QmlpError:
             continue
         out.append(c)
+        if styles is None or "lut" in styles:
+            m = mixed(c, device)
+            if m is not None:
+                out.append(m)
     if device is not None:
         return sorted(set(out), key=lambda c: (device.score(device.estimate(c)), c.macs, c.mac))
     return sorted(set(out), key=lambda c: (score(c.estimate()), c.macs, c.mac))
+
+
+def mixed(c: Candidate, device=None) -> Candidate | None:
+    """The candidate with just enough of its PEs moved into LUT multipliers (--LUTPE) that its
+    DSP blocks fit the device (None: the xc7z020's 220 DSP48E1), or None when it fits already
+    or cannot. PEs leave a layer from its end, two at a time in dsp2 (its pairs), one in dsp;
+    layers whose products are in LUTs anyway are left alone. Every share of the layer with the
+    most DSP blocks is tried, the other layers then giving up PEs finest step first; of the
+    mixes that fit, the one with the fewest estimated LUTs (lut_per_product of the lut style),
+    if the model says it fits the device."""
+    from qmlp.flow.dse.model import FIT
+
+    n = len(c.pe)
+    layers = c.layers()
+    if device is None or device.name == "xc7z020":
+        limit = FIT["dsp"] if device is None else device.fit["dsp"]
+
+        def layer_dsp(i: int, lp: int) -> int:
+            return dsp_of(c.mac[i], c.pe[i] - lp, c.simd[i], c.wbits[i], layers[i].ab)
+    else:
+        from functools import lru_cache as _cache
+
+        limit = device.fit["dsp"]
+
+        @_cache(maxsize=None)
+        def layer_dsp(i: int, lp: int) -> int:
+            # the device's count of layer i alone: every other layer's PEs in LUTs
+            others = tuple(lp if j == i else c.pe[j] for j in range(n))
+            return device.estimate(Candidate(c.pe, c.simd, c.mac, c.wbits, c.abits, c.spec, others))["dsp"]
+    movable = [i for i in range(n) if c.mac[i] in ("dsp", "dsp2") and layer_dsp(i, 0) > 0]
+    fixed = sum(layer_dsp(i, 0) for i in range(n) if i not in movable)
+    if not movable or fixed + sum(layer_dsp(i, 0) for i in movable) <= limit:
+        return None
+    step = {i: 2 if c.mac[i] == "dsp2" else 1 for i in movable}
+    top = max(movable, key=lambda i: layer_dsp(i, 0))
+    rest = sorted((i for i in movable if i != top), key=lambda i: step[i] * c.simd[i])
+    best, best_lut = None, None
+    for first in range(0, c.pe[top] + 1, step[top]):
+        lut = [0] * n
+        lut[top] = first
+        for i in rest:
+            while lut[i] + step[i] <= c.pe[i] and fixed + sum(layer_dsp(j, lut[j]) for j in movable) > limit:
+                lut[i] += step[i]
+        if fixed + sum(layer_dsp(j, lut[j]) for j in movable) > limit:
+            continue
+        cur = Candidate(c.pe, c.simd, c.mac, c.wbits, c.abits, c.spec, tuple(lut))
+        est = cur.estimate()["lut"]
+        if best is None or est < best_lut:
+            best, best_lut = cur, est
+    # A mixed point is offered only when the model says it fits outright (not within the margin
+    # that pure points get): its LUTs are most of the device, and a search budget spent on
+    # mixed points that cannot fit would leave a bit width without a winner.
+    if best is None or not (device.fits(device.estimate(best)) if device is not None else fits(best.estimate())):
+        return None
+    return best
 
 
 def plan(wbits, abits, styles=None, margin: float = MARGIN, spec: NetSpec = LAB, device=None) -> list[Candidate]:
