@@ -27,6 +27,9 @@ def run(args) -> str:
 
     if args.hls_cmd == "report":
         return package.report_line(package.read_csynth(Path(args.xml)))
+    from qmlp.files import check_output_folder
+
+    check_output_folder(Path(args.out), "--out")          # a file, or a folder it cannot write: before reading
     vlnv = args.vlnv or f"qmlp:hls:matmul_{args.kind}_vitis:0.1.0"
     core = package.package_solution(Path(args.solution), args.kind, Path(args.out).resolve(), vlnv)
     return f"CORE {core}"
