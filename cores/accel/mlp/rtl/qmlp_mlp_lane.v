@@ -131,7 +131,10 @@ module qmlp_mlp_lane #(
         wire p;
         qmlp_mul_xnor u_mul (.clk_i(clk_i), .w_i(wl_q[s]), .x_i(x_q[s]), .p_o(p));
       end
-    end else if (MAC == MAC_LUT) begin : g_lutm
+    end
+    // (g_xnm and g_lutm are two `if`s, not an if-else chain: Yosys 0.23 does not resolve a
+    // reference into the else branch's named block; measured: the lut products vanished)
+    if (MAC == MAC_LUT && XNOR == 0) begin : g_lutm
       // product = prod + c (qmlp_mul_lut): c, the +1s of negated Booth digits, is summed apart.
       // (The units sit outside g_n, as the dsp2 pairs do: Yosys 0.23 does not resolve a
       // reference into a named if-generate block nested in the referring loop's sibling.)
