@@ -54,7 +54,8 @@ def golden(net, codes):
 SHAPES = st.one_of(
     st.tuples(st.integers(0, 12), st.just(LAB.inputs)),                      # N x inputs
     st.tuples(st.integers(0, 4), st.just(28), st.just(28)),                  # square images
-    st.tuples(st.integers(1, 3), st.sampled_from([14, 56, 4]), st.sampled_from([56, 14, 196])),   # same size, wrong shape
+    # the same size in a wrong shape (14 x 56 and the like)
+    st.tuples(st.integers(1, 3), st.sampled_from([14, 56, 4]), st.sampled_from([56, 14, 196])),
     st.tuples(st.just(LAB.inputs)),                                          # one image, no N
     st.tuples(st.integers(1, 3), st.sampled_from([783, 785, 1])),
     st.tuples(st.integers(1, 2), st.just(LAB.inputs), st.just(1)),

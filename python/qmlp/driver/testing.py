@@ -110,8 +110,8 @@ class GoldenCore:
             err = bits["SHORT"] if tlast else bits["TIMEOUT"]
             self._end([regs.ERROR_BEAT | err], err, len(words))
         elif len(words) > want or not tlast:
-            self._end([regs.ERROR_BEAT | bits["NOLAST"]], bits["NOLAST"] | (bits["DRAINED"] if len(words) > want else 0),
-                      want, dropped=len(words) - want)
+            drained = bits["DRAINED"] if len(words) > want else 0
+            self._end([regs.ERROR_BEAT | bits["NOLAST"]], bits["NOLAST"] | drained, want, dropped=len(words) - want)
         else:
             from qmlp.numerics import intnet
 
