@@ -112,5 +112,16 @@ def test_dma_faults_are_errors_and_the_dma_recovers(report, case):
     assert f["unsafe_frees"] == [] and f["held_buffers"] == 0   # freed only once the channels were idle
 
 
+def test_a_channel_stopped_elsewhere_is_reset_before_the_next_transfer(report):
+    assert report[0]["stopped_channel"] == {"next_call_equal": True, "resets": 1}
+
+
+def test_matmul_on_pynqs_own_classes_is_bit_exact(report):
+    from qmlp.numerics import golden
+
+    z = np.load(report[1] / "matmul.npz")
+    assert np.array_equal(z["C"].view(np.uint32), golden.matmul_f32(z["A"], z["B"]).view(np.uint32))
+
+
 def test_the_unsafe_free_detector_fires(report):
     assert report[0]["unsafe_free_detected"] == 1

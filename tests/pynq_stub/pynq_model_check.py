@@ -73,6 +73,21 @@ def main(quant_path, hwh, out_dir, design=None):
                 "next_call_equal": bool(np.array_equal(again, want)), "unsafe_frees": list(dev.unsafe_frees),
                 "held_buffers": len(ov.held_buffers)}
 
+    # a channel someone else stopped (pynq's own stop(): DMACR.RS = 0, halted) is reset before the transfer
+    ov.dma.sendchannel.stop()
+    resets = ov.overlay.dma_model.resets
+    rep["stopped_channel"] = {"next_call_equal": bool(np.array_equal(ov.predict(x), want)),
+                              "resets": ov.overlay.dma_model.resets - resets}
+
+    # a matmul wrapper behind pynq's classes (the golden f32 core: 4 x 8 by 8 x 4 blocks)
+    from qmlp.driver import MatmulOverlay
+
+    mm = MatmulOverlay({"golden_matmul": {"KIND": "f32", "ROWS": 4, "INNER": 8, "COLS": 4}}, kind="f32",
+                       backend="pynq-model", max_blocks=2)
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=(11, 8)).astype(np.float32), rng.normal(size=(8, 4)).astype(np.float32)
+    np.savez(out / "matmul.npz", A=A, B=B, C=mm.matmul(A, B))
+
     # the detector of unsafe frees fires: a buffer freed while a channel hangs on it
     ov.overlay.dma_faults = {"receive": ["hang"]}
     b = pynq.allocate(shape=(16,), dtype=np.uint32)
