@@ -70,13 +70,26 @@ def tree_width(wb: int, ab: int, simd: int) -> int:
     return ab + wb + (math.ceil(math.log2(simd)) if simd > 1 else 0)
 
 
+# 1-bit (bipolar) products in LUTs, Yosys 0.23 synth_xilinx -abc9 of one qmlp_mlp_lane minus its
+# 32-bit accumulator (docs/binary.md): XNOR-popcount (WB = AB = 1) 3.1 LUT and 6 FF per product
+# at SIMD 16, 3.4 and 7 at SIMD 64, whatever the style (dsp builds 2 x 2-bit products in LUTs,
+# 3.6); lut at WB = 1: the tree plus about 4.5 (the count of -1 weights and its third operand;
+# measured 17.4 per product at w1a8 SIMD 16, 17.1 at SIMD 49, 11.6 at w1a4), the unit's register
+# of x (AB + 1 FF) on top of the tree's.
+XNOR_LUT, XNOR_FF, BIN_LUT = 3.5, 7.0, 4.5
+
+
 def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     """LUTs per product: its share of the adder tree (one adder of the tree's width), and for
     the lut style the multiplier: radix-4 Booth digits of the weight (WB/2 of them), each an
     adder of AB+2 bits (qmlp_mul_lut; Yosys measured 24 LUT per MAC at w2a8 and 38 at w4a8,
-    tree included)."""
+    tree included); 1-bit weights: XNOR_LUT, BIN_LUT."""
+    if wb == 1 and ab == 1 and in_luts(style, wb, ab):
+        return XNOR_LUT if style == "lut" else XNOR_LUT + 0.5     # dsp: 2 x 2-bit products, 3.6 + acc
     lut = tree_width(wb, ab, simd) * (simd - 1) / simd
-    if in_luts(style, wb, ab):
+    if style == "lut" and wb == 1:
+        lut += BIN_LUT
+    elif in_luts(style, wb, ab):
         lut += -(-wb // 2) * (ab + 2)       # a `*` Yosys keeps out of DSPs: about the same
     elif style == "dsp2":
         lut += 1.0                    # the two 16-bit fields of P, sign bit flipped
@@ -85,8 +98,10 @@ def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
 
 def ff_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     """FFs per product: the weight register before the multipliers, the product and tree registers."""
+    if wb == 1 and ab == 1 and in_luts(style, wb, ab):
+        return XNOR_FF
     tw = tree_width(wb, ab, simd)
-    return wb + tw + (tw * (simd - 1) / simd)
+    return wb + tw + (tw * (simd - 1) / simd) + ((ab + 1) if style == "lut" and wb == 1 else 0)
 
 
 @dataclass(frozen=True)
@@ -113,14 +128,15 @@ class LayerPoint:
         """DSP48E1s (exact): the layer's style for its PEs outside LUTs (a mixed layer's LUT PEs need none)."""
         return dsp_of(self.mac, self.pe - self.lutpe, self.simd, self.wb, self.ab)
 
-    def estimate(self, hidden: bool, act: str | None = "tanh", bias: bool = False) -> dict:
+    def estimate(self, hidden: bool, act: str | None = "tanh", bias: bool = False, out_bits: int = 8) -> dict:
         depth, width = self.cycles, self.macs * self.wb
         bram = rom_bram18(depth, width)
         lut = (self.pe - self.lutpe) * self.simd * lut_per_product(self.mac, self.wb, self.ab, self.simd)
         lut += self.lutpe * self.simd * lut_per_product("lut", self.wb, self.ab, self.simd)
-        # accumulator; requantize and the activation: a table (80 LUT per PE) or a clamp (about 20)
-        table = hidden and actreg.get(act).hw == "table"
-        lut += self.pe * (32 + ((80 if table else 20) if hidden else 0))
+        # accumulator; requantize and the activation: a table (80 LUT per PE), a clamp (about 20)
+        # or at 1 bit the sign (one flip-flop and a LUT)
+        kind = actreg.get(act).hw_kind(out_bits) if hidden else None
+        lut += self.pe * (32 + {"table": 80, "clamp": 20, "sign": 1, None: 0}[kind])
         ff = self.macs * ff_per_product(self.mac, self.wb, self.ab, self.simd) + self.simd * 8
         ff += self.pe * (32 + (16 if hidden else 0) + (24 if bias else 0))
         return {"dsp": self.dsp, "lut": int(lut),
@@ -176,7 +192,8 @@ class Candidate:
         n = self.spec.n_layers
         for i, l in enumerate(self.layers()):
             act = self.spec.layers[i].act
-            for k, v in l.estimate(hidden=i < n - 1, act=act, bias=self.spec.layers[i].bias).items():
+            for k, v in l.estimate(hidden=i < n - 1, act=act, bias=self.spec.layers[i].bias,
+                                   out_bits=self.abits[i] if i < n - 1 else 8).items():
                 est[k] += v
         return est
 
