@@ -32,9 +32,9 @@ def configure(t) -> None:
     t.add_argument("--out", metavar="NPZ", help="model archive (default: BUILD/model/mlp.npz, .pth beside it; "
                                                   "with --wbits/--abits BUILD/model/qat-w<bits>a<bits>.npz)")
     t.add_argument("--wbits", type=int_list, default=None,
-                   help="quantization-aware training: weight bits, one value or one per layer (8, 4, 2)")
+                   help="quantization-aware training: weight bits, one value or one per layer (8, 4, 2, 1 = bipolar)")
     t.add_argument("--abits", type=int_list, default=None,
-                   help="quantization-aware training: activation bits, one value or one per hidden layer (8, 4, 2)")
+                   help="quantization-aware training: activation bits, one value or one per hidden layer (8, 4, 2, 1)")
     opt(t, "--qat-epochs", help=f"QAT epochs after the float training (default {params.OPTIONS['qat-epochs'].default})")
 
 
