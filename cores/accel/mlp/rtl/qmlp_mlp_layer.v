@@ -30,6 +30,8 @@
 //   lut  (2) qmlp_mul_lut, Booth-digit products in LUTs (4- and 2-bit weights); the +1s of its
 //            negated digits are summed in a narrow tree beside the adder tree.
 // Every style registers its products at stage 5; the trees and accumulators are the same.
+// 1 bit (WB or AB = 1) is bipolar, -1 or +1 (qmlp.numerics.bipolar): a ROM bit b stands for 2b - 1,
+// a 1-bit input byte is 0x01 or 0xFF; ACT 1 with OB = 1 writes the accumulator's sign (qmlp_mlp_lane).
 // Mixed layers (LUTPE > 0): the last LUTPE of the PE neurons are lut lanes whatever MAC says,
 // the first PE - LUTPE use MAC (even for dsp2), so a layer is not capped at one or two products
 // per DSP48E1: at w8a8 the lab's 128-cycle point needs 853 products per cycle, 440 of them fit
@@ -40,7 +42,7 @@ module qmlp_mlp_layer #(
   parameter integer N        = 128,
   parameter integer PE       = 4,
   parameter integer SIMD     = 49,
-  parameter integer WB       = 8,      // weight bits (8, 4 or 2): codes packed in the ROM word
+  parameter integer WB       = 8,      // weight bits (8, 4, 2 or 1): codes packed in the ROM word
   parameter integer AB       = 8,      // signed bits of the input codes (held in 8-bit containers)
   parameter integer MAC      = 0,      // MAC style: 0 dsp, 1 dsp2 (even PE - LUTPE), 2 lut (qmlp_mac_code)
   parameter integer LUTPE    = 0,      // the last LUTPE neurons of each group in lut lanes (0..PE)
