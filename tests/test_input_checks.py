@@ -201,6 +201,15 @@ def test_a_quantized_model_where_a_float_one_is_expected(tmp_path):
         mdl.load(tmp_path / "ptq.npz")
     mf = mdl.read_model_file(tmp_path / "qat.npz")          # the hook's one read takes both kinds
     assert mf.quantized and mf.model.abits == (4,) and len(mf.sha256) == 64
+    from qmlp.eda.filter import Qmlp                         # and FuseSoC's filter refuses its wrong bits
+    edam = {"parameters": {"MODEL": {"default": str(tmp_path / "qat.npz")}, "PE": {"default": "2,1"},
+                           "SIMD": {"default": "4,2"}},
+            "hooks": {"pre_build": [{"cmd": ["qmlp", "hook", "accel"]}]}}
+    with pytest.raises(SystemExit, match=r"qmlp hook: error: --MODEL=.*qat.npz is a w44a4 model: run with "
+                                         r"--WBITS=4,4 --ABITS=4"):
+        Qmlp().run(edam, ".")
+    edam["parameters"].update(WBITS={"default": "4"}, ABITS={"default": "4"})
+    assert Qmlp().run(edam, ".") is edam
 
 
 def test_a_folder_is_not_reported_missing(tmp_path):
@@ -292,7 +301,7 @@ def test_filter_runs_the_hooks_checks():
     edam = {"parameters": {"PE": {"datatype": "str", "default": "3,16,2", "paramtype": "vlogparam"}},
             "hooks": {"pre_build": [{"name": "a", "cmd": ["qmlp", "hook", "accel", "--lint"]},
                                     {"name": "b", "cmd": ["make", "x"]}]}}
-    assert hook_checks(edam) == [("accel", "accel", False)]
+    assert hook_checks(edam) == [("accel", "accel", False, True)]
     with pytest.raises(SystemExit) as e:
         Qmlp().run(edam, ".")
     last = str(e.value).splitlines()[-1]
@@ -302,13 +311,13 @@ def test_filter_runs_the_hooks_checks():
 
 
 def test_filter_never_stops_a_run_for_its_own_fault(monkeypatch):
+    from qmlp import params
     from qmlp.eda import filter as flt
-    from qmlp.eda import hooks
 
     def broken(*a, **k):
         raise RuntimeError("a bug in the filter")
 
-    monkeypatch.setattr(hooks, "validate", broken)
+    monkeypatch.setattr(params, "validate", broken)
     edam = {"hooks": {"pre_build": [{"cmd": ["qmlp", "hook", "check", "i8"]}]}}
     assert flt.Qmlp().run(edam, ".") is edam
 

@@ -35,8 +35,9 @@ def edam_raw(edam: dict) -> dict:
     return {k: (v or {}).get("default") for k, v in (edam.get("parameters") or {}).items()}
 
 
-def hook_checks(edam: dict) -> list[tuple[str, str, bool]]:
-    """(what, kind, board) of every qmlp hook among the run's pre_build hooks whose checks the filter runs."""
+def hook_checks(edam: dict) -> list[tuple[str, str, bool, bool]]:
+    """(what, kind, board, lint) of every qmlp hook among the run's pre_build hooks whose checks the
+    filter runs."""
     out = []
     for h in (edam.get("hooks") or {}).get("pre_build") or []:
         cmd = [str(c) for c in (h.get("cmd") or [])] if isinstance(h, dict) else []
@@ -44,22 +45,29 @@ def hook_checks(edam: dict) -> list[tuple[str, str, bool]]:
             continue
         i = CHECKED[cmd[2]]
         kind = "accel" if i is None else (cmd[i] if len(cmd) > i else None)
-        if kind and (cmd[2], kind, "--board" in cmd) not in out:
-            out.append((cmd[2], kind, "--board" in cmd))
+        key = (cmd[2], kind, "--board" in cmd, "--lint" in cmd)
+        if kind and key not in out:
+            out.append(key)
     return out
 
 
 def check(edam: dict) -> None:
     """Raise QmlpError for a parameter one of the run's qmlp hooks would refuse."""
-    from qmlp.eda.hooks import model_spec, validate
+    from qmlp.eda import hooks
 
     raw = edam_raw(edam)
-    for what, kind, board in hook_checks(edam):
-        v = validate(kind, raw, board=board)
+    mf = None
+    for what, kind, board, lint in hook_checks(edam):
+        if kind == "accel" and mf is None:
+            mf = hooks.model_file(raw) or False          # --MODEL= read once for every check here
+        spec = mf.spec if mf else None
+        v = hooks.params.validate(kind, raw, spec=spec, board=board)
+        if kind == "accel" and mf and mf.quantized and not lint:     # lint reads no weights: any bits
+            hooks.check_model_bits(mf.model, mf.path.resolve(), v["WBITS"], v["ABITS"])
         if what == "ecp5-setup" and kind == "accel":
             from qmlp.eda.ecp5 import check_fit
 
-            check_fit(v, model_spec(raw))
+            check_fit(v, spec)
 
 
 class Qmlp:

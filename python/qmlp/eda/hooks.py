@@ -192,6 +192,15 @@ def model_spec(raw: dict):
     return mf.spec if mf else None
 
 
+def check_model_bits(q, qpath, wb, ab) -> None:
+    """A quantized model is built at its own bits: the run's --WBITS/--ABITS must be them."""
+    qa = tuple(q.abits or (8,) * (q.spec.n_layers - 1))
+    if tuple(q.wls) != tuple(wb) or qa != tuple(ab):
+        raise QmlpError(f"--MODEL={qpath} is a w{''.join(map(str, q.wls))}a{''.join(map(str, qa))} model: run with "
+                        f"--WBITS={','.join(map(str, q.wls))} --ABITS={','.join(map(str, qa)) or 8} (this run asked "
+                        f"for --WBITS={_fmt(wb)} --ABITS={_fmt(ab) or 8})")
+
+
 def validate(core: str, raw: dict, board: bool = False) -> dict:
     """params.validate, for the accelerator against its model's network (board: the ULX3S top's
     default design point)."""
@@ -247,11 +256,7 @@ def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False, 
         else:
             q, qpath = cache.qat_model(paths, model, wb, ab, loaded=mf)     # quantization-aware, once per model and bits
         qsha = file_sha256(qpath)
-    qa = tuple(q.abits or (8,) * (q.spec.n_layers - 1))
-    if tuple(q.wls) != tuple(wb) or qa != tuple(ab):
-        raise QmlpError(f"--MODEL={qpath} is a w{''.join(map(str, q.wls))}a{''.join(map(str, qa))} model: run with "
-                        f"--WBITS={','.join(map(str, q.wls))} --ABITS={','.join(map(str, qa)) or 8} (this run asked "
-                        f"for --WBITS={_fmt(wb)} --ABITS={_fmt(ab) or 8})")
+    check_model_bits(q, qpath, wb, ab)
     data = mf.model.meta.get("data") or str(DEFAULT_DATA)
     cfg = roms.HwConfig(v["PE"], v["SIMD"], wb, ab or (8,), q.spec)
     fmt = roms.intnet.IntFormats.of(q.spec, ab or (8,), q.act_fls)
