@@ -16,8 +16,11 @@ def configure(rp) -> None:
 
 
 def run(args) -> str:
+    from qmlp.files import output_lock
     from qmlp.flow import report
 
-    out = report.run(build_paths(args), jobs=args.jobs)
-    print(report.summary(out), file=sys.stderr)
+    paths = build_paths(args)
+    with output_lock(paths.report_dir, "the report"):     # one report per build folder at a time
+        out = report.run(paths, jobs=args.jobs)
+        print(report.summary(out), file=sys.stderr)
     return f"REPORT dir={out}"
