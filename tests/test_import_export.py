@@ -217,7 +217,8 @@ def test_import_brevitas_qonnx(capsys, tmp_path):
 
 # ----------------------------------------------------------------------------- refused, one line each
 
-def _graph(tmp_path, name="g.onnx", act_scale=0.0625, zeropt=0.0, extra=None, external=False, op="Gemm"):
+def _graph(tmp_path, name="g.onnx", act_scale=0.0625, zeropt=0.0, extra=None, external=False, op="Gemm", act_bits=4,
+           rounding="ROUND"):
     """A two-layer graph in Brevitas' layout: Quant(in) -> Gemm(Quant(W)) -> Relu -> Quant -> Gemm."""
     from onnx import TensorProto, helper, numpy_helper
 
@@ -228,10 +229,10 @@ def _graph(tmp_path, name="g.onnx", act_scale=0.0625, zeropt=0.0, extra=None, ex
         inits.append(numpy_helper.from_array(np.asarray(v, np.float32), nm))
         return nm
 
-    def q(x, out, scale, bits, signed, narrow=0, zp=0.0):
+    def q(x, out, scale, bits, signed, narrow=0, zp=0.0, rnd="ROUND"):
         nodes.append(helper.make_node("Quant", [x, c(out + "_s", scale), c(out + "_z", zp), c(out + "_b", bits)], [out],
                                       name="Quant_" + out, domain="qonnx.custom_op.general", signed=signed,
-                                      narrow=narrow, rounding_mode="ROUND"))
+                                      narrow=narrow, rounding_mode=rnd))
         return out
 
     q("inp", "x0", 2.0 ** -7, 8, 1)
@@ -242,7 +243,7 @@ def _graph(tmp_path, name="g.onnx", act_scale=0.0625, zeropt=0.0, extra=None, ex
         nodes.append(helper.make_node("Gemm", ["x0", w1, c("b1", rng.normal(size=16))], ["h1"], name="gemm0",
                                       transB=1))
     nodes.append(helper.make_node("Relu", ["h1"], ["r1"], name="relu0"))
-    a = q("r1", "a1", act_scale, 4, 0)
+    a = q("r1", "a1", act_scale, act_bits, 0, rnd=rounding)
     if extra == "residual":
         nodes.append(helper.make_node("Add", [a, "x0"], ["a1r"], name="residual0"))
         a = "a1r"
@@ -279,7 +280,8 @@ def test_helper_graph_imports(capsys, tmp_path):
     ("conv", "node 'conv0' (Conv): op type Conv is not supported"),
     ("residual", "feeds 2 nodes"),
     ("zeropt", "zero point [0.5] (not 0)"),
-    ("scale", "activation scale 1.65 is not a power of two"),
+    ("scale8", "activation codes 0..255 with a float scale: qmlp's threshold layers take relu codes of 2 to 4 bits"),
+    ("rounding", "activation rounding STOCHASTIC: qmlp derives thresholds for ROUND, HALF_EVEN, FLOOR"),
     ("no_data", "which is missing beside it"),
     ("truncated", "not a readable ONNX file"),
     ("pth_list", "holds a list, not an nn.Sequential or a state_dict"),
@@ -293,8 +295,10 @@ def test_unsupported_one_line(capsys, tmp_path, case, want):
         p = _graph(tmp_path, extra="residual")
     elif case == "zeropt":
         p = _graph(tmp_path, zeropt=0.5)
-    elif case == "scale":
-        p = _graph(tmp_path, act_scale=1.65)
+    elif case == "scale8":
+        p = _graph(tmp_path, act_scale=1.65, act_bits=8)
+    elif case == "rounding":
+        p = _graph(tmp_path, act_scale=1.65, rounding="STOCHASTIC")
     elif case == "no_data":
         p = _graph(tmp_path, external=True)
         (tmp_path / "g.onnx.data").unlink()
@@ -315,3 +319,58 @@ def test_unsupported_one_line(capsys, tmp_path, case, want):
     assert rc == 2 and last == "", err
     assert err.count("\n") == 1 and err.startswith("qmlp import: error: ") and want in err, err
     assert not (tmp_path / "o.npz").exists()
+
+
+# ----------------------------------------------------------------------------- float scales: thresholds
+
+def _float_scale_graph(tmp_path, x_cal, widths=(784, 32, 16, 10), abits=2, signed=(False, False), relu=(True, True),
+                       rounding="ROUND", seed=0, name="fs.onnx", w_scale=0.5, ties=False):
+    """Brevitas' layout with float activation scales (its default QuantReLU): Quant(in, 2**-7) ->
+    per layer Quant(W) -> Gemm(+ float bias) -> [Relu] -> Quant(scale s_a, a float calibrated on
+    x_cal so the codes spread) ... -> Gemm (logits). ties: scales and biases on a coarse binary
+    grid, so that many accumulators sit exactly halfway between two codes."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+    inits, nodes = [], []
+
+    def c(nm, v):
+        inits.append(numpy_helper.from_array(np.asarray(v, np.float32), nm))
+        return nm
+
+    def q(x, out, scale, bits, sgn, narrow=0, rnd="ROUND"):
+        nodes.append(helper.make_node("Quant", [x, c(out + "_s", scale), c(out + "_z", 0.0), c(out + "_b", bits)], [out],
+                                      name="Quant_" + out, domain="qonnx.custom_op.general", signed=sgn,
+                                      narrow=narrow, rounding_mode=rnd))
+        return out
+
+    x = q("inp", "x0", 2.0 ** -7, 8, 1)
+    h = np.clip(np.round(np.asarray(x_cal, np.float64) * 128), -128, 127) / 128
+    for i in range(len(widths) - 1):
+        k, n = widths[i], widths[i + 1]
+        wc = rng.integers(-1, 2, (n, k))
+        b = rng.normal(scale=0.5, size=n) if not ties else rng.integers(-4, 5, n) * 0.25
+        b = b.astype(np.float32)
+        w = q(c(f"w{i}", wc * w_scale), f"w{i}q", w_scale, 2, 1, 1)
+        nodes.append(helper.make_node("Gemm", [x, w, c(f"b{i}", b)], [f"h{i}"], name=f"gemm{i}", transB=1))
+        y = h @ (wc * w_scale).T + b
+        x = f"h{i}"
+        if i == len(widths) - 2:
+            break
+        if relu[i]:
+            nodes.append(helper.make_node("Relu", [x], [f"r{i}"], name=f"relu{i}"))
+            x, y = f"r{i}", np.maximum(y, 0)
+        lo, hi = (-(1 << (abits - 1)), (1 << (abits - 1)) - 1) if signed[i] else (0, (1 << abits) - 1)
+        top = float(np.percentile(np.abs(y), 95)) or 1.0
+        s_a = np.float32(top / hi) if not ties else np.float32(0.5 * w_scale / 128 * 2 ** -0)
+        if ties:
+            s_a = np.float32(w_scale * 2.0 ** -7 * 3)        # not a power of two; acc * S / s_a = acc / 3
+        x = q(x, f"a{i}", s_a, abits, int(signed[i]), rnd=rounding)
+        h = np.clip(np.round(y / float(s_a)), lo, hi) * float(s_a)
+    g = helper.make_graph(nodes, "fs", [helper.make_tensor_value_info("inp", TensorProto.FLOAT, [1, widths[0]])],
+                          [helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, widths[-1]])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17),
+                                            helper.make_opsetid("qonnx.custom_op.general", 2)])
+    p = tmp_path / name
+    onnx.save_model(m, str(p))
+    return p

@@ -12,6 +12,9 @@ writes: it receives a quantized model and never trains or sweeps. Files, all det
   fc<l>.hex / .mem / .coe       $readmemh words / Xilinx memory file / Block Memory Generator
   act<l> .hex / .mem / .coe     a table layer's activation table (8-bit entries)
   bias<l> .hex / .mem / .coe    a biased layer's biases: word g holds neuron g*PE+p at bits 24p
+  thr<l> .hex / .mem / .coe     a threshold layer's thresholds (qmlp.numerics.thresholds): word g
+                                holds threshold k of neuron g*PE+p at bits TW*(p*NT + k), NT per
+                                neuron, TW bits each (two's complement; thr_width)
   images.hex                    test inputs as input-stream words (K1/SIMD1 words per image)
   expected.hex                  golden model: the logits (int32) + class per image
   labels.hex, vectors.txt       labels; "<images> <words per image> <word bits>"
@@ -211,6 +214,33 @@ def bias_lines(words: np.ndarray, l: LayerHw) -> list[str]:
     return [format(v, f"0{digits}x") for v in rows]
 
 
+def thr_width(net: intnet.IntNet, l: int) -> int:
+    """Signed bits of threshold layer l's words: enough for every accumulator the layer can reach
+    (its input codes' range times its weights; the thresholds are clamped into that range plus
+    one), so the lane compares the low TW bits of its accumulator with them."""
+    from qmlp.numerics.thresholds import acc_range
+
+    xr = [(-128, 127)] + [net.out_range(i) for i in range(net.n_layers - 1)]
+    amin, amax = acc_range(net.w_codes[l], *xr[l])
+    t = net.thresholds[l]
+    lo = min(int(amin.min(initial=0)), int(t.min(initial=0)))
+    hi = max(int(amax.max(initial=0)) + 1, int(t.max(initial=0)))
+    return max(2, max((-lo - 1).bit_length() if lo < 0 else 0, hi.bit_length()) + 1)
+
+
+def thr_lines(t: np.ndarray, l: LayerHw, tw: int) -> list[str]:
+    """A threshold layer's ROM: word g holds threshold k of neuron g*PE+p at bits tw*(p*NT + k);
+    at least two words (a ROM of depth one has no address)."""
+    a = np.asarray(t, dtype=np.int64)
+    nt = a.shape[1]
+    a = a.reshape(l.groups, l.pe * nt)
+    m = (1 << tw) - 1
+    rows = [sum((int(v) & m) << (tw * i) for i, v in enumerate(r)) for r in a]
+    rows += [0] * (2 - len(rows)) if len(rows) < 2 else []
+    digits = (l.pe * nt * tw + 3) // 4
+    return [format(v, f"0{digits}x") for v in rows]
+
+
 def rom_checksum(net: intnet.IntNet) -> int:
     """CRC-32 of what the ROMs and the model header hold, independent of PE/SIMD: per layer its
     weight bits and int8 weight codes (out x in, row-major), then the hidden layers' shifts and
@@ -229,6 +259,9 @@ def rom_checksum(net: intnet.IntNet) -> int:
     for b in net.b_words:
         if b is not None:
             crc = zlib.crc32(np.asarray(b, dtype="<i4").tobytes(), crc)
+    for t in net.thresholds or []:       # threshold layers (none: the checksum as before)
+        if t is not None:
+            crc = zlib.crc32(np.ascontiguousarray(np.asarray(t, dtype="<i4")).tobytes(), crc)
     return crc & 0xFFFFFFFF
 
 
@@ -243,21 +276,25 @@ def _vec(vals) -> str:
 
 def layer_constants(net: intnet.IntNet) -> dict:
     """Per layer what the RTL needs of the network: inputs, outputs, input code bits, activation
-    kind (0 table, 1 clamp, 2 logits), requantization shift, clamp format, bias flag."""
+    kind (0 table, 1 clamp, 2 logits, 3 thresholds), requantization shift, clamp format, bias
+    flag, and for a threshold layer its thresholds per neuron (L_NT) and their word bits (L_TW)."""
     n = net.n_layers
     xb = net.xbits()
-    act, ob, uns = [], [], []
+    act, ob, uns, nt, tw = [], [], [], [], []
     for l in range(n):
         if l == n - 1:
-            act.append(2), ob.append(32), uns.append(0)
+            act.append(2), ob.append(32), uns.append(0), nt.append(0), tw.append(0)
             continue
         a = net.fmt.act(l)
-        act.append(actreg.HW_CODES[a.hw_kind(net.fmt.abits[l])])      # 1 bit: the sign, ACT 1 with OB 1
+        act.append(actreg.HW_CODES[net.kind(l)])      # 1 bit: the sign, ACT 1 with OB 1
         ob.append(a.xbits(net.fmt.abits[l]))
         uns.append(0 if a.signed else 1)
+        th = net.kind(l) == actreg.THRESH
+        nt.append(net.thresholds[l].shape[1] if th else 0)
+        tw.append(thr_width(net, l) if th else 0)
     return {"L_K": [k for k, _ in net.spec.shapes], "L_N": [m for _, m in net.spec.shapes], "L_XB": xb,
             "L_ACT": act, "L_SHIFT": list(net.shifts) + [0], "L_OB": ob, "L_OUNS": uns,
-            "L_BIAS": [0 if b is None else 1 for b in net.b_words]}
+            "L_BIAS": [0 if b is None else 1 for b in net.b_words], "L_NT": nt, "L_TW": tw}
 
 
 def model_header(net: intnet.IntNet, cfg: "HwConfig", note: str, checksum: int = 0) -> str:
@@ -322,6 +359,13 @@ def write(folder: Path, net: intnet.IntNet, cfg: HwConfig, test_x: np.ndarray, t
         if net.b_words[i] is not None:
             roms[f"bias{i + 1}"] = dict(_write_rom(folder, f"bias{i + 1}", bias_lines(net.b_words[i], l), 24 * l.pe),
                                         scale_fl=net.w_fls[i] + ([net.fmt.fl_in] + list(net.fmt.fl_acts))[i])
+    for i, t in enumerate(net.thresholds or []):
+        if t is not None:
+            tw = thr_width(net, i)
+            roms[f"thr{i + 1}"] = dict(_write_rom(folder, f"thr{i + 1}", thr_lines(t, layers[i], tw),
+                                                  layers[i].pe * t.shape[1] * tw),
+                                       thresholds=int(t.shape[1]), thr_bits=tw, act=net.fmt.acts[i],
+                                       act_bits=net.fmt.abits[i])
     for i, lut in enumerate(net.luts):
         if lut is not None:
             roms[f"act{i + 1}"] = dict(_write_rom(folder, f"act{i + 1}", [format(int(v) & 0xFF, "02x") for v in lut],

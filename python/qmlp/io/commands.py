@@ -8,6 +8,10 @@ from pathlib import Path
 from qmlp.errors import QmlpError
 
 ONNX_SUFFIXES = (".onnx",)
+# why a class of qmlp's integer model differs from qonnx's executor (qonnx_import.compare)
+WHY = {"tie": "equal logits in exact arithmetic: the graph's float32 sums break the tie, qmlp takes the first",
+       "hidden": "a hidden code differs: an accumulator at an activation step, float32 on the other side",
+       "near": "logits less than a step apart: the bias word's rounding (--widen-logits keeps 8 - wl more bits)"}
 
 
 def add_parsers(sub, common) -> None:
@@ -105,9 +109,11 @@ def _check(src, q, args) -> None:
     r = qonnx_import.compare(src, q, xte[: args.check])
     for d in r["disagreements"]:
         _say(f"image {d['image']}: qonnx class {d['qonnx']}, qmlp class {d['qmlp']} (logits up to "
-             f"{d['max_logit_steps']:.2f} steps apart)")
-    _say(f"check: classes agree on {r['agree']:.2f} % of {r['images']} images; logits differ by more than half "
-         f"a step on {r['images_logits_differ']}, at most {r['max_logit_steps']:.2f} steps")
+             f"{d['max_logit_steps']:.2f} steps apart; {WHY[d['why']]})")
+    n = {k: sum(d["why"] == k for d in r["disagreements"]) for k in WHY}
+    _say(f"check: classes agree on {r['agree']:.2f} % of {r['images']} images ({n['tie']} ties, {n['hidden']} "
+         f"hidden codes, {n['near']} near logits); logits differ by more than half a step on "
+         f"{r['images_logits_differ']}, at most {r['max_logit_steps']:.2f} steps")
 
 
 def cmd_export(args) -> str:

@@ -27,6 +27,7 @@ activation kind in the hardware; the import names it and stops.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ import numpy as np
 from qmlp.errors import QmlpError
 from qmlp.io.onnxfile import load as load_onnx
 from qmlp.numerics import acts as actreg
+from qmlp.numerics import thresholds as thr
 from qmlp.numerics.qmodel import QuantModel
 from qmlp.params import BITS
 from qmlp.spec import make
@@ -100,6 +102,16 @@ class _Graph:
         return {"scale": scale, "zeropt": zp, "bits": int(bits.item()), "signed": int(self.attr(n, "signed", 1)),
                 "narrow": int(self.attr(n, "narrow", 0)), "rounding": str(self.attr(n, "rounding_mode", "ROUND"))}
 
+    def one_scale(self, n, scale, what) -> float:
+        """The tensor's one scale (a float32 value of the graph), positive."""
+        s = np.unique(np.asarray(scale, np.float32).ravel())
+        if s.size != 1:
+            raise QmlpError(f"{self.name(n)}: {s.size} different {what} scales (per channel): qmlp has one "
+                            "scale per tensor")
+        if not (np.isfinite(s[0]) and s[0] > 0):
+            raise QmlpError(f"{self.name(n)}: {what} scale {float(s[0])}: a positive finite scale expected")
+        return float(s[0])
+
     def pow2_fl(self, n, scale, what) -> int:
         s = np.unique(np.asarray(scale, np.float64).ravel())
         if s.size != 1:
@@ -140,6 +152,26 @@ def _act_of(lo: int, hi: int) -> tuple[str, int] | None:
     return None
 
 
+def _is_pow2(v: float) -> bool:
+    m, _ = math.frexp(float(v))
+    return v > 0 and m == 0.5
+
+
+def _thresh_act(lo: int, hi: int, where: str) -> tuple[str, int]:
+    """(activation, abits) of a threshold layer whose quantizer gives codes lo..hi: the fewest bits
+    of relu (lo >= 0) or identity whose code range holds them; at most 4 bits."""
+    name = "relu" if lo >= 0 else "identity"
+    a = actreg.get(name)
+    for ab in sorted(b for b in BITS if b > 1):
+        clo, chi = a.code_range(ab)
+        if clo <= lo and hi <= chi:
+            actreg.thresh_count(a, ab)       # refuses more than 4 bits
+            return name, ab
+    raise QmlpError(f"{where}: activation codes {lo}..{hi} with a float scale: qmlp's threshold layers take "
+                    f"{name} codes of 2 to {actreg.MAX_THRESH_ABITS} bits (at most "
+                    f"{(1 << actreg.MAX_THRESH_ABITS) - 1} thresholds per neuron, one comparator each)")
+
+
 def _qrange(q: dict) -> tuple[int, int]:
     from qonnx.custom_op.general.quant import max_int, min_int
 
@@ -163,6 +195,7 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
     state = "in"                   # in | x (quantized activations ready) | acc (after a layer) | relu
     pending_relu = False
     in_ok = False
+    in_lo = -128
     n = g.next_node(t)
     while n is not None:
         op = n.op_type
@@ -187,16 +220,30 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
                 if q["rounding"].upper() not in ("ROUND", "HALF_EVEN"):
                     raise QmlpError(f"{path}: {g.name(n)} rounds the input with {q['rounding']}; qmlp's input "
                                     "codes round half to even (ROUND)")
-                in_ok, state = True, "x"
+                in_ok, state, in_lo = True, "x", lo
             elif state in ("acc", "relu"):
                 if not layers:
                     raise QmlpError(f"{path}: {g.name(n)}: an activation Quant before any layer")
-                if q["rounding"].upper() not in ("ROUND", "HALF_EVEN"):
-                    raise QmlpError(f"{path}: {g.name(n)}: activation rounding {q['rounding']} (qmlp imports ROUND)")
-                fl = g.pow2_fl(n, q["scale"], "activation")
                 lo, hi = _qrange(q)
                 if pending_relu:
                     lo = max(lo, 0)
+                s_a = g.one_scale(n, q["scale"], "activation")
+                if not (_is_pow2(s_a) and _is_pow2(layers[-1]["s_in"]) and _is_pow2(layers[-1]["s_w"])):
+                    # a float scale: per-neuron integer thresholds (qmlp.numerics.thresholds)
+                    if q["rounding"].upper() not in thr.ROUNDINGS:
+                        raise QmlpError(f"{path}: {g.name(n)}: activation rounding {q['rounding']}: qmlp derives "
+                                        f"thresholds for {', '.join(thr.ROUNDINGS)}")
+                    act, ab = _thresh_act(lo, hi, f"{path}: {g.name(n)}")
+                    layers[-1].update(act=act, abits=ab, act_fl=0, act_node=g.name(n), thresh=True, s_a=s_a,
+                                      q_lo=lo, q_hi=hi, rounding=q["rounding"])
+                    pending_relu, state = False, "x"
+                    t = n.output[0]
+                    n = g.next_node(t)
+                    continue
+                if q["rounding"].upper() not in ("ROUND", "HALF_EVEN"):
+                    raise QmlpError(f"{path}: {g.name(n)}: activation rounding {q['rounding']} (qmlp imports ROUND "
+                                    "with power-of-two scales)")
+                fl = g.pow2_fl(n, q["scale"], "activation")
                 m = _act_of(lo, hi)
                 if m is None:
                     raise QmlpError(f"{path}: {g.name(n)}: activation codes {lo}..{hi} "
@@ -204,7 +251,7 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
                                     f"{', narrow' if q['narrow'] else ''}{', after a Relu' if pending_relu else ''}) "
                                     "are none of qmlp's: relu 0..127, 0..15, 0..3 (unsigned 7, 4, 2 bits), identity "
                                     "-128..127, -8..7, -2..1")
-                layers[-1].update(act=m[0], abits=m[1], act_fl=fl, act_node=g.name(n))
+                layers[-1].update(act=m[0], abits=m[1], act_fl=fl, act_node=g.name(n), s_a=s_a)
                 pending_relu, state = False, "x"
             else:
                 raise QmlpError(f"{path}: {g.name(n)}: a second Quant in a row on the activations")
@@ -228,7 +275,8 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
             if not qw["signed"] or qw["bits"] < 2:
                 raise QmlpError(f"{path}: {g.name(wprod)}: {'unsigned' if not qw['signed'] else '1-bit'} weights; "
                                 "qmlp takes signed 2-, 4- or 8-bit weight codes")
-            fl_w = g.pow2_fl(wprod, qw["scale"], "weight")
+            s_w = g.one_scale(wprod, qw["scale"], "weight")
+            fl_w = int(round(-math.log2(s_w))) if _is_pow2(s_w) else 0    # a float scale: codes as integers
             w = np.asarray(wraw, np.float64)
             if w.ndim != 2:
                 raise QmlpError(f"{path}: {g.name(n)}: weights of shape {w.shape}")
@@ -238,7 +286,7 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
                 raise QmlpError(f"{path}: {g.name(n)}: transA, alpha or beta other than 0, 1, 1")
             w = w if trans else w.T                        # out x in
             lo, hi = _qrange(qw)
-            codes = np.clip(np.round(np.ldexp(w, fl_w)), lo, hi)
+            codes = np.clip(np.round(w / s_w), lo, hi)
             if qw["rounding"].upper() not in ("ROUND", "HALF_EVEN"):
                 raise QmlpError(f"{path}: {g.name(wprod)}: weight rounding {qw['rounding']} (qmlp imports ROUND)")
             bias = None
@@ -258,8 +306,9 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
                     n, out = nx, nx.output[0]
             if bias is not None:
                 bias = np.broadcast_to(np.asarray(bias, np.float64).ravel(), (w.shape[0],)).astype(np.float32)
+            s_in = 2.0 ** -FL_IN if not layers else layers[-1]["s_a"]
             layers.append(dict(codes=codes.astype(np.int8), fl=fl_w, wl=_next_bits(qw["bits"], g.name(wprod)),
-                               bias=bias, node=g.name(n)))
+                               bias=bias, node=g.name(n), s_in=s_in, s_w=s_w))
             t = out
             state = "acc"
             n = g.next_node(t)
@@ -290,32 +339,57 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
         if "act" not in L:
             raise QmlpError(f"{path}: layer {i + 1} ({L['node']}) has no quantized activation after it")
     last = layers[-1]
+    last["codes_shift"] = 0
     if widen_logits and last["wl"] < 8:
         k = 8 - last["wl"]
-        last.update(codes=(last["codes"].astype(np.int16) << k).astype(np.int8), fl=last["fl"] + k, wl=8)
+        last.update(codes=(last["codes"].astype(np.int16) << k).astype(np.int8), fl=last["fl"] + k, wl=8,
+                    codes_shift=k)
     # A float bias r (in accumulator units) of a hidden layer whose requantization shifts right
     # (S >= 1): floor((u + r) / 2**S + 1/2) = floor((u + floor(r) + 2**(S-1)) / 2**S) for every
     # integer accumulator u (r not an integer; floor(x / D) = floor(floor(x) / D)), so the bias
     # word floor(r) makes qmlp's half-up requantization equal the graph's rounding of u + r.
     # The last layer (logits) and S <= 0 keep the nearest word (intnet.bias_words).
     fl_x = FL_IN
+    x_range = (in_lo, 127)
     for i, L in enumerate(layers):
         fl_acc = fl_x + L["fl"]
-        if L["bias"] is not None and i < len(layers) - 1 and fl_acc - L["act_fl"] >= 1:
+        if L.get("thresh"):
+            # the bias and every scale go into the thresholds; the layer keeps no bias word
+            a = actreg.get(L["act"])
+            out_lo, out_hi = a.code_range(L["abits"])
+            L["thr"] = thr.derive(L["codes"], L["s_in"], L["s_w"], L["bias"], L["s_a"], L["q_lo"], L["q_hi"],
+                                  out_lo, out_hi, L["rounding"], *x_range)
+            L["bias"] = None
+        elif L["bias"] is not None and i == len(layers) - 1 and not (_is_pow2(L["s_in"]) and _is_pow2(L["s_w"])):
+            # logits at a float scale s_in * s_w: the nearest bias word, exactly (in the model's
+            # nominal units 2**-(fl_x + fl): fl_x is 0 after a threshold layer, fl 0 for float weights)
+            unit = Fraction(float(L["s_in"])) * Fraction(float(L["s_w"])) / 2 ** (L["codes_shift"])
+            words = [round(Fraction(float(b)) / unit) for b in np.asarray(L["bias"], np.float64)]
+            L["bias"] = np.ldexp(np.asarray(words, np.float64), -fl_acc).astype(np.float32)
+        elif L["bias"] is not None and i < len(layers) - 1 and fl_acc - L["act_fl"] >= 1:
             r = np.ldexp(L["bias"].astype(np.float64), fl_acc)
             L["bias"] = np.ldexp(np.floor(r), -fl_acc).astype(np.float32)
             L["bias_floor"] = True
         if i < len(layers) - 1:
             fl_x = L["act_fl"]
+            x_range = actreg.get(L["act"]).code_range(L["abits"])
     widths = [layers[0]["codes"].shape[1]] + [L["codes"].shape[0] for L in layers]
     has_b = [L["bias"] is not None for L in layers]
     spec = make(widths, [L["act"] for L in layers[:-1]] or "tanh", has_b, input_kind)
     bs = [L["bias"] if L["bias"] is not None else np.zeros(L["codes"].shape[0], np.float32) for L in layers] \
         if any(has_b) else None
     wls = [L["wl"] for L in layers]
-    meta = dict(meta or {}, source="qonnx", file=str(path.resolve()), mode="import")
+    # the real value of one logit unit (the graph's logits = qmlp's int32 logits x logit_scale)
+    meta = dict(meta or {}, source="qonnx", file=str(path.resolve()), mode="import",
+                logit_scale=float(last["s_in"] * last["s_w"] / 2 ** last["codes_shift"]))
+    ths = [L.get("thr") for L in layers[:-1]]
+    if any(t is not None for t in ths):
+        meta["thresholds"] = {f"fc{i + 1}": dict(act_scale=L["s_a"], in_scale=L["s_in"], weight_scale=L["s_w"],
+                                                 rounding=L["rounding"], quant_codes=[L["q_lo"], L["q_hi"]])
+                              for i, L in enumerate(layers[:-1]) if L.get("thresh")}
     return QuantModel(max(wls), [L["fl"] for L in layers], [L["codes"] for L in layers], bs, meta, wls,
-                      tuple(L["abits"] for L in layers[:-1]), spec, tuple(L["act_fl"] for L in layers[:-1]))
+                      tuple(L["abits"] for L in layers[:-1]), spec, tuple(L["act_fl"] for L in layers[:-1]),
+                      ths if any(t is not None for t in ths) else None)
 
 
 def compare(path, q: QuantModel, x_raw: np.ndarray) -> dict:
@@ -330,12 +404,23 @@ def compare(path, q: QuantModel, x_raw: np.ndarray) -> dict:
     x_raw = np.asarray(x_raw).reshape(len(x_raw), -1)
     lg, cls = intnet.forward(net, intnet.inputs_to_codes(x_raw, q.spec, net.fmt))
     fl_x = net.fmt.fl_in if net.n_layers == 1 else net.fmt.fl_acts[-1]
-    step = math.ldexp(1.0, -(fl_x + q.fls[-1]))
+    step = float(q.meta.get("logit_scale") or math.ldexp(1.0, -(fl_x + q.fls[-1])))
     o = run_qonnx(path, scale_pixels(x_raw) if x_raw.dtype == np.uint8 else x_raw.astype(np.float32))
     d = np.abs(o.astype(np.float64) - lg * step) / step
     oc = np.argmax(o, axis=1)
     bad = np.flatnonzero(oc != cls)
+
+    def why(i) -> str:
+        # a hidden code differs: an accumulator at a step of the activation, where the graph's
+        # float32 value fell on the other side (logits then move by whole weights)
+        if d[i].max() > 0.5:
+            return "hidden"
+        # tie: the graph's two logits are equal up to float32 rounding (and qmlp's integer ones
+        # too): the graph's float32 sums break the tie one way or the other, qmlp takes the first
+        if abs(float(o[i, oc[i]]) - float(o[i, cls[i]])) <= 1e-3 * step and lg[i, oc[i]] == lg[i, cls[i]]:
+            return "tie"
+        return "near"          # logits within half a step: the bias word's rounding decides
     return {"images": len(x_raw), "agree": float(100.0 * np.mean(oc == cls)), "max_logit_steps": float(d.max()),
             "images_logits_differ": int(np.sum(d.max(axis=1) > 0.5)),
             "disagreements": [{"image": int(i), "qonnx": int(oc[i]), "qmlp": int(cls[i]),
-                               "max_logit_steps": float(d[i].max())} for i in bad]}
+                               "max_logit_steps": float(d[i].max()), "why": why(i)} for i in bad]}

@@ -86,6 +86,9 @@ def save(q: QuantModel, path: Path) -> None:
     if q.abits is not None:
         arrays["abits"] = np.array(q.abits, dtype=np.int64)
     arrays["act_fls"] = np.array([-999 if f is None else f for f in q.act_fls], dtype=np.int64)
+    for n, t in zip(names, q.thresholds or []):     # threshold layers (an import): fc<l>thr, N x count
+        if t is not None:
+            arrays[f"{n}thr"] = np.asarray(t, np.int64)
     buf = io.BytesIO()
     np.savez(buf, wl=np.int64(q.wl), fl=np.array(q.fls, dtype=np.int64), wls=np.array(q.wls, dtype=np.int64),
              meta=np.array(json.dumps(q.meta, sort_keys=True)), spec=np.array(q.spec.to_json()), **arrays)
@@ -123,6 +126,8 @@ def load(path, data: bytes | None = None) -> QuantModel:
             meta = json.loads(str(z["meta"])) if "meta" in keys else {}
             spec = NetSpec.from_json(str(z["spec"]), f"{path}: its spec") if "spec" in keys else None
             act_fls = tuple(None if int(f) == -999 else int(f) for f in z["act_fls"]) if "act_fls" in keys else None
+            thr = [_int_codes(z[f"fc{i + 1}thr"], f"fc{i + 1}thr", path).astype(np.int64)
+                   if f"fc{i + 1}thr" in keys else None for i in range(n - 1)]     # older archives: none
             check_meta(meta, path, {"mode": str, "model": str, "val_accuracy": (int, float)})
     except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as e:
         raise QmlpError(f"{path}: not a readable numpy archive ({e})") from None
@@ -144,7 +149,23 @@ def load(path, data: bytes | None = None) -> QuantModel:
     spec.check_shapes(codes, bs, str(path))
     if bs is not None and not all(np.isfinite(b).all() for b in bs):
         raise QmlpError(f"{path}: a bias holds NaN or inf")
-    return QuantModel(wl, fls, codes, bs, meta, wls, abits, spec, act_fls)
+    _check_thresholds(thr, spec, abits, path)
+    return QuantModel(wl, fls, codes, bs, meta, wls, abits, spec, act_fls, thr)
+
+
+def _check_thresholds(thr: list, spec, abits, path: Path) -> None:
+    """Each threshold layer's array: N x (HI - LO) of its code range, ascending per neuron."""
+    for i, t in enumerate(thr):
+        if t is None:
+            continue
+        a = actreg.get(spec.acts[i])
+        ab = abits[i] if abits is not None else 8
+        want = (spec.layers[i].width, actreg.thresh_count(a, ab))
+        if t.shape != want:
+            raise QmlpError(f"{path}: fc{i + 1}thr has shape {t.shape}, a {ab}-bit {spec.acts[i]} layer of "
+                            f"{want[0]} neurons has {want[0]} x {want[1]} thresholds")
+        if t.size and np.any(np.diff(t, axis=1) < 0):
+            raise QmlpError(f"{path}: fc{i + 1}thr: a neuron's thresholds are not ascending")
 
 
 def _int_codes(a: np.ndarray, name: str, path: Path) -> np.ndarray:

@@ -102,7 +102,24 @@ REGISTRY: dict[str, Act] = {
 }
 assert set(REGISTRY) == set(ACTIVATIONS)
 # qmlp_mlp_layer's ACT parameter; 2 = logits (last layer). "sign" is the clamp code with OB = 1.
-HW_CODES = {"table": 0, "clamp": 1, "sign": 1}
+# "thresh" (3): per-neuron integer thresholds on the accumulator (FINN's MultiThreshold), the
+# hardware kind of an imported layer whose scales are not powers of two (qmlp.numerics.thresholds):
+# code = LO + #{k : acc >= T[n][k]}, LO..HI the activation's code range at its bits.
+HW_CODES = {"table": 0, "clamp": 1, "sign": 1, "thresh": 3}
+THRESH = "thresh"
+# at most 2**4 - 1 = 15 thresholds per neuron: one comparator each in the lane
+MAX_THRESH_ABITS = 4
+
+
+def thresh_count(act: "Act", abits: int) -> int:
+    """Thresholds per neuron of a threshold layer: HI - LO of the activation's code range (3 for a
+    2-bit relu, 15 for a 4-bit one); refused above 4 bits and at 1 bit."""
+    if abits == bipolar.BIPOLAR or abits > MAX_THRESH_ABITS:
+        raise QmlpError(f"a threshold activation at {abits} bits: qmlp's threshold layers take 2 to "
+                        f"{MAX_THRESH_ABITS} activation bits (at most {(1 << MAX_THRESH_ABITS) - 1} thresholds "
+                        "per neuron, one comparator each); quantize the activations to 2 or 4 bits")
+    lo, hi = act.code_range(abits)
+    return hi - lo
 
 
 def get(name: str) -> Act:

@@ -14,6 +14,10 @@ weight bits WB_l in {8, 4, 2, 1} per layer and activation bits AB_l in {8, 4, 2,
       clamp: x' = clamp(requant(acc, S_l), LO_l, HI_l),  S_l = FL_x + FL_W_l - FL_A_l
       sign (AB_l = 1, any signed activation): x' = +1 if acc >= 0 else -1 (acc includes the
              bias; no requantization, S_l = 0 is stored)
+      thresh (an imported layer with float scales, qmlp.numerics.thresholds): x'[n] = LO_l +
+             #{k : acc[n] >= T_l[n][k]}, AB_l <= 4 (at most 15 thresholds); the bias is in the
+             thresholds, S_l = 0 is stored, the output codes are integers in the next layer's
+             units (FL_A_l = 0)
 requant rounds half up (an arithmetic shift after adding 2**(S-1); S < 0 shifts left, exact).
 FL_x is FL_IN for layer 1 and the previous layer's output fraction length after it. For the
 lab's network at WB = AB = 8 this is the int8 network of the first round, unchanged.
@@ -31,6 +35,7 @@ from qmlp.numerics import acts as actreg
 from qmlp.numerics import bipolar
 from qmlp.numerics import fixedpoint as fx
 from qmlp.numerics import golden
+from qmlp.numerics import thresholds
 from qmlp.numerics.qmodel import QuantModel
 from qmlp.params import BITS
 from qmlp.spec import LAB, NetSpec, per_layer
@@ -108,6 +113,13 @@ class IntNet:
     spec: NetSpec = LAB
     meta: dict = field(default_factory=dict)
     w_bits: list[int] = field(default_factory=lambda: [8, 8, 8])
+    thresholds: list | None = None      # per hidden layer: int64 N x count thresholds ("thresh") or None
+
+    def kind(self, l: int) -> str:
+        """Hidden layer l's hardware kind: table, clamp, sign or thresh."""
+        if self.thresholds is not None and self.thresholds[l] is not None:
+            return actreg.THRESH
+        return self.fmt.act(l).hw_kind(self.fmt.abits[l])
 
     @property
     def n_layers(self) -> int:
@@ -191,7 +203,10 @@ def build(q: QuantModel, fmt: IntFormats | None = None) -> IntNet:
             raise QmlpError(f"layer {l + 1}: its accumulator could reach {worst}, beyond int32 ({spec.shapes[l][0]} "
                             "inputs of these weights): quantize its weights with fewer bits or a smaller fl")
         b_words.append(bw)
-        if l < n - 1 and fmt.act(l).hw_kind(fmt.abits[l]) == "sign":
+        if l < n - 1 and q.thresh(l) is not None:
+            _check_thresh(q, fmt, l)
+            shifts.append(0)                # thresholds on acc: nothing to requantize
+        elif l < n - 1 and fmt.act(l).hw_kind(fmt.abits[l]) == "sign":
             shifts.append(0)                # the sign of acc: nothing to requantize
         elif l < n - 1:
             a = fmt.act(l)
@@ -201,9 +216,24 @@ def build(q: QuantModel, fmt: IntFormats | None = None) -> IntNet:
                 raise QmlpError(f"layer {l + 1}: requantization shift {s} (FL_x + FL_W - FL_out) is out of "
                                 "range -16..31")
             shifts.append(s)
-    luts = [act_table(fmt, l) if fmt.act(l).hw_kind(fmt.abits[l]) == "table" else None for l in range(n - 1)]
+    luts = [act_table(fmt, l) if fmt.act(l).hw_kind(fmt.abits[l]) == "table" and q.thresh(l) is None else None
+            for l in range(n - 1)]
     return IntNet(fmt, [np.asarray(c, np.int8) for c in q.codes], list(q.fls), shifts, luts, b_words, spec,
-                  {"quant": q.meta}, wls)
+                  {"quant": q.meta}, wls, None if q.thresholds is None else list(q.thresholds))
+
+
+def _check_thresh(q: QuantModel, fmt: IntFormats, l: int) -> None:
+    """A threshold layer: N x (HI - LO) ascending int32 thresholds, no bias of its own."""
+    t = q.thresh(l)
+    a = fmt.act(l)
+    want = (q.spec.layers[l].width, actreg.thresh_count(a, fmt.abits[l]))
+    if t.shape != want:
+        raise QmlpError(f"layer {l + 1}: thresholds of shape {t.shape}; a {fmt.abits[l]}-bit {a.name} layer of "
+                        f"{want[0]} neurons needs {want[0]} x {want[1]}")
+    if t.size and (np.any(np.diff(t, axis=1) < 0) or t.min() < -(1 << 31) or t.max() >= 1 << 31):
+        raise QmlpError(f"layer {l + 1}: thresholds must ascend per neuron and fit int32")
+    if q.spec.layers[l].bias:
+        raise QmlpError(f"layer {l + 1}: a threshold layer has its bias in the thresholds (its spec says bias)")
 
 
 def inputs_to_codes(x, spec: NetSpec = LAB, fmt: IntFormats = IntFormats()) -> np.ndarray:
@@ -220,6 +250,8 @@ def pixels_to_codes(u8: np.ndarray, fmt: IntFormats = IntFormats()) -> np.ndarra
 
 def layer_out(net: IntNet, l: int, acc: np.ndarray) -> np.ndarray:
     """A hidden layer's output codes from its accumulators (bias included)."""
+    if net.kind(l) == actreg.THRESH:
+        return thresholds.apply(acc, net.thresholds[l], net.out_range(l)[0])
     if net.fmt.abits[l] == bipolar.BIPOLAR:
         return bipolar.sign(acc)
     sh = net.shifts[l]

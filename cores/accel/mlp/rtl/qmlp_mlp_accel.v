@@ -173,7 +173,10 @@ module qmlp_mlp_accel (
         .MAC(qmlp_mac_code(qmlp_list_word_at(MAC, l))), .LUTPE(qmlp_list_at(LUTPE, l)), .ACT(qmlp_vec_item(L_ACT, l)),
         .SHIFT(qmlp_vec_item(L_SHIFT, l)), .OB(qmlp_vec_item(L_OB, l)), .OUNS(qmlp_vec_item(L_OUNS, l)),
         .IDX_BITS(IDX_BITS), .BIAS(qmlp_vec_item(L_BIAS, l)), .NBUF_IN(NBI), .NBUF_OUT(NBO),
-        .ROM_FILE(qmlp_file(0, l)), .LUT_FILE(qmlp_file(1, l)), .BIAS_FILE(qmlp_file(2, l))
+        .NT(qmlp_vec_item(L_NT, l) > 0 ? qmlp_vec_item(L_NT, l) : 1),      // thresholds (ACT 3)
+        .THW(qmlp_vec_item(L_TW, l) > 0 ? qmlp_vec_item(L_TW, l) : 1),
+        .ROM_FILE(qmlp_file(0, l)), .LUT_FILE(qmlp_file(1, l)), .BIAS_FILE(qmlp_file(2, l)),
+        .THR_FILE(qmlp_file(3, l))
       ) u_layer (
         .clk_i(ap_clk), .rst_i(ap_rst),
         .in_full_i(full), .in_slot_o(rslot), .in_addr_o(raddr), .in_data_i(rdata),

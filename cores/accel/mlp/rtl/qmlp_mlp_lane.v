@@ -28,6 +28,13 @@
 // bit to its 2-bit code {~b, 1}. A hidden layer with a 1-bit output (ACT 1 with OB 1, "sign")
 // writes the sign of its accumulator, bias included: acc >= 0 -> 0x01 (+1), else 0xFF (-1);
 // no requantization (SHIFT is 0), same stages as the clamp (7+D sign bit, 8+D byte).
+//
+// Thresholds (ACT 3, an imported layer with float scales: qmlp.numerics.thresholds): the output
+// code is LO + #{k : acc >= T[k]}, NT thresholds of THW bits per neuron (t_i, the group's word
+// from the layer's threshold ROM), LO = 0 (OUNS, relu) or -2**(OB-1). The accumulator of such a
+// layer never leaves THW bits (qmlp.hw.roms.thr_width), so its low THW bits are compared. Same
+// stages as the clamp: 7+D the NT comparisons (one THW-bit carry chain each, side by side),
+// 8+D their count plus LO as the output byte.
 `ifdef QMLP_KEEP_LANES
 (* keep_hierarchy *)
 `endif
@@ -42,6 +49,8 @@ module qmlp_mlp_lane #(
   parameter integer OUNS     = 0,      // clamp: negative outputs become 0 (relu)
   parameter integer IDX_BITS = 8,      // table index width T
   parameter integer BIAS     = 0,      // 1: b_i starts the accumulator
+  parameter integer NT       = 1,      // thresholds per neuron (ACT 3)
+  parameter integer THW      = 1,      // bits of a threshold (ACT 3)
   parameter         LUT_FILE = "qmlp_roms/act1.mem"
 ) (
   input  wire                      clk_i,
@@ -52,6 +61,9 @@ module qmlp_mlp_lane #(
   input  wire [((MAC == 1) ? 2 : 1)*SIMD*WB-1:0] w_i,  // stage 3: neuron j's weight s at WB*(j*SIMD + s)
   /* verilator lint_off UNUSEDSIGNAL */   // zero without BIAS
   input  wire [((MAC == 1) ? 2 : 1)*24-1:0] b_i,       // stage 4+D: neuron j's bias at 24*j
+  /* verilator lint_on UNUSEDSIGNAL */
+  /* verilator lint_off UNUSEDSIGNAL */   // thresholds: ACT 3 only
+  input  wire [((MAC == 1) ? 2 : 1)*NT*THW-1:0] t_i,    // stage 5+D: neuron j's threshold k at THW*(j*NT + k)
   /* verilator lint_on UNUSEDSIGNAL */
   input  wire                      acc_en_i,     // a valid tree output arrives this cycle
   input  wire                      acc_first_i,  // ... and it is an image group's first chunk
@@ -68,6 +80,7 @@ module qmlp_mlp_lane #(
   // 1-bit weights and inputs in the lut style: XNOR leaves of 1 bit, summed as a popcount
   localparam integer XNOR = (MAC == MAC_LUT && WB == 1 && AB == 1) ? 1 : 0;
   localparam integer SIGN = (ACT == 1 && OB == 1) ? 1 : 0;   // a 1-bit (bipolar) output
+  localparam integer ACT_THR = 3;                            // per-neuron thresholds
 
   // Stages 3 and 4: two copies of the input word's codes (AB bits per input) on the way to the
   // lane's multipliers, and the weights once more beside them (stage 4). One input register
@@ -114,6 +127,7 @@ module qmlp_mlp_lane #(
   // are neither unrolled by Verilator beyond 64 iterations (BLKLOOPINIT at SIMD = 98..392)
   // nor cheap in Icarus, which re-evaluates every reader of a bus when any slice changes.
   genvar j, s, i;
+  genvar tk;                    // a neuron's thresholds (g_thr)
   generate
     if (MAC == MAC_DSP2) begin : g_pair
       // one DSP48 per input for both neurons: weights 16 bits apart on the 25-bit port
@@ -223,7 +237,8 @@ module qmlp_mlp_lane #(
       // value (with the bias) instead of a separate adder after it: the same sum, and the
       // requantization below is a plain shift and a saturation (one carry chain fewer between
       // acc_q and z_q; on ECP5 two chains did not fit 10 ns).
-      localparam signed [31:0] RND = (LAST == 0 && SIGN == 0 && SHIFT > 0) ? (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
+      localparam signed [31:0] RND = (LAST == 0 && SIGN == 0 && ACT != ACT_THR && SHIFT > 0) ?
+                                     (32'sd1 <<< (SHIFT - 1)) : 32'sd0;
       wire signed [31:0] start;
       if (BIAS != 0) begin : g_bias
         // the sum registered (not the bias): its carry chain and the accumulator's in one
@@ -255,6 +270,29 @@ module qmlp_mlp_lane #(
         reg [7:0] act_q;
         always @(posedge clk_i) neg_q <= acc_q[31];
         always @(posedge clk_i) act_q <= neg_q ? 8'hFF : 8'h01;
+        assign y_o[j*OW +: OW] = act_q;
+      end else if (ACT == ACT_THR) begin : g_thr
+        // the neuron's thresholds, registered in step with acc_q's final value (stage 6+D)
+        reg [NT*THW-1:0] thr_q;
+        always @(posedge clk_i) thr_q <= t_i[j*NT*THW +: NT*THW];
+        /* verilator lint_off UNUSEDSIGNAL */   // the accumulator's sign copies above THW bits
+        wire signed [THW-1:0] a = acc_q[THW-1:0];
+        /* verilator lint_on UNUSEDSIGNAL */
+        reg [NT-1:0] ge_q;                                      // stage 7+D
+        for (tk = 0; tk < NT; tk = tk + 1) begin : g_k
+          always @(posedge clk_i) ge_q[tk] <= (a >= $signed(thr_q[tk*THW +: THW]));
+        end
+        // stage 8+D: LO + the number of thresholds reached, in the code's byte (sign-extended:
+        // the sum wraps in 8 bits to the same two's-complement byte)
+        localparam [7:0] LO8 = (OUNS != 0) ? 8'd0 : (8'd0 - (8'd1 << (OB - 1)));
+        reg [7:0] cnt;
+        integer m;
+        always @* begin
+          cnt = 8'd0;
+          for (m = 0; m < NT; m = m + 1) cnt = cnt + {7'd0, ge_q[m]};
+        end
+        reg [7:0] act_q;
+        always @(posedge clk_i) act_q <= LO8 + cnt;
         assign y_o[j*OW +: OW] = act_q;
       end else begin : g_act
         // round half up (BIAS is already in acc_q), arithmetic shift, saturate to the T-bit

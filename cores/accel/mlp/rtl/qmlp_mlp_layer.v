@@ -14,6 +14,9 @@
 //   7+D z = sat((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D table or clamp   -> write PE bytes
 // The bias ROM (BIAS = 1) holds one word per group, PE 24-bit biases: read at stage 3+D with the
 // group then in flight, registered again in the lane, it starts the accumulator at 6+D.
+// A threshold layer (ACT 3: thresholds per neuron in place of requantize and activation) has a
+// threshold ROM of one word per group, PE x NT thresholds of THW bits: read at stage 4+D for the
+// group then in flight, registered again in the lane at 6+D, beside the final accumulator.
 // Stages 2 to 4 are there for timing (measured on ECP5, where nextpnr reports the paths):
 // without stage 2 one cycle held the block RAM's clock-to-out, the multiplexer joining its
 // blocks and the multiplier (about 20 ns); without the per-lane copies of stages 3 and 4 each
@@ -52,11 +55,14 @@ module qmlp_mlp_layer #(
   parameter integer OUNS     = 0,      // clamp: 1 clamps negative outputs to 0 (relu)
   parameter integer IDX_BITS = 8,      // activation table index width T
   parameter integer BIAS     = 0,      // 1: a bias per neuron (BIAS_FILE)
+  parameter integer NT       = 1,      // ACT 3: thresholds per neuron (THR_FILE)
+  parameter integer THW      = 1,      // ACT 3: bits of a threshold
   parameter integer NBUF_IN  = 3,      // slots of the input buffer (pointer wraps at NBUF_IN)
   parameter integer NBUF_OUT = 3,
   parameter         ROM_FILE = "qmlp_roms/fc1.mem",
   parameter         LUT_FILE = "qmlp_roms/act1.mem",
-  parameter         BIAS_FILE = "qmlp_roms/bias1.mem"
+  parameter         BIAS_FILE = "qmlp_roms/bias1.mem",
+  parameter         THR_FILE = "qmlp_roms/thr1.mem"
 ) (
   input  wire                clk_i,
   input  wire                rst_i,
@@ -110,8 +116,8 @@ module qmlp_mlp_layer #(
       qmlp_mlp_layer_MAC_dsp2_needs_an_even_PE_minus_LUTPE u_bad ();
     end else if (LUTPE > 0 && WB != 1 && WB % 2 != 0) begin : g_bad_lutwb
       qmlp_mlp_layer_LUTPE_needs_even_or_1_bit_weights u_bad ();
-    end else if (ACT < 0 || ACT > 2) begin : g_bad_act
-      qmlp_mlp_layer_ACT_must_be_0_1_or_2 u_bad ();
+    end else if (ACT < 0 || ACT > 3) begin : g_bad_act
+      qmlp_mlp_layer_ACT_must_be_0_1_2_or_3 u_bad ();
     end
   endgenerate
 
@@ -253,6 +259,22 @@ module qmlp_mlp_layer #(
     end
   endgenerate
 
+  // ------------------------------------------------------------------ thresholds
+  // PE x NT thresholds per group (threshold k of neuron n*PE + p at bits THW*(p*NT + k)), read for
+  // the group whose accumulator is final two cycles later (the lane registers them once more).
+  wire [PE*NT*THW-1:0] thr_w;
+  generate
+    if (ACT == 3) begin : g_thr
+      reg [PE*NT*THW-1:0] trom [0:BDEPTH-1];
+      reg [PE*NT*THW-1:0] t_q;
+      initial $readmemh(THR_FILE, trom);
+      always @(posedge clk_i) t_q <= trom[g_sr[ACC_ST-2]];
+      assign thr_w = t_q;
+    end else begin : g_nothr
+      assign thr_w = {PE*NT*THW{1'b0}};
+    end
+  endgenerate
+
   // ------------------------------------------------------------------ lanes
   // (PE - LUTPE) / NL lanes of NL neurons each in the layer's MAC style (qmlp_mlp_lane: NL = 2
   // for dsp2, whose DSP48E1 computes two neurons' products of one input), then LUTPE lut lanes
@@ -272,9 +294,10 @@ module qmlp_mlp_layer #(
       (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
       qmlp_mlp_lane #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
-        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .LUT_FILE(LUT_FILE)
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .LUT_FILE(LUT_FILE)
       ) u_lane (
         .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]), .b_i(bias_w[r*NL*24 +: NL*24]),
+        .t_i(thr_w[r*NL*NT*THW +: NL*NT*THW]),
         .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[r*NL*OW +: NL*OW])
       );
     end
@@ -292,9 +315,10 @@ module qmlp_mlp_layer #(
       (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
       qmlp_mlp_lane #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC_LUT), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
-        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .LUT_FILE(LUT_FILE)
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .LUT_FILE(LUT_FILE)
       ) u_lane (
         .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[P*SIMD*WB +: SIMD*WB]), .b_i(bias_w[P*24 +: 24]),
+        .t_i(thr_w[P*NT*THW +: NT*THW]),
         .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[P*OW +: OW])
       );
     end

@@ -87,7 +87,8 @@ function automatic integer qmlp_vec_item(input [32*QMLP_MAX_LAYERS-1:0] vec, inp
 endfunction
 
 // qmlp_file(kind, l): the init file of layer l (0-based) as a string: kind 0 "fc<l+1>.mem"
-// (weights), 1 "act<l+1>.mem" (activation table), 2 "bias<l+1>.mem", under qmlp_roms/ relative
+// (weights), 1 "act<l+1>.mem" (activation table), 2 "bias<l+1>.mem", 3 "thr<l+1>.mem"
+// (thresholds), under qmlp_roms/ relative
 // to the run, or by bare name for Vivado (QMLP_ROMS_BY_NAME: read_mem adds them to the project).
 // Whole strings per case: a string concatenated from a wider vector would hold NUL bytes.
 /* verilator lint_off WIDTH */   // strings of different lengths, zero-extended on the left
@@ -98,14 +99,16 @@ function automatic [8*32-1:0] qmlp_file(input integer kind, input integer l);
     d0 = 8'd48 + (l + 1) % 10;
 `ifdef QMLP_ROMS_BY_NAME
     if (l >= 9) qmlp_file = (kind == 0) ? {"fc", d1, d0, ".mem"} : (kind == 1) ? {"act", d1, d0, ".mem"} :
-                                          {"bias", d1, d0, ".mem"};
+                            (kind == 2) ? {"bias", d1, d0, ".mem"} : {"thr", d1, d0, ".mem"};
     else        qmlp_file = (kind == 0) ? {"fc", d0, ".mem"} : (kind == 1) ? {"act", d0, ".mem"} :
-                                          {"bias", d0, ".mem"};
+                            (kind == 2) ? {"bias", d0, ".mem"} : {"thr", d0, ".mem"};
 `else
     if (l >= 9) qmlp_file = (kind == 0) ? {"qmlp_roms/fc", d1, d0, ".mem"} :
-                            (kind == 1) ? {"qmlp_roms/act", d1, d0, ".mem"} : {"qmlp_roms/bias", d1, d0, ".mem"};
+                            (kind == 1) ? {"qmlp_roms/act", d1, d0, ".mem"} :
+                            (kind == 2) ? {"qmlp_roms/bias", d1, d0, ".mem"} : {"qmlp_roms/thr", d1, d0, ".mem"};
     else        qmlp_file = (kind == 0) ? {"qmlp_roms/fc", d0, ".mem"} :
-                            (kind == 1) ? {"qmlp_roms/act", d0, ".mem"} : {"qmlp_roms/bias", d0, ".mem"};
+                            (kind == 1) ? {"qmlp_roms/act", d0, ".mem"} :
+                            (kind == 2) ? {"qmlp_roms/bias", d0, ".mem"} : {"qmlp_roms/thr", d0, ".mem"};
 `endif
   end
 endfunction
