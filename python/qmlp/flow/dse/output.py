@@ -160,7 +160,8 @@ def table_rows(data: dict) -> list[list]:
         win = bool(w) and w["params"] == r["params"]
         sim = r.get("sim") or {}
         rows.append([r["bits"] + (" **winner**" if win else ""), r["cycles_per_image"],
-                     "/".join(map(str, r["layer_cycles"])), commas(r["pe"]), commas(r["simd"]), commas(r["mac"]),
+                     "/".join(map(str, r["layer_cycles"])), commas(r["pe"]), commas(r["simd"]),
+                     commas(r["mac"]) + (f" (LUTPE {commas(r['lutpe'])})" if any(r.get("lutpe") or ()) else ""),
                      f"{res.get('lut', '-'):,}" if res else "-", res.get("ff", "-"), res.get("dsp", "-"),
                      res.get("bram18", "-"), "yes" if r["fits"] else ("failed" if r["error"] else "no"),
                      "yes" if r.get("pareto") else "",

@@ -79,6 +79,7 @@ class Point:
     def row(self) -> dict:
         c = self.cand
         return {"bits": c.bits, "pe": list(c.pe), "simd": list(c.simd), "mac": list(c.mac),
+                "lutpe": list(c.lutpes),
                 "wbits": list(c.wbits), "abits": list(c.abits), "layer_cycles": list(c.layer_cycles),
                 "cycles_per_image": c.cycles_per_image, "macs": c.macs, "estimate": c.estimate(),
                 "resources": self.resources, "fits": self.fits, "error": self.error, "role": self.role,
