@@ -233,3 +233,22 @@ def test_accel_thresholds_bit_exact_and_a_corrupted_threshold(tmp_path):
     _edit_line(thr1, 1, lambda w: format(int(w, 16) ^ (1 << (tw - 1)), f"0{len(w)}x"))   # neuron 0's first
     r = _rerun(res, "+IMAGES=300")
     assert r.returncode != 0 and "MISMATCH image" in r.stdout and "RESULT pass=0" in r.stdout, r.stdout[-2000:]
+
+
+def test_export_threshold_model_as_multithreshold(tmp_path):
+    """qmlp export of an imported threshold model: MultiThreshold nodes, and qonnx's executor on
+    the export equals the golden model's logits exactly on 300 images."""
+    from qmlp.io import qonnx_export, qonnx_import
+    from qmlp.io.onnxfile import run_qonnx
+    from qmlp.nn.data import scale_pixels
+
+    u8, _ = _images(300)
+    p = qonnx_mlp(tmp_path / "fs.onnx", float_scale_layers(np.random.default_rng(0), u8[:200]), 784)
+    q = qonnx_import.read(p, widen_logits=True)
+    out = qonnx_export.export(q, tmp_path / "back.onnx")
+    ops = [n.op_type for n in onnx.load(str(out)).graph.node]
+    assert ops.count("MultiThreshold") == 2 and ops.count("Gemm") == 3, ops
+    net = intnet.build(q)
+    lg, _ = intnet.forward(net, intnet.inputs_to_codes(u8, q.spec, net.fmt))
+    o = run_qonnx(out, scale_pixels(u8))
+    np.testing.assert_array_equal(np.ldexp(o.astype(np.float64), qonnx_export.logit_fl(q)), lg)

@@ -20,6 +20,10 @@ graph is float64 otherwise):
       Mul 2**FL_Z, Add 128, Cast int64, Gather on the table's values; Quant of the output
       format (an identity that states the output's bits). A Tanh node followed by a Quant is not
       used: the table is made from float64 tanh, onnxruntime's float32 tanh is another function.
+    hidden, thresholds (an imported layer with float scales, qmlp.numerics.thresholds):
+      MultiThreshold (qonnx's custom op) on the accumulator with the thresholds T * 2**-(FL_x +
+      FL_W), out_bias LO: LO + #{acc >= T}, the codes as integers (FL_A = 0); Quant(scale 1) of
+      the output format (an identity that states the output's bits)
   logits             the last layer's Gemm: the int32 logits times 2**-(FL_x + FL_W)
 """
 
@@ -100,7 +104,13 @@ def graph_of(q: QuantModel, batch: int = 1, name: str = "qmlp"):
         lo, hi = a.code_range(ab)
         qbits, qsigned = (a.xbits(ab), True) if lo < 0 else (a.xbits(ab) - 1, False)
         fl_o = fl_outs[l]
-        if a.hw == "clamp":
+        if net.kind(l) == "thresh":
+            t = const(f"{nm}.thresholds", np.ldexp(net.thresholds[l].astype(np.float64), -(fl_x + fl_w)))
+            nodes.append(helper.make_node("MultiThreshold", [acc, t], [f"{nm}.thr_out"], name=f"MultiThreshold_{nm}",
+                                          domain=QUANT_DOMAIN, out_dtype=f"{'INT' if qsigned else 'UINT'}{qbits}",
+                                          out_scale=1.0, out_bias=float(lo), data_layout="NC"))
+            x = quant(f"{nm}.thr_out", f"{nm}.out", fl_o, qbits, qsigned, "ROUND")
+        elif a.hw == "clamp":
             h = op("Add", [acc, const(f"{nm}.half", math.ldexp(1.0, -(fl_o + 1)))], f"{nm}.acc_half")
             x = quant(h, f"{nm}.out", fl_o, qbits, qsigned, "FLOOR")
         else:
