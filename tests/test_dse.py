@@ -4,7 +4,7 @@ evaluator, the per-candidate cache, failures, and the BENCH line.
 
 No test here runs Yosys or Verilator: the search's real evaluator is `fusesoc run` through
 qmlp.eda.runner, which tests/test_accel.py exercises (synthesis and simulation of the
-accelerator); the real search is `qmlp bench` (README, "Design-space search").
+accelerator); the real search is `qmlp bench` (docs/search.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 CI routes one small core (qmlp:ip:matmul_i8 with an 8x16x8 block, a few seconds once the
 YoWASP tools are compiled) and checks the SPEC 3 lines, resources.json and the bitstream;
 a target it cannot meet must fail. The accelerator's place and route takes minutes and is
-measured outside the test suite (README). The report parsers are tested on fixed texts.
+measured outside the test suite (docs/fmax.md). The report parsers are tested on fixed texts.
 """
 
 import json

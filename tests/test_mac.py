@@ -4,7 +4,7 @@ operands, the whole accelerator against the integer golden model, and what Yosys
 The packed DSP MAC (qmlp_mac_dsp2) is proven exact at unit level on every (w, x) pair of each
 lane and on corner triples, plus K=784 sums of extremes; one layer then runs the most negative
 weights and inputs through each style's products, adder tree and accumulator, against numpy.
-Long runs (10,000 images per style in Verilator) are in the README, not here.
+Long runs (10,000 images per style in Verilator) are in docs/mac.md, not here.
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def _golden_ok(res, images):
 def test_accel_mac_styles_bit_exact(low_bit_models):
     """Every style in the whole accelerator, Icarus, against the integer golden model: int8 with
     dsp2 on every layer, w4a4 with lut, lut, dsp2, w2a2 with lut everywhere (2 images each; the
-    README gives the 10,000-image Verilator runs)."""
+    docs/mac.md gives the 10,000-image Verilator runs)."""
     from concurrent.futures import ThreadPoolExecutor
 
     runs = {"w8a8-dsp2": {"MAC": "dsp2", "PE": "4,16,2", "SIMD": "49,2,1"},
