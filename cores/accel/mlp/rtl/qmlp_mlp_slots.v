@@ -16,6 +16,10 @@
 // all at once. WR and RD divide K; where neither divides the other the layers are sized so
 // that it cannot happen (K2 = 128 and K3 = 64 make PE and SIMD powers of two there, and the
 // input buffer has WR = RD).
+// Slots are a power of two of words apart (WPS2 >= K/WW words each), so that a word's address
+// is the slot number and the word index side by side, not slot * words + word: that sum was an
+// adder in front of the memory's address on both ports (layer 1's input slots on ECP5, where
+// it sat between the layer's loop counter and the block RAM).
 module qmlp_mlp_slots #(
   parameter integer K    = 128,
   parameter integer WR   = 4,     // bytes written per cycle (divides K)
@@ -43,7 +47,9 @@ module qmlp_mlp_slots #(
   localparam integer SW  = $clog2(NBUF > 1 ? NBUF : 2);
   localparam integer WW  = (WR > RD) ? WR : RD;          // bytes per memory word
   localparam integer WPS = K / WW;                        // words per slot
-  localparam integer MAW = $clog2(NBUF * WPS > 1 ? NBUF * WPS : 2);
+  localparam integer WSB = $clog2(WPS > 1 ? WPS : 2);     // word index bits within a slot
+  localparam integer WPS2 = 1 << WSB;                     // slot stride in words
+  localparam integer MAW = SW + WSB;
 
 `ifndef SYNTHESIS
   initial begin
@@ -58,13 +64,15 @@ module qmlp_mlp_slots #(
   generate
     if (WR >= RD) begin : g_pick
       localparam integer SEL = WR / RD;                   // RD-byte pieces per word
-      reg [WR*8-1:0] mem [0:NBUF*WPS-1];
+      reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
       reg [WR*8-1:0] word_q;
-      // word index slot * WPS + word: sized to the memory, narrower than its integer operands
+      // word address {slot, word}; the word index sized to WSB bits
       /* verilator lint_off WIDTH */
-      wire [MAW-1:0] wi = wslot_i * WPS + waddr_i;
-      wire [MAW-1:0] ri = rslot_i * WPS + raddr_i / SEL;
+      wire [WSB-1:0] wword = waddr_i;
+      wire [WSB-1:0] rword = raddr_i / SEL;
       /* verilator lint_on WIDTH */
+      wire [MAW-1:0] wi = {wslot_i, wword};
+      wire [MAW-1:0] ri = {rslot_i, rword};
       always @(posedge clk_i) begin
         if (we_i) mem[wi] <= wdata_i;
         word_q <= mem[ri];
@@ -84,13 +92,15 @@ module qmlp_mlp_slots #(
       genvar j;
       for (j = 0; j < NBK; j = j + 1) begin : g_bank
         localparam integer JI = j;
-        reg [WR*8-1:0] mem [0:NBUF*WPS-1];
+        reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
         reg [WR*8-1:0] q;
         /* verilator lint_off WIDTH */
-        wire [MAW-1:0] wi = wslot_i * WPS + waddr_i / NBK;
+        wire [WSB-1:0] wword = waddr_i / NBK;
         wire           wj = (waddr_i % NBK) == JI;
-        wire [MAW-1:0] ri = rslot_i * WPS + raddr_i;
+        wire [WSB-1:0] rword = raddr_i;
         /* verilator lint_on WIDTH */
+        wire [MAW-1:0] wi = {wslot_i, wword};
+        wire [MAW-1:0] ri = {rslot_i, rword};
         always @(posedge clk_i) begin
           if (we_i && wj) mem[wi] <= wdata_i;
           q <= mem[ri];
