@@ -7,6 +7,7 @@ module qmlp_tb_axi_mlp;
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
+  parameter [8*64-1:0] LUTPE = "0";   // PEs per layer in LUT multipliers (mixed layers)
 
   wire        clk, rst_n, irq;
   wire [6:0]  awaddr, araddr;
@@ -28,7 +29,7 @@ module qmlp_tb_axi_mlp;
     .irq(irq)
   );
 
-  qmlp_axi_mlp #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_dut (
+  qmlp_axi_mlp #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .LUTPE(LUTPE)) u_dut (
     .ap_clk(clk), .ap_rst_n(rst_n), .interrupt(irq),
     .s_axi_control_awaddr(awaddr), .s_axi_control_awvalid(awvalid), .s_axi_control_awready(awready),
     .s_axi_control_wdata(wdata), .s_axi_control_wstrb(wstrb), .s_axi_control_wvalid(wvalid),

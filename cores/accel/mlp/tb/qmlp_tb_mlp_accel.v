@@ -19,6 +19,7 @@ module qmlp_tb_mlp_accel;
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
+  parameter [8*64-1:0] LUTPE = "0";   // PEs per layer in LUT multipliers (mixed layers)
 
 `include "qmlp_mlp_list.vh"
 `include "qmlp_roms/qmlp_mlp_model.vh"
@@ -61,7 +62,7 @@ module qmlp_tb_mlp_accel;
   wire          m_tvalid, m_tlast;
   reg           m_tready;
 
-  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_dut (
+  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .LUTPE(LUTPE)) u_dut (
     .ap_clk(clk), .ap_rst(rst),
     .s_axis_tdata(s_tdata), .s_axis_tvalid(s_tvalid), .s_axis_tready(s_tready),
     .m_axis_tdata(m_tdata), .m_axis_tvalid(m_tvalid), .m_axis_tready(m_tready), .m_axis_tlast(m_tlast)

@@ -38,6 +38,7 @@ module qmlp_axi_mlp (
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
+  parameter [8*64-1:0] LUTPE = "0";   // PEs per layer in LUT multipliers (mixed layers)
 
 `include "qmlp_mlp_list.vh"
   // the network (NL, L_K, L_N, per-layer formats), the default folding and ROM_CHECKSUM
@@ -215,7 +216,7 @@ module qmlp_axi_mlp (
     .m_tdata_o(a_tdata), .m_tvalid_o(a_tvalid), .m_tready_i(a_tready)
   );
 
-  qmlp_mlp_accel #(.PE(PE_S), .SIMD(SIMD_S), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_accel (
+  qmlp_mlp_accel #(.PE(PE_S), .SIMD(SIMD_S), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .LUTPE(LUTPE)) u_accel (
     .ap_clk(ap_clk), .ap_rst(acc_rst),
     .s_axis_tdata(a_tdata), .s_axis_tvalid(a_tvalid), .s_axis_tready(a_tready),
     .m_axis_tdata(r_tdata), .m_axis_tvalid(r_tvalid), .m_axis_tready(r_tready), .m_axis_tlast(r_tlast)

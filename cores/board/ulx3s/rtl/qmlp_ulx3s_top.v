@@ -22,6 +22,7 @@ module qmlp_ulx3s_top #(
   parameter [8*64-1:0] WBITS  = "8",
   parameter [8*64-1:0] ABITS  = "8",
   parameter [8*64-1:0] MAC    = "dsp",
+  parameter [8*64-1:0] LUTPE  = "0",   // PEs per layer in LUT multipliers (mixed layers)
   parameter integer CLK_HZ     = 25000000,
   parameter integer BAUD       = 1000000,
   parameter integer IDLE_RESET = 2500000     // cycles (100 ms at 25 MHz)
@@ -101,7 +102,7 @@ module qmlp_ulx3s_top #(
   wire [31:0] m_tdata;            // logits (dropped) and the class in bits 7:0
   wire        unused_ok = &{1'b0, m_tdata[31:8]};
   wire        m_tvalid, m_tlast, m_tready;
-  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC)) u_accel (
+  qmlp_mlp_accel #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .LUTPE(LUTPE)) u_accel (
     .ap_clk(clk), .ap_rst(rst_core),
     .s_axis_tdata(w_tdata), .s_axis_tvalid(w_tvalid), .s_axis_tready(w_tready),
     .m_axis_tdata(m_tdata), .m_axis_tvalid(m_tvalid), .m_axis_tready(m_tready), .m_axis_tlast(m_tlast)

@@ -19,6 +19,7 @@ module qmlp_tb_ulx3s;
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
+  parameter [8*64-1:0] LUTPE = "0";   // PEs per layer in LUT multipliers (mixed layers)
   parameter integer BAUD       = 1000000;
   parameter integer IDLE_RESET = 2500000;
 
@@ -41,7 +42,7 @@ module qmlp_tb_ulx3s;
   wire [7:0] led;
   wire       wifi_gpio0;
 
-  qmlp_ulx3s_top #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .IDLE_RESET(IDLE_RESET)) u_dut (
+  qmlp_ulx3s_top #(.PE(PE), .SIMD(SIMD), .WBITS(WBITS), .ABITS(ABITS), .MAC(MAC), .LUTPE(LUTPE), .CLK_HZ(CLK_HZ), .BAUD(BAUD), .IDLE_RESET(IDLE_RESET)) u_dut (
     .clk_25mhz(clk), .ftdi_txd(txd), .ftdi_rxd(rxd), .led(led), .wifi_gpio0(wifi_gpio0)
   );
 
