@@ -4,7 +4,8 @@ accuracy: the model `qmlp import` turns into per-neuron integer thresholds (docs
 
     python examples/brevitas_tfc.py --out /tmp/tfc/tfc_w2a2.onnx [--epochs 3] [--data DIR]
 
-Inputs: an 8-bit fixed-point QuantIdentity (scale 2**-7, qmlp's Q(8, 7) input codes); weights:
+Inputs: an 8-bit fixed-point QuantIdentity with a constant scale 2**-7 (qmlp's Q(8, 7) input codes;
+a learned one drifted to 2**-6 here, which qmlp refuses); weights:
 2-bit fixed-point (power-of-two scale, narrow: -1, 0, 1); biases float (Brevitas' default);
 activations: QuantReLU(bit_width=2) with Brevitas' default quantizer (Uint8ActPerTensorFloat:
 a learned, non-power-of-two scale). No BatchNorm (qmlp's import takes Gemm + bias chains; a
@@ -27,7 +28,9 @@ def build(wbits: int = 2, abits: int = 2, widths=(784, 64, 64, 64, 10)):
     from brevitas.quant import Int8ActPerTensorFixedPoint, Int8WeightPerTensorFixedPoint
 
     lin = dict(bias=True, weight_quant=Int8WeightPerTensorFixedPoint, weight_bit_width=wbits)
-    mods = [qnn.QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=8, return_quant_tensor=True)]
+    # the input quantizer's scale held at 2**-7 (a constant, not learned): qmlp's Q(8, 7) input codes
+    mods = [qnn.QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=8, scaling_impl_type="const",
+                              scaling_init=1.0, return_quant_tensor=True)]
     for i in range(len(widths) - 1):
         mods.append(qnn.QuantLinear(widths[i], widths[i + 1], **lin))
         if i < len(widths) - 2:
@@ -52,6 +55,7 @@ def main(argv=None) -> int:
     from qmlp.nn.data import load_raw, scale_pixels
 
     torch.manual_seed(a.seed)
+    torch.set_num_threads(1)     # a tiny network: more threads only spin on a shared machine
     xtr, ytr, xte, yte = load_raw(a.data)
     x = torch.from_numpy(scale_pixels(xtr).reshape(len(xtr), -1))
     y = torch.from_numpy(ytr.astype(np.int64))
@@ -71,7 +75,7 @@ def main(argv=None) -> int:
             loss.backward()
             opt.step()
             sched.step()
-            tot += float(loss)
+            tot += float(loss.detach())
         print(f"epoch {ep + 1}/{a.epochs}: loss {tot / (len(x) // a.batch):.4f} ({time.time() - t0:.0f} s)",
               file=sys.stderr, flush=True)
     net.eval()

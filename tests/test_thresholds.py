@@ -117,7 +117,7 @@ def _images(n):
     return xte[:n].reshape(n, -1), yte[:n]
 
 
-def float_scale_layers(rng, x_cal, rounding="ROUND"):
+def float_scale_layers(rng, x_cal, rounding="ROUND", s_w=0.5):
     """784-32-16-10: a 4-bit relu (15 thresholds) and a 2-bit signed identity (no Relu), float
     scales calibrated on x_cal (so every code occurs), float biases (Brevitas' default)."""
     spec = [(32, "relu", 4, True), (16, "identity", 2, False)]
@@ -126,14 +126,14 @@ def float_scale_layers(rng, x_cal, rounding="ROUND"):
     for n, name, bits, relu in spec:
         w = rng.integers(-1, 2, (n, k))
         b = rng.normal(scale=0.5, size=n).astype(np.float32)
-        y = h @ (w * 0.5).T + b
+        y = h @ (w * s_w).T + b
         y = np.maximum(y, 0) if relu else y
         lo, hi = acts.get(name).code_range(bits)
         s_a = np.float32(np.percentile(np.abs(y), 95) / hi)
-        layers.append(dict(w=w, s_w=0.5, b=b, relu=relu, act=(s_a, bits, not relu, rounding)))
+        layers.append(dict(w=w, s_w=s_w, b=b, relu=relu, act=(s_a, bits, not relu, rounding)))
         h = np.clip(np.round(y / float(s_a)), lo, hi) * float(s_a)
         k = n
-    layers.append(dict(w=rng.integers(-1, 2, (10, k)), s_w=0.5, b=rng.normal(size=10).astype(np.float32)))
+    layers.append(dict(w=rng.integers(-1, 2, (10, k)), s_w=s_w, b=rng.normal(size=10).astype(np.float32)))
     return layers
 
 
@@ -149,17 +149,18 @@ def tie_layers(rng, rounding):
     return [l1, l2, dict(w=rng.integers(-1, 2, (10, 8)), s_w=0.5, b=None)]
 
 
-def test_import_float_scales_agrees_with_qonnx(tmp_path, capsys):
-    """A graph with float activation scales imports as a threshold model (spec, bits, thresholds
-    in the .npz), and qmlp's integer model gives qonnx's executor's classes on every image; the
-    hidden codes are exact (the logits within half a step)."""
+@pytest.mark.parametrize("s_w", [0.5, 0.37])
+def test_import_float_scales_agrees_with_qonnx(tmp_path, capsys, s_w):
+    """A graph with float activation scales (and float weight scales: 0.37) imports as a threshold
+    model (spec, bits, thresholds in the .npz), and qmlp's integer model gives qonnx's executor's
+    classes on every image; the hidden codes are exact (the logits within half a step)."""
     from qmlp import lines
     from qmlp.cli import main
     from qmlp.io import qonnx_import
     from qmlp.nn import quant
 
     u8, _ = _images(300)
-    p = qonnx_mlp(tmp_path / "fs.onnx", float_scale_layers(np.random.default_rng(0), u8[:200]), 784)
+    p = qonnx_mlp(tmp_path / "fs.onnx", float_scale_layers(np.random.default_rng(0), u8[:200], s_w=s_w), 784)
     rc = main(["import", str(p), "--widen-logits", "--check", "300", "--out", str(tmp_path / "fs.npz")])
     out, err = capsys.readouterr()
     assert rc == 0, err

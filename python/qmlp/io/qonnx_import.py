@@ -3,25 +3,34 @@
 The graph must be one chain from its input to its output of:
   Flatten / Reshape (before the first layer), Identity, Dropout: passed over
   Quant  on the input:  8-bit signed, zero point 0, scale 2**-7: qmlp's Q(8, 7) input codes
-  Quant  on a weight initializer (signed, zero point 0, a power-of-two scale, one per tensor):
-         the codes and fraction length of Q(wl, fl); wl = the next of 2, 4, 8 at or above its bits
+  Quant  on a weight initializer (signed, zero point 0, one scale per tensor): the codes and, for a
+         power-of-two scale, the fraction length of Q(wl, fl) (a float scale: fl 0, the layer's
+         scale goes into its thresholds or, for the last layer, into logit_scale); wl = the next
+         of 2, 4, 8 at or above its bits
   Gemm (x . W^T + c, or x . W + c), or MatMul then Add of a constant: one layer; the bias a float
          initializer or a Quant of one
-  Relu then Quant (or a Quant only) between layers: the hidden activation, a clamp whose code
-         range must be one of qmlp's: relu [0, 127], [0, 15], [0, 3] (unsigned 7, 4, 2 bits:
-         8-, 4- and 2-bit activations; qmlp's 8-bit relu is 7 bits, its bytes are signed),
-         identity [-128, 127], [-8, 7], [-2, 1]; its scale a power of two 2**-FL_A
-and end at the last layer's Gemm (its float output are the logits).
+  Relu then Quant (or a Quant only) between layers: the hidden activation. With power-of-two
+         scales (input, weights and activation) a clamp whose code range must be one of qmlp's:
+         relu [0, 127], [0, 15], [0, 3] (unsigned 7, 4, 2 bits: 8-, 4- and 2-bit activations;
+         qmlp's 8-bit relu is 7 bits, its bytes are signed), identity [-128, 127], [-8, 7],
+         [-2, 1]; its scale 2**-FL_A. With any float scale (Brevitas' default QuantReLU learns
+         one; float weight scales too): per-neuron integer thresholds (FINN's MultiThreshold,
+         qmlp.numerics.thresholds), derived exactly from the scales, the float bias and the
+         Quant's rounding mode (any of QONNX's but stochastic ones), for codes of 2 to 4 bits;
+         the layer's bias goes into its thresholds and its codes are the next layer's integers.
+and end at the last layer's Gemm (its float output are the logits, qmlp's int32 logits times
+meta["logit_scale"]).
 
-What is not exact: Brevitas' Quant rounds half to even, qmlp's requantization half up: an
-accumulator exactly halfway between two codes (no bias, or a bias that is a whole number of
-accumulator units) may go the other way. A float bias is no tie: a hidden layer's bias word is
-floor(bias * 2**(FL_x + FL_W)), which makes the half-up requantization round u + bias exactly
-as the graph does (see read()); the logits' bias word is the nearest one (less than half an
-output step from the graph's float logits). `compare` measures all of it on data.
-A non-power-of-two activation scale (Brevitas' default QuantReLU learns a float one) cannot be
-met by qmlp's clamp: that needs per-neuron integer thresholds (FINN's MultiThreshold), a new
-activation kind in the hardware; the import names it and stops.
+What is not exact: with power-of-two scales, Brevitas' Quant rounds half to even, qmlp's
+requantization half up: an accumulator exactly halfway between two codes (no bias, or a bias
+that is a whole number of accumulator units) may go the other way. A float bias is no tie: a
+hidden layer's bias word is floor(bias * 2**(FL_x + FL_W)), which makes the half-up
+requantization round u + bias exactly as the graph does (see read()). Threshold layers are exact
+in exact arithmetic (ties included); the graph's executor computes in float32, which can differ
+only where an accumulator's exact value is within float32 rounding of a step. The logits' bias
+word is the nearest one (less than half an output step from the graph's float logits;
+--widen-logits keeps 8 - wl more bits of it). `compare` measures all of it on data and says why
+each class differs (tie, hidden code, near logits).
 """
 
 from __future__ import annotations
