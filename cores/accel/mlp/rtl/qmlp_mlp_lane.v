@@ -70,6 +70,11 @@ module qmlp_mlp_lane #(
   output wire [((MAC == 1) ? 2 : 1)*((ACT == 2) ? 32 : 8)-1:0] y_o  // neuron j at OW*j: int32 or byte
 );
   localparam integer LAST = (ACT == 2) ? 1 : 0;
+`ifdef QMLP_ECP5_MULT
+  localparam integer ECP5 = `QMLP_ECP5_MULT;   // set by the pnr_ecp5 targets (qmlp:accel:mac)
+`else
+  localparam integer ECP5 = 0;
+`endif
   localparam integer MAC_DSP2 = 1, MAC_LUT = 2;              // else dsp (0)
   localparam integer NL = (MAC == MAC_DSP2) ? 2 : 1;
   localparam integer OW = (LAST != 0) ? 32 : 8;
@@ -325,9 +330,21 @@ module qmlp_mlp_lane #(
         reg [7:0] act_q;
         if (ACT == 0) begin : g_table
           // table index = z + 2**(T-1): flip the sign bit. Each neuron reads its own copy.
-          reg [7:0] lut [0:(1 << IDX_BITS) - 1];
-          initial $readmemh(LUT_FILE, lut);
-          always @(posedge clk_i) act_q <= lut[{~z_q[IDX_BITS-1], z_q[IDX_BITS-2:0]}];
+          wire [IDX_BITS-1:0] idx = {~z_q[IDX_BITS-1], z_q[IDX_BITS-2:0]};
+          if (ECP5 != 0) begin : g_ebr
+            // ECP5 (pnr_ecp5 targets): the table in a DP16KD, act_q its read register. In LUTs
+            // each act_q bit is an 8-input function (16 LUT4 and three levels of wide
+            // multiplexers), each z_q bit fans out to over a hundred LUTs, and z_q to act_q was
+            // the critical path (9.3 ns, 7.8 of it routing). xc7 flows keep LUTs (no BRAM18 added).
+            (* rom_style = "block" *)
+            reg [7:0] lut [0:(1 << IDX_BITS) - 1];
+            initial $readmemh(LUT_FILE, lut);
+            always @(posedge clk_i) act_q <= lut[idx];
+          end else begin : g_lut
+            reg [7:0] lut [0:(1 << IDX_BITS) - 1];
+            initial $readmemh(LUT_FILE, lut);
+            always @(posedge clk_i) act_q <= lut[idx];
+          end
         end else begin : g_clamp
           // the code in its byte, sign-extended; relu (OUNS) turns a negative code into 0
           wire neg = z_q[ZB-1];
