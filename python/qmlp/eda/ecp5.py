@@ -112,19 +112,26 @@ def lutpe_of(v: dict, i: int) -> int:
 def counts(v: dict, spec=None) -> dict:
     """What an accelerator design point needs on the LFE5U-85F, known before any tool runs:
     {"dsp": MULT18X18D (exact), "bram18": DP16KD of the weight ROMs (one per layer,
-    (N/PE)*(K/SIMD) words of PE*SIMD*WBITS bits), "lut": a lower bound on LUT4 (the lut-style
-    multipliers alone: WBITS/2 radix-4 Booth digits of ABITS+2 bits each), "macs"}."""
+    (N/PE)*(K/SIMD) words of PE*SIMD*WBITS bits) and of the activation tables (on ECP5 one
+    per neuron of a table layer: qmlp_mlp_lane puts each PE's 256 x 8-bit table in a DP16KD),
+    "lut": a lower bound on LUT4 (the lut-style multipliers alone: WBITS/2 radix-4 Booth digits
+    of ABITS+2 bits each), "macs"}."""
     from qmlp.hw.devices import input_bits
+    from qmlp.numerics import acts
     from qmlp.spec import LAB
 
     spec = spec or LAB
-    ain = input_bits(spec, tuple(v.get("ABITS") or ()) or (8,) * spec.n_layers)
+    abits = tuple(v.get("ABITS") or ()) or (8,) * spec.n_layers
+    ain = input_bits(spec, abits)
+    hidden = spec.acts
     c = {"dsp": 0, "bram18": 0, "lut": 0, "macs": 0}
     for i, (k, n) in enumerate(spec.shapes):
         pe, simd, mac, wb = v["PE"][i], v["SIMD"][i], v["MAC"][i], v["WBITS"][i]
         macs = pe * simd
         c["macs"] += macs
         c["bram18"] += _rom_blocks((n // pe) * (k // simd), macs * wb)
+        if i < len(hidden) and acts.get(hidden[i]).hw_kind(abits[min(i, len(abits) - 1)]) == "table":
+            c["bram18"] += pe
         lutpe = pe if mac not in ("dsp", "dsp2") else lutpe_of(v, i)     # --LUTPE: a mixed layer's LUT PEs
         if mac == "dsp":
             c["dsp"] += (pe - lutpe) * simd
