@@ -122,10 +122,15 @@ def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device=None
         except QmlpError:
             continue
         out.append(c)
-        if styles is None or "lut" in styles:
-            m = mixed(c, device)
-            if m is not None:
-                out.append(m)
+    # Mixed layers only past the DSP bound: when no pure style mix of this interval fits the
+    # device's DSP blocks (where one does, it needs far fewer LUTs than a mix that moves PEs of
+    # a one-product-per-DSP style into LUTs).
+    from qmlp.flow.dse.model import FIT
+
+    limit = device.fit["dsp"] if device is not None else FIT["dsp"]
+    if (styles is None or "lut" in styles) and \
+            all((device.estimate(c) if device is not None else c.estimate())["dsp"] > limit for c in out):
+        out += [m for m in (mixed(c, device) for c in list(out)) if m is not None]
     if device is not None:
         return sorted(set(out), key=lambda c: (device.score(device.estimate(c)), c.macs, c.mac))
     return sorted(set(out), key=lambda c: (score(c.estimate()), c.macs, c.mac))
