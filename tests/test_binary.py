@@ -144,3 +144,17 @@ def test_accel_bit_exact_at_one_bit_and_a_corrupted_rom_word(tmp_path, tiny_qat)
     p = _rerun(res, "+IMAGES=300")
     assert p.returncode != 0 and "MISMATCH image" in p.stdout and "RESULT pass=0" in p.stdout, p.stdout[-2000:]
     fc3.write_text(saved)
+
+
+def test_qonnx_export_at_one_bit(capsys, tmp_path, tiny_qat):
+    """qmlp export --qonnx of the w1a18 network: 1-bit weights and the sign activation as qonnx
+    BipolarQuant nodes; qonnx's executor equals the golden model's logits (500 images)."""
+    pytest.importorskip("qonnx")
+    from test_import_export import _export_and_compare
+
+    from qmlp.nn import quant
+
+    quant.save(tiny_qat["w1a18"][0], tmp_path / "w1a18.npz")
+    m = _export_and_compare(capsys, tmp_path, tmp_path / "w1a18.npz")
+    ops = [n.op_type for n in m.graph.node]
+    assert ops.count("BipolarQuant") == 3 + 1, ops          # three weight tensors, layer 1's output

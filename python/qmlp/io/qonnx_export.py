@@ -73,6 +73,11 @@ def graph_of(q: QuantModel, batch: int = 1, name: str = "qmlp"):
 
     def quant(x, out, scale_fl, bits, signed, rounding="ROUND", nm=None):
         s = const(f"{out}_scale", math.ldexp(1.0, -scale_fl))
+        if bits == 1:
+            # bipolar (qmlp.numerics.bipolar): qonnx's BipolarQuant, x >= 0 -> +scale, else -scale
+            nodes.append(helper.make_node("BipolarQuant", [x, s], [out], name=nm or f"BipolarQuant_{out}",
+                                          domain=QUANT_DOMAIN))
+            return out
         z = const(f"{out}_zeropt", 0.0)
         b = const(f"{out}_bitwidth", float(bits))
         nodes.append(helper.make_node("Quant", [x, s, z, b], [out], name=nm or f"Quant_{out}", domain=QUANT_DOMAIN,
@@ -104,7 +109,9 @@ def graph_of(q: QuantModel, batch: int = 1, name: str = "qmlp"):
         lo, hi = a.code_range(ab)
         qbits, qsigned = (a.xbits(ab), True) if lo < 0 else (a.xbits(ab) - 1, False)
         fl_o = fl_outs[l]
-        if net.kind(l) == "thresh":
+        if ab == 1:
+            x = quant(acc, f"{nm}.out", fl_o, 1, True)         # the sign of acc (bias included)
+        elif net.kind(l) == "thresh":
             t = const(f"{nm}.thresholds", np.ldexp(net.thresholds[l].astype(np.float64), -(fl_x + fl_w)))
             nodes.append(helper.make_node("MultiThreshold", [acc, t], [f"{nm}.thr_out"], name=f"MultiThreshold_{nm}",
                                           domain=QUANT_DOMAIN, out_dtype=f"{'INT' if qsigned else 'UINT'}{qbits}",
