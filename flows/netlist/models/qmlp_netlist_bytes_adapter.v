@@ -17,6 +17,7 @@ module qmlp_mlp_accel (
   parameter [8*64-1:0] WBITS = "8";
   parameter [8*64-1:0] ABITS = "8";
   parameter [8*64-1:0] MAC   = "dsp";
+  parameter [8*64-1:0] LUTPE = "0";
 
   // bytes per beat: layer 1's SIMD, resolved like qmlp_mlp_accel_bytes does ("auto": the
   // model header's MODEL_SIMD)
