@@ -4,7 +4,7 @@
 # QMLP_TOP=<synthesis top>, "QMLP_SYNTH=<Yosys synth command>"]).
 # The pre-build hooks (ROMs, vectors) run first; `qmlp hook netlist-sim` then runs the netlist
 # flow and compiles the simulation, each with a time limit, and writes ./V<testbench>, which
-# FuseSoC's run step starts with the plusargs (python/qmlp/eda/netlist.py).
+# FuseSoC's run step starts with the plusargs (python/qmlp/eda/netlist/).
 
 qmlp-netlist: pre_build
 	qmlp hook netlist-sim $(QMLP_KIND) --top $(QMLP_TOP) --synth "$(QMLP_SYNTH)"
