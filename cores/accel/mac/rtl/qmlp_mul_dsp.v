@@ -91,7 +91,10 @@ module qmlp_mul_dsp #(
       reg signed [AW+BW-1:0] p_q;
       wire signed [AE-1:0] a_m;
       wire signed [BE-1:0] b_m;
-      wire signed [AE+BE-1:0] p_e = a_m * b_m;      // AE+BE = AW+BW unless an operand is bipolar
+      // AE+BE = AW+BW unless an operand is bipolar; then the top bit is a sign copy (+-x fits AW+BW)
+      /* verilator lint_off UNUSEDSIGNAL */
+      wire signed [AE+BE-1:0] p_e = a_m * b_m;
+      /* verilator lint_on UNUSEDSIGNAL */
       if (IREG != 0) begin : g_ireg
         reg signed [AE-1:0] a_q;
         reg signed [BE-1:0] b_q;

@@ -46,7 +46,6 @@ module qmlp_mul_lut #(
       assign xe = x_i;
     end
   endgenerate
-  wire signed [PW-1:0] xs = {{(PW - AE){xe[AE-1]}}, xe};
 
   generate
     if (WB == 1) begin : g_bin
@@ -54,6 +53,7 @@ module qmlp_mul_lut #(
       // x and the inverted weight bit and the XOR follows them, so that it shares a LUT with
       // the first adder of the layer's tree (Yosys, one lane of SIMD 16 at w1a8: 310 LUT
       // against 366 with the XOR before the register; docs/binary.md)
+      wire signed [PW-1:0] xs = {{(PW - AE){xe[AE-1]}}, xe};
       reg signed [PW-1:0] x_q;
       reg                 nw_q;
       always @(posedge clk_i) begin

@@ -260,6 +260,7 @@ module qmlp_mlp_lane #(
       wire signed [31:0] tree32;
       if (XNOR != 0) begin : g_pop
         wire signed [TW:0] pm = $signed({tree, 1'b0}) - NSIMD[TW:0];
+        wire unused_ok = &{1'b0, corr32};       // no correction counts here
         assign tree32 = {{(31 - TW){pm[TW]}}, pm};
       end else begin : g_sum
         assign tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
