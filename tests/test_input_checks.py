@@ -153,7 +153,7 @@ def test_a_text_file_as_a_model_gets_no_pickle_advice(tmp_path):
     from qmlp.nn import quant
 
     (tmp_path / "notes.npz").write_text("weights: see the lab report\n")
-    for load in (mdl.load, quant.load, mdl.read_model_file):
+    for load in (mdl.load, quant.load, quant.read_model_file):
         with pytest.raises(QmlpError) as e:
             load(tmp_path / "notes.npz")
         msg = str(e.value)
@@ -199,7 +199,7 @@ def test_a_quantized_model_where_a_float_one_is_expected(tmp_path):
     quant.save(quant.quantize_model(tiny_float_model(), 8, [6, 6]), tmp_path / "ptq.npz")
     with pytest.raises(QmlpError, match=r"a quantized wl=8 model from qmlp sweep.*--quant"):
         mdl.load(tmp_path / "ptq.npz")
-    mf = mdl.read_model_file(tmp_path / "qat.npz")          # the hook's one read takes both kinds
+    mf = quant.read_model_file(tmp_path / "qat.npz")          # the hook's one read takes both kinds
     assert mf.quantized and mf.model.abits == (4,) and len(mf.sha256) == 64
     from qmlp.eda.filter import Qmlp                         # and FuseSoC's filter refuses its wrong bits
     edam = {"parameters": {"MODEL": {"default": str(tmp_path / "qat.npz")}, "PE": {"default": "2,1"},

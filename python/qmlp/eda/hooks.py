@@ -172,9 +172,9 @@ def _stamp_write(folder: Path, want: dict) -> None:
 # ----------------------------------------------------------------------------- accelerator
 
 def model_file(raw: dict):
-    """This run's model file (--MODEL=) read once (qmlp.nn.model.ModelFile: its hash and the model
+    """This run's model file (--MODEL=) read once (qmlp.nn.quant.ModelFile: its hash and the model
     parsed from the same bytes); None when no model file is named (the build folder's lab network)."""
-    from qmlp.nn.model import read_model_file
+    from qmlp.nn.quant import read_model_file
 
     m = raw.get("MODEL")
     if not m:
@@ -247,7 +247,7 @@ def accel(lint: bool = False, work_root: Path = Path("."), board: bool = False, 
         model = None
     else:
         if mf is None:
-            from qmlp.nn.model import read_model_file
+            from qmlp.nn.quant import read_model_file
 
             mf = read_model_file(cache.float_model(paths, None))    # the build folder's (trained once)
         model = mf.path.resolve()

@@ -40,7 +40,7 @@ def float_model(paths: Paths, model_path=None, progress: bool = False) -> Path:
 
 
 def wl8_model(paths: Paths, model_path: Path, progress: bool = False,
-              loaded: mdl.ModelFile | None = None) -> tuple[quant.QuantModel, Path]:
+              loaded: quant.ModelFile | None = None) -> tuple[quant.QuantModel, Path]:
     """The wl=8 per-layer quantized model of a float model, and its file (loaded: the model file
     read once by the caller, whose bytes are used instead of reading model_path again)."""
     m = loaded.model if loaded else mdl.load(model_path)
@@ -62,7 +62,7 @@ def wl8_model(paths: Paths, model_path: Path, progress: bool = False,
 
 
 def qat_model(paths: Paths, model_path: Path, wbits, abits, progress: bool = False,
-              loaded: mdl.ModelFile | None = None) -> tuple[quant.QuantModel, Path]:
+              loaded: quant.ModelFile | None = None) -> tuple[quant.QuantModel, Path]:
     """A quantization-aware trained model at these bits, fine-tuned from the float model
     (made once, under the lock, and kept beside the model keyed by the model's hash; loaded: the
     model file read once by the caller)."""

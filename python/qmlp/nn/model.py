@@ -156,43 +156,6 @@ def load(path, data: bytes | None = None) -> FloatModel:
     return FloatModel(ws, bs, meta, spec)
 
 
-@dataclass
-class ModelFile:
-    """A model file read once: the sha256 of its bytes and the model parsed from those same bytes
-    (float, or quantized), so that a check and the use that follows it see one file."""
-
-    path: Path
-    sha256: str
-    model: object                  # FloatModel, or qmlp.numerics.qmodel.QuantModel
-
-    @property
-    def quantized(self) -> bool:
-        return not isinstance(self.model, FloatModel)
-
-    @property
-    def spec(self) -> NetSpec:
-        return self.model.spec
-
-
-def read_model_file(path) -> ModelFile:
-    """Read a model file (float .npz or .pth, or a quantized .npz) once and parse it from its bytes."""
-    path = check_input_file(path, "model", "a model .npz from qmlp train, or a quantized one")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise QmlpError(f"{path}: cannot read: {e.strerror or e}") from None
-    sha = hashlib.sha256(data).hexdigest()
-    if path.suffix == ".pth":
-        return ModelFile(path, sha, load(path))
-    with open_npz(path, "model archive", data) as z:
-        quantized = "fl" in z.files and "fc1w_codes" in z.files
-    if quantized:
-        from qmlp.nn import quant
-
-        return ModelFile(path, sha, quant.load(path, data=data))
-    return ModelFile(path, sha, load(path, data=data))
-
-
 def _read_npz(path: Path, data: bytes | None = None):
     with open_npz(path, "model archive", data) as z:   # sizes and dtypes checked against the bytes first
         keys = set(z.files)

@@ -9,9 +9,11 @@ this module quantizes, calibrates, saves and loads.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import io
+import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ import numpy as np
 from qmlp.errors import QmlpError
 from qmlp.files import check_input_file, check_npz, open_npz, write_bytes
 from qmlp.nn.model import FloatModel, check_meta
+from qmlp.nn.model import load as load_float
 from qmlp.numerics import acts as actreg
 from qmlp.numerics import bipolar
 from qmlp.numerics import fixedpoint as fx
@@ -96,7 +99,7 @@ def save(q: QuantModel, path: Path) -> None:
 
 
 def load(path, data: bytes | None = None) -> QuantModel:
-    """data: the file's bytes, when the caller has read them already (qmlp.nn.model.read_model_file)."""
+    """data: the file's bytes, when the caller has read them already (read_model_file)."""
     path = check_input_file(path, "quantized model", "make one with: qmlp sweep")
     try:
         with open_npz(path, "quantized model", data) as z:       # sizes and dtypes checked against the bytes first
@@ -196,8 +199,6 @@ def is_quantized_file(path) -> bool:
 
 def spec_of_file(path) -> NetSpec:
     """The network of a model file, float (qmlp train) or quantized (qmlp sweep, QAT)."""
-    from qmlp.nn.model import load as load_float
-
     p = check_input_file(path, "model", "a model .npz from qmlp train, or a quantized one")
     return load(p).spec if is_quantized_file(p) else load_float(p).spec
 
@@ -214,3 +215,38 @@ def maxabs_fl(w: np.ndarray, wl: int) -> int:
         return wl - 1
     # need (2**(wl-1) - 1) * 2**-fl >= m, approximately: 2**(wl-1-fl) > m
     return int(np.clip(wl - 1 - int(np.ceil(np.log2(m + 1e-30))), fx.FL_MIN, fx.FL_MAX))
+
+
+@dataclass
+class ModelFile:
+    """A model file read once: the sha256 of its bytes and the model parsed from those same bytes
+    (float, or quantized), so that a check and the use that follows it see one file."""
+
+    path: Path
+    sha256: str
+    model: object                  # FloatModel, or qmlp.numerics.qmodel.QuantModel
+
+    @property
+    def quantized(self) -> bool:
+        return not isinstance(self.model, FloatModel)
+
+    @property
+    def spec(self) -> NetSpec:
+        return self.model.spec
+
+
+def read_model_file(path) -> ModelFile:
+    """Read a model file (float .npz or .pth, or a quantized .npz) once and parse it from its bytes."""
+    path = check_input_file(path, "model", "a model .npz from qmlp train, or a quantized one")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise QmlpError(f"{path}: cannot read: {e.strerror or e}") from None
+    sha = hashlib.sha256(data).hexdigest()
+    if path.suffix == ".pth":
+        return ModelFile(path, sha, load_float(path))
+    with open_npz(path, "model archive", data) as z:
+        quantized = "fl" in z.files and "fc1w_codes" in z.files
+    if quantized:
+        return ModelFile(path, sha, load(path, data=data))
+    return ModelFile(path, sha, load_float(path, data=data))
