@@ -22,19 +22,24 @@ from pathlib import Path
 import numpy as np
 
 
-def build(wbits: int = 2, abits: int = 2, widths=(784, 64, 64, 64, 10)):
+def build(wbits: int = 2, abits: int = 2, widths=(784, 64, 64, 64, 10), act_quant: str = "default",
+          bias_quant: str = "float"):
     import torch
     import brevitas.nn as qnn
-    from brevitas.quant import Int8ActPerTensorFixedPoint, Int8WeightPerTensorFixedPoint
+    from brevitas.quant import Int8ActPerTensorFixedPoint, Int8WeightPerTensorFixedPoint, Int32Bias
+    from brevitas.quant import Uint8ActPerTensorFixedPoint
 
     lin = dict(bias=True, weight_quant=Int8WeightPerTensorFixedPoint, weight_bit_width=wbits)
+    if bias_quant == "int32":
+        lin["bias_quant"] = Int32Bias           # the bias on the accumulator's grid
+    act = {} if act_quant == "default" else {"act_quant": Uint8ActPerTensorFixedPoint}
     # the input quantizer's scale held at 2**-7 (a constant, not learned): qmlp's Q(8, 7) input codes
     mods = [qnn.QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=8, scaling_impl_type="const",
                               scaling_init=1.0, return_quant_tensor=True)]
     for i in range(len(widths) - 1):
         mods.append(qnn.QuantLinear(widths[i], widths[i + 1], **lin))
         if i < len(widths) - 2:
-            mods.append(qnn.QuantReLU(bit_width=abits, return_quant_tensor=True))   # default act_quant: float scale
+            mods.append(qnn.QuantReLU(bit_width=abits, return_quant_tensor=True, **act))   # default: a float scale
     return torch.nn.Sequential(*mods)
 
 
@@ -48,6 +53,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--wbits", type=int, default=2)
     ap.add_argument("--abits", type=int, default=2)
+    ap.add_argument("--act-quant", choices=("default", "fixed"), default="default",
+                    help="QuantReLU's quantizer: Brevitas' default (float scale) or Uint8ActPerTensorFixedPoint")
+    ap.add_argument("--bias-quant", choices=("float", "int32"), default="float",
+                    help="biases as floats (Brevitas' default) or Int32Bias (on the accumulator's grid)")
     a = ap.parse_args(argv)
 
     import torch
@@ -59,7 +68,7 @@ def main(argv=None) -> int:
     xtr, ytr, xte, yte = load_raw(a.data)
     x = torch.from_numpy(scale_pixels(xtr).reshape(len(xtr), -1))
     y = torch.from_numpy(ytr.astype(np.int64))
-    net = build(a.wbits, a.abits)
+    net = build(a.wbits, a.abits, act_quant=a.act_quant, bias_quant=a.bias_quant)
     opt = torch.optim.Adam(net.parameters(), a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.epochs * (len(x) // a.batch))
     g = torch.Generator().manual_seed(a.seed)

@@ -137,15 +137,15 @@ def float_scale_layers(rng, x_cal, rounding="ROUND", s_w=0.5):
     return layers
 
 
-def tie_layers(rng, rounding):
+def tie_layers(rng, rounding, s_a=0.375):
     """784-16-8-10 whose second layer computes (acc + m) / 2 exactly, in float32 too: about half of
     its accumulators sit on a step, so the rounding mode decides them (a half-even tie rounded up
-    fails it)."""
+    fails it). s_a: both activation scales (0.375: float; 0.5: powers of two everywhere)."""
     l1 = dict(w=rng.integers(-1, 2, (16, 784)), s_w=0.5, b=rng.normal(size=16).astype(np.float32), relu=True,
-              act=(np.float32(0.375), 2, False, rounding))                 # acc * 2**-8 / 0.375 = acc / 96
+              act=(np.float32(s_a), 2, False, rounding))                   # acc * 2**-8 / s_a
     w2 = rng.choice([-1, 0, 1], size=(8, 16), p=[0.15, 0.7, 0.15])
-    l2 = dict(w=w2, s_w=0.5, b=(rng.integers(-3, 4, 8) * 0.1875).astype(np.float32), relu=False,
-              act=(np.float32(0.375), 2, True, rounding))                  # (acc * 0.1875 + b) / 0.375
+    l2 = dict(w=w2, s_w=0.5, b=(rng.integers(-3, 4, 8) * s_a / 2).astype(np.float32), relu=False,
+              act=(np.float32(s_a), 2, True, rounding))                    # (acc * s_a / 2 + b) / s_a
     return [l1, l2, dict(w=rng.integers(-1, 2, (10, 8)), s_w=0.5, b=None)]
 
 
@@ -203,6 +203,25 @@ def test_ties_follow_the_rounding_mode(tmp_path, rounding):
     acc2 = hid[0].astype(np.int64) @ net.w_codes[1].T.astype(np.int64)
     m = np.round(np.asarray(tie_layers(np.random.default_rng(1), rounding)[1]["b"]) / 0.1875).astype(np.int64)
     assert np.sum(((acc2 + m) % 2 == 1) & (np.abs(acc2 + m) <= 3)) > 50     # halfway between two codes
+
+
+def test_power_of_two_ties_exact_with_thresholds(tmp_path):
+    """The same graph with power-of-two scales: the clamp import rounds layer 2's ties half up
+    (logits differ from the graph's), `--thresholds` imports it with thresholds and its logits
+    equal the graph's on every image."""
+    from qmlp.io import qonnx_import
+    from qmlp.io.onnxfile import run_qonnx
+    from qmlp.nn.data import scale_pixels
+
+    u8, _ = _images(300)
+    p = qonnx_mlp(tmp_path / "t2.onnx", tie_layers(np.random.default_rng(1), "ROUND", s_a=0.5), 784)
+    o = run_qonnx(p, scale_pixels(u8)).astype(np.float64)
+    for use_thr in (False, True):
+        q = qonnx_import.read(p, thresholds=use_thr)
+        assert (q.thresholds is not None) == use_thr and q.act_fls == (1, 1)
+        net = intnet.build(q)
+        lg, _ = intnet.forward(net, intnet.inputs_to_codes(u8, q.spec, net.fmt))
+        assert np.array_equal(o, lg * q.meta["logit_scale"]) == use_thr
 
 
 # ----------------------------------------------------------------------------- the accelerator

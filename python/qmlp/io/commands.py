@@ -10,7 +10,8 @@ from qmlp.errors import QmlpError
 ONNX_SUFFIXES = (".onnx",)
 # why a class of qmlp's integer model differs from qonnx's executor (qonnx_import.compare)
 WHY = {"tie": "equal logits in exact arithmetic: the graph's float32 sums break the tie, qmlp takes the first",
-       "hidden": "a hidden code differs: an accumulator at an activation step, float32 on the other side",
+       "hidden": "a hidden code differs: an accumulator on an activation step (a clamp layer rounds a tie half up, "
+                 "the graph half to even: --thresholds; or the graph's float32 value fell on the other side)",
        "near": "logits less than a step apart: the bias word's rounding (--widen-logits keeps 8 - wl more bits)"}
 
 
@@ -35,6 +36,10 @@ def add_parsers(sub, common) -> None:
     im.add_argument("--widen-logits", action="store_true",
                     help="QONNX: the last layer's weights as 8-bit codes (same values, more fraction bits for a "
                          "float bias): logits closer to the graph's float ones, at 8-bit cost for that layer")
+    im.add_argument("--thresholds", action="store_true",
+                    help="QONNX: every hidden layer as per-neuron integer thresholds, power-of-two scales too "
+                         "(2 to 4 activation bits): the graph's own half-to-even rounding of accumulators halfway "
+                         "between two codes (float scales always use thresholds)")
     im.add_argument("--check", type=int, default=0, metavar="N",
                     help="QONNX: run qonnx's executor on N test images (--data) against the imported integer "
                          "model and print the agreement (and every disagreeing image) on stderr")
@@ -78,7 +83,7 @@ def cmd_import(args) -> str:
 
         if args.act or args.trust_pickle:
             raise QmlpError("--act and --trust-pickle are for PyTorch files; a QONNX graph states its activations")
-        q = qonnx_import.read(src, args.input_kind, meta, args.widen_logits)
+        q = qonnx_import.read(src, args.input_kind, meta, args.widen_logits, args.thresholds)
         if layers and layers != list(q.spec.widths):
             raise QmlpError(f"--layers={args.layers}: the graph's layers are {_fmt(q.spec.widths)}")
         from qmlp.numerics import intnet

@@ -156,7 +156,7 @@ def _act_of(lo: int, hi: int) -> tuple[str, int] | None:
     for name in ("relu", "identity"):
         a = actreg.get(name)
         for ab in sorted(BITS, reverse=True):
-            if a.code_range(ab) == (lo, hi):
+            if ab > 1 and a.code_range(ab) == (lo, hi):      # 1 bit is bipolar (a relu has none)
                 return name, ab
     return None
 
@@ -187,13 +187,17 @@ def _qrange(q: dict) -> tuple[int, int]:
     return int(min_int(q["signed"], q["narrow"], q["bits"])), int(max_int(q["signed"], q["narrow"], q["bits"]))
 
 
-def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: bool = False) -> QuantModel:
+def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: bool = False,
+         thresholds: bool = False) -> QuantModel:
     """The quantized model of a QONNX graph (see the module's doc for what it may hold).
 
     widen_logits: the last layer's weight codes as 8-bit codes of the same values (shifted left
     by 8 - wl bits, FL_W up as much), so that a float bias keeps 8 - wl more fraction bits in its
     word: the logits then come within 2**-(9 - wl) of an output step of the graph's instead of
-    half a step (fewer argmax flips between near-equal logits), for an 8-bit last layer."""
+    half a step (fewer argmax flips between near-equal logits), for an 8-bit last layer.
+    thresholds: every hidden layer as thresholds, power-of-two scales too (2 to 4 bits): the
+    graph's own rounding (half to even) of accumulators halfway between two codes, where the
+    clamp's requantization rounds half up."""
     path = Path(path)
     g = _Graph(load_onnx(path), path)
     real_inputs = [i for i in g.g.input if i.name not in g.init]
@@ -237,13 +241,16 @@ def read(path, input_kind: str = "u8", meta: dict | None = None, widen_logits: b
                 if pending_relu:
                     lo = max(lo, 0)
                 s_a = g.one_scale(n, q["scale"], "activation")
-                if not (_is_pow2(s_a) and _is_pow2(layers[-1]["s_in"]) and _is_pow2(layers[-1]["s_w"])):
+                if thresholds or not (_is_pow2(s_a) and _is_pow2(layers[-1]["s_in"]) and _is_pow2(layers[-1]["s_w"])):
                     # a float scale: per-neuron integer thresholds (qmlp.numerics.thresholds)
                     if q["rounding"].upper() not in thr.ROUNDINGS:
                         raise QmlpError(f"{path}: {g.name(n)}: activation rounding {q['rounding']}: qmlp derives "
                                         f"thresholds for {', '.join(thr.ROUNDINGS)}")
                     act, ab = _thresh_act(lo, hi, f"{path}: {g.name(n)}")
-                    layers[-1].update(act=act, abits=ab, act_fl=0, act_node=g.name(n), thresh=True, s_a=s_a,
+                    # the codes' fraction length: the scale's for a power of two (the next layer's
+                    # units are then real ones), else 0 (the next layer uses thresholds or exact words)
+                    a_fl = int(round(-math.log2(s_a))) if _is_pow2(s_a) else 0
+                    layers[-1].update(act=act, abits=ab, act_fl=a_fl, act_node=g.name(n), thresh=True, s_a=s_a,
                                       q_lo=lo, q_hi=hi, rounding=q["rounding"])
                     pending_relu, state = False, "x"
                     t = n.output[0]

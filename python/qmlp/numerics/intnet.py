@@ -16,8 +16,8 @@ weight bits WB_l in {8, 4, 2, 1} per layer and activation bits AB_l in {8, 4, 2,
              bias; no requantization, S_l = 0 is stored)
       thresh (an imported layer with float scales, qmlp.numerics.thresholds): x'[n] = LO_l +
              #{k : acc[n] >= T_l[n][k]}, AB_l <= 4 (at most 15 thresholds); the bias is in the
-             thresholds, S_l = 0 is stored, the output codes are integers in the next layer's
-             units (FL_A_l = 0)
+             thresholds, S_l = 0 is stored; FL_A_l is the scale's fraction length, or 0 for a
+             float scale (the codes are integers in the next layer's units)
 requant rounds half up (an arithmetic shift after adding 2**(S-1); S < 0 shifts left, exact).
 FL_x is FL_IN for layer 1 and the previous layer's output fraction length after it. For the
 lab's network at WB = AB = 8 this is the int8 network of the first round, unchanged.

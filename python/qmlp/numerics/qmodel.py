@@ -8,7 +8,8 @@ None for the bounded ones, whose format follows from their range). `thresholds` 
 model whose scales are not powers of two, qmlp.numerics.thresholds): per hidden layer None or an
 int64 array N x (HI - LO) of ascending integer thresholds on the accumulator; such a layer's
 output code is LO + #{k : acc >= T[n][k]} (hardware kind "thresh"), its bias is folded into the
-thresholds, and its act_fl is 0: its codes are integers in the next layer's units.
+thresholds, and its act_fl is its scale's fraction length (a power-of-two scale) or 0 (a float
+scale: its codes are integers in the next layer's units).
 """
 
 from __future__ import annotations
