@@ -103,6 +103,12 @@ def _ecp5_report(args) -> str:
     return out[1]
 
 
+def _ecp5_outreg(args) -> str:
+    from qmlp.eda import ecp5
+
+    return f"HOOK ecp5-outreg ok: {ecp5.outreg_file(args.json)}"
+
+
 def _board_stream(args) -> str:
     from qmlp.eda import uart
 
@@ -171,6 +177,8 @@ HOOKS: dict[str, Hook] = {
     "ecp5-report": Hook("pnr_ecp5: RESOURCES and TIMING lines, resources.json from nextpnr's report", _ecp5_report,
                         lambda kt: kt.add_argument("--target-mhz", type=float, default=None,
                                                    help="default: TARGET_MHZ of the run, else the clock constraint")),
+    "ecp5-outreg": Hook("pnr_ecp5: registers after DP16KD reads become the blocks' output registers (Yosys JSON, "
+                        "in place)", _ecp5_outreg, lambda ko: ko.add_argument("json", help="Yosys JSON netlist")),
     "board-stream": Hook("the simulated ULX3S board's host byte stream (qmlp_uart/host_tx.bin)", _board_stream),
     "pynq-setup": Hook("pynq_z2: validate, write the IP sources and block design settings (qmlp_pynq/), check that "
                        "vivado is on PATH", _pynq_setup, _pynq_setup_args),

@@ -337,10 +337,15 @@ module qmlp_mlp_lane #(
             // each act_q bit is an 8-input function (16 LUT4 and three levels of wide
             // multiplexers), each z_q bit fans out to over a hundred LUTs, and z_q to act_q was
             // the critical path (9.3 ns, 7.8 of it routing). xc7 flows keep LUTs (no BRAM18 added).
+            // The block's clock-to-out is 5.61 ns without its output register, so the value is
+            // registered once more (act_q, one stage more on ECP5: qmlp_mlp_layer's TBL_REG),
+            // which qmlp.eda.ecp5.absorb_outregs turns into the block's output register (0.97 ns).
             (* rom_style = "block" *)
             reg [7:0] lut [0:(1 << IDX_BITS) - 1];
+            reg [7:0] t_q;
             initial $readmemh(LUT_FILE, lut);
-            always @(posedge clk_i) act_q <= lut[idx];
+            always @(posedge clk_i) t_q <= lut[idx];
+            always @(posedge clk_i) act_q <= t_q;
           end else begin : g_lut
             reg [7:0] lut [0:(1 << IDX_BITS) - 1];
             initial $readmemh(LUT_FILE, lut);

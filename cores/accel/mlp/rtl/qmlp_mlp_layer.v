@@ -93,7 +93,14 @@ module qmlp_mlp_layer #(
   localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;  // adder tree depth (qmlp_mlp_lane)
   localparam integer ACC_ST = 6 + D;                          // stage where acc_q is final
   localparam integer LAST   = (ACT == 2) ? 1 : 0;
-  localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2;
+`ifdef QMLP_ECP5_MULT
+  localparam integer ECP5 = `QMLP_ECP5_MULT;   // set by the pnr_ecp5 targets (qmlp:accel:mac)
+`else
+  localparam integer ECP5 = 0;
+`endif
+  // on ECP5 the activation table is a block RAM read, registered once more (qmlp_mlp_lane)
+  localparam integer TBL_REG = (ACT == 0 && ECP5 != 0) ? 1 : 0;
+  localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2 + TBL_REG;
 
   localparam integer C_MAX_I = CHUNKS - 1;
   localparam integer G_MAX_I = GROUPS - 1;

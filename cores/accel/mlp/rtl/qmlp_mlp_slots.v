@@ -20,6 +20,10 @@
 // is the slot number and the word index side by side, not slot * words + word: that sum was an
 // adder in front of the memory's address on both ports (layer 1's input slots on ECP5, where
 // it sat between the layer's loop counter and the block RAM).
+// no_rw_check: a word is never read in the cycle it is written (the producer writes only a slot
+// that is not full, the consumer reads only full ones), so Yosys need not build its
+// read-during-write bypass (a register and a multiplexer after the RAM, which also kept the
+// ECP5 block RAM's output register from being used: qmlp.eda.ecp5.absorb_outregs).
 module qmlp_mlp_slots #(
   parameter integer K    = 128,
   parameter integer WR   = 4,     // bytes written per cycle (divides K)
@@ -64,6 +68,7 @@ module qmlp_mlp_slots #(
   generate
     if (WR >= RD) begin : g_pick
       localparam integer SEL = WR / RD;                   // RD-byte pieces per word
+      (* no_rw_check *)
       reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
       reg [WR*8-1:0] word_q;
       // word address {slot, word}; the word index sized to WSB bits
@@ -92,6 +97,7 @@ module qmlp_mlp_slots #(
       genvar j;
       for (j = 0; j < NBK; j = j + 1) begin : g_bank
         localparam integer JI = j;
+        (* no_rw_check *)
         reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
         reg [WR*8-1:0] q;
         /* verilator lint_off WIDTH */
