@@ -93,7 +93,10 @@ module qmlp_mul_lut #(
           localparam integer LO = 2 * (j - 1);   // the chain's first bit
           localparam integer PAW = AE + 2 * j;   // s_{j-1}'s width
           wire signed [PAW-1:0] prev = g_d[j-1].s;
-          wire signed [AW-LO-1:0] hi = $signed(prev[PAW-1:LO]) + $signed({r, 1'b0, g_d[j-1].neg});
+          // AW - LO = AE + 4 bits: s_{j-1} above LO (AE + 2 bits) and {r_j, 0, neg_{j-1}} (AE + 3)
+          wire signed [AW-LO-1:0] pa = {{2{prev[PAW-1]}}, prev[PAW-1:LO]};
+          wire signed [AW-LO-1:0] pb = {r[RW-1], r, 1'b0, g_d[j-1].neg};
+          wire signed [AW-LO-1:0] hi = pa + pb;
           if (LO > 0) begin : g_pass
             assign s = {hi, prev[LO-1:0]};
           end else begin : g_all
@@ -102,7 +105,9 @@ module qmlp_mul_lut #(
         end
       end
       // s_{ND-1} = w * x - c_o: it fits PW bits (AE + WB bits only when a bipolar input is widened)
+      /* verilator lint_off UNUSEDSIGNAL */   // at AB=1 its top bit is a sign copy
       wire signed [AE+WB-1:0] sum = g_d[ND-1].s;
+      /* verilator lint_on UNUSEDSIGNAL */
       always @(posedge clk_i) begin
         p_o <= sum[PW-1:0];
         c_o <= {{(WB - 1){1'b0}}, g_d[ND-1].neg} << (2 * (ND - 1));
