@@ -206,3 +206,47 @@ def test_fit_check(tmp_path, raw, refused, monkeypatch):
     else:
         with pytest.raises(QmlpError, match=refused):
             ecp5.check_fit(v)
+
+
+# ----------------------------------------------------------------------------- DP16KD output registers
+
+def _bram_netlist(ff_params=None, ff_conn=None, extra_sink=False):
+    """A Yosys-JSON-shaped netlist: one DP16KD read on port A (x18), bits 0..1 used, each into a
+    TRELLIS_FF (as synth_ecp5 writes them); the FF's settings and a second reader of bit 0 vary."""
+    out = {"DI": "input", "CLK": "input", "CE": "input", "LSR": "input", "Q": "output"}
+    cells = {"ram": {"type": "DP16KD", "parameters": {"DATA_WIDTH_A": "00000000000000000000000000010010",
+                                                     "DATA_WIDTH_B": "00000000000000000000000000010010",
+                                                     "REGMODE_A": "NOREG", "REGMODE_B": "NOREG"},
+                     "port_directions": {**{f"DO{p}{i}": "output" for p in "AB" for i in range(18)},
+                                         "CLKA": "input", "OCEA": "input", "RSTA": "input"},
+                     "connections": {"CLKA": [2], "OCEA": ["0"], "RSTA": ["0"], "DOA0": [10], "DOA1": [11],
+                                     **{f"DOA{i}": [20 + i] for i in range(2, 18)}}}}
+    for i in range(2):
+        cells[f"ff{i}"] = {"type": "TRELLIS_FF", "port_directions": out,
+                           "parameters": {"CEMUX": "1 ", "CLKMUX": "CLK", "LSRMUX": "LSR", **(ff_params or {})},
+                           "connections": {"CLK": [2], "DI": [10 + i], "LSR": ["0"], "Q": [40 + i], **(ff_conn or {})}}
+    if extra_sink:
+        cells["lut"] = {"type": "LUT4", "port_directions": {"A": "input", "Z": "output"},
+                        "parameters": {}, "connections": {"A": [10], "Z": [50]}}
+    return {"modules": {"top": {"ports": {}, "cells": cells}}}
+
+
+def test_outreg_moves_a_plain_register_into_the_block():
+    n = _bram_netlist()
+    assert ecp5.absorb_outregs(n) == 1
+    cells = n["modules"]["top"]["cells"]
+    ram = cells["ram"]
+    assert ram["parameters"]["REGMODE_A"] == "OUTREG" and ram["connections"]["OCEA"] == ["1"]
+    assert ram["connections"]["DOA0"] == [40] and ram["connections"]["DOA1"] == [41]   # the registers' outputs
+    assert "ff0" not in cells and "ff1" not in cells and ram["parameters"]["REGMODE_B"] == "NOREG"
+
+
+@pytest.mark.parametrize("kw", [dict(ff_params={"CEMUX": "CE"}, ff_conn={"CE": [7]}),    # an enable
+                                dict(ff_conn={"LSR": [8]}),                               # a reset
+                                dict(ff_conn={"CLK": [3]}),                               # another clock
+                                dict(extra_sink=True)])                                   # read by logic too
+def test_outreg_leaves_registers_that_are_not_plain(kw):
+    n = _bram_netlist(**kw)
+    assert ecp5.absorb_outregs(n) == 0
+    cells = n["modules"]["top"]["cells"]
+    assert cells["ram"]["parameters"]["REGMODE_A"] == "NOREG" and "ff0" in cells and "ff1" in cells
