@@ -75,6 +75,14 @@ def test_accelerator_with_mixed_layers_is_bit_exact():
     assert f["accuracy"] == f"{golden_accuracy(res, 3):.2f}" and f["cycles_per_image"] == "512"
 
 
+def test_lint_clean_at_the_128_cycle_point(tmp_path):
+    """Verilator -Wall on the w8a8 128-cycle point of docs/mixed.md (8-bit lut lanes beside dsp2
+    and dsp ones; an implicit width in qmlp_mul_lut's row sums once stopped this target)."""
+    res = run_fusesoc(CORE, "lint", {"PE": "16,2,5", "SIMD": "49,32,1", "MAC": "dsp2,dsp,dsp", "LUTPE": "8,2,5"},
+                      build_root=tmp_path, timeout=300)
+    assert res.returncode == 0 and "%Warning" not in res.output, res.output[-2000:]
+
+
 def test_bad_lutpe_stops_the_run(tmp_path):
     """The hook refuses it before any tool runs (the messages themselves: test_lutpe_parameter_rules)."""
     msg = "--LUTPE=5,0,0 --PE=4,16,2: layer 1 has PE=4 and LUTPE=5: LUTPE counts the layer's PEs built in LUTs, 0..4"
