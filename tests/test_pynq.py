@@ -131,10 +131,15 @@ def test_hwh_check_accepts_the_fixture_and_catches_a_wrong_value():
     with pytest.raises(QmlpError, match="qmlp_0 is at 0x43C10000..0x43C1FFFF, the block design asked for 0x43C00000"):
         pynq.check_hwh(HWH.replace('BASEVALUE="0x43C00000"', 'BASEVALUE="0x43C10000"')
                        .replace('HIGHVALUE="0x43C0FFFF"', 'HIGHVALUE="0x43C1FFFF"'))
+    # the fixture spells the DMA's parameters as Vivado does, C_* and c_* (pynq reads the latter)
     with pytest.raises(QmlpError, match="C_INCLUDE_SG is 1, the driver needs 0"):
-        pynq.check_hwh(HWH.replace('"C_INCLUDE_SG" VALUE="0"', '"C_INCLUDE_SG" VALUE="1"'))
+        pynq.check_hwh(HWH.replace('"C_INCLUDE_SG" VALUE="0"', '"C_INCLUDE_SG" VALUE="1"')
+                       .replace('"c_include_sg" VALUE="0"', '"c_include_sg" VALUE="1"'))
+    with pytest.raises(QmlpError, match="C_INCLUDE_SG twice, as 0 and 1"):
+        pynq.check_hwh(HWH.replace('"c_include_sg" VALUE="0"', '"c_include_sg" VALUE="1"'))
     with pytest.raises(QmlpError, match="C_SG_LENGTH_WIDTH is 14, the driver needs 26"):
-        pynq.check_hwh(HWH.replace('"C_SG_LENGTH_WIDTH" VALUE="26"', '"C_SG_LENGTH_WIDTH" VALUE="14"'))
+        pynq.check_hwh(HWH.replace('"C_SG_LENGTH_WIDTH" VALUE="26"', '"C_SG_LENGTH_WIDTH" VALUE="14"')
+                       .replace('"c_sg_length_width" VALUE="26"', '"c_sg_length_width" VALUE="14"'))
     with pytest.raises(QmlpError, match="no MODULE axi_dma_0"):
         pynq.check_hwh(HWH.replace('INSTANCE="axi_dma_0" IPTYPE', 'INSTANCE="dma" IPTYPE'))
     with pytest.raises(QmlpError, match="not XML"):

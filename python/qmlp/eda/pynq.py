@@ -404,7 +404,14 @@ def check_hwh(text: str, path: str = "hwh") -> list[str]:
     for cell in (CELLS["ps7"], CELLS["dma"], CELLS["core"]):
         if cell not in mods:
             raise QmlpError(f"{path}: no MODULE {cell}: the driver looks for the cell names {', '.join(CELLS.values())}")
-    dma = {p.get("NAME"): p.get("VALUE") for p in mods[CELLS["dma"]].iter("PARAMETER")}
+    # Vivado writes the IP's parameters as C_* and again as c_* (what pynq's own parser reads): one
+    # check for either spelling, and two spellings that disagree are an error
+    dma = {}
+    for prm in mods[CELLS["dma"]].iter("PARAMETER"):
+        name, value = (prm.get("NAME") or "").upper(), prm.get("VALUE")
+        if name in dma and dma[name] != value:
+            raise QmlpError(f"{path}: {CELLS['dma']} gives {name} twice, as {dma[name]} and {value}")
+        dma[name] = value
     for k, want in (("C_INCLUDE_SG", "0"), ("C_SG_LENGTH_WIDTH", str(DMA_LENGTH_BITS)),
                     ("C_M_AXIS_MM2S_TDATA_WIDTH", str(STREAM_BITS)), ("C_S_AXIS_S2MM_TDATA_WIDTH", str(STREAM_BITS)),
                     ("C_INCLUDE_MM2S", "1"), ("C_INCLUDE_S2MM", "1")):

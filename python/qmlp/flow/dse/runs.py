@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,9 @@ CODE = ("qmlp.eda.hooks", "qmlp.eda.resources")
 
 
 def stderr_log(msg: str) -> None:
-    print(f"qmlp bench: {msg}", file=sys.stderr, flush=True)
+    from qmlp.progress import say
+
+    say(f"qmlp bench: {msg}")             # one whole line, never glued to another thread's
 
 
 @dataclass(frozen=True)
