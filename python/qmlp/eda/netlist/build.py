@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from qmlp.eda.edam import read_edam
+from qmlp.eda.netlist import ecp5_prims, xc7_brams
 from qmlp.eda.netlist.common import FLOW_TIMEOUT, OUT, PNR_TARGET, STATE, SYNTH_DIR, _last, _say
 from qmlp.eda.netlist.edit import (_defined, add_parameters, inject_fault, routed_for_sim, strip_modules,
                                     yosys_datdir)
@@ -202,15 +203,19 @@ class Build:
             text = (dat / "xilinx" / "cells_sim.v").read_text()
             prims = OUT / "xc7_cells_sim.v"
             prims.write_text(strip_modules(text, {"RAMB18E1", "RAMB36E1"}))
-            return [prims, self.user_file("qmlp_xc7_brams.v")]
+            brams = OUT / "qmlp_xc7_brams.v"          # qmlp's block RAM models, written from their generator
+            brams.write_text(xc7_brams.text())
+            return [prims, brams]
         text = (dat / "ecp5" / "cells_sim.v").read_text()
         for inc in ("cells_ff.vh", "cells_io.vh"):
             if (dat / "ecp5" / inc).is_file():
                 shutil.copy(dat / "ecp5" / inc, OUT / inc)
         prims = OUT / "ecp5_cells_sim.v"
+        ours = OUT / "qmlp_ecp5_prims.v"              # qmlp's DP16KD, DCCA, TRELLIS_COMB/RAMW, from their generator
+        ours.write_text(ecp5_prims.text())
         # Yosys' DP16KD is a black box: qmlp's model (with DCCA, TRELLIS_COMB) replaces it
-        prims.write_text(strip_modules(text, {"MULT18X18D", "DP16KD"} | _defined(self.user_file("qmlp_ecp5_prims.v"))))
-        out = [prims, self.user_file("qmlp_ecp5_prims.v"), self.mult18_model()]
+        prims.write_text(strip_modules(text, {"MULT18X18D", "DP16KD"} | _defined(ours)))
+        out = [prims, ours, self.mult18_model()]
         if self.top == "qmlp_mlp_accel_bytes":
             out.append(self.user_file("qmlp_netlist_bytes_adapter.v"))
         return out

@@ -1,10 +1,10 @@
-#!/usr/bin/env python3
-"""Writes models/qmlp_ecp5_prims.v: simulation models of the ECP5 primitives that Yosys 0.23
+"""Simulation models of the ECP5 primitives that Yosys 0.23
 ships without behaviour (DP16KD is a black box in its ecp5/cells_sim.v) or not at all (DCCA,
 which nextpnr puts on the clock; TRELLIS_COMB, the half-slice cell of nextpnr's routed netlist).
 Written from the blocks' documented behaviour and Yosys' own ECP5 mapping (ecp5/brams_map.v,
 brams.txt, cells_sim.v's CCU2C/PFUMX/L6MUX21), not from Lattice's models. The 64 INITVAL
-parameters are why this is generated: `python3 gen_ecp5_prims.py > models/qmlp_ecp5_prims.v`.
+parameters are why this is generated: `text()`, which the sim_pnr_ecp5 build writes into its work
+root (qmlp_netlist/qmlp_ecp5_prims.v) and compiles.
 """
 
 ROWS = "\n".join(f"      {i}: init_row = INITVAL_{i:02X};" for i in range(64))
@@ -63,7 +63,7 @@ def pins(kind: str, p: str, n: int) -> str:
 
 MODEL = f"""`default_nettype none
 // qmlp: ECP5 primitive models for netlist simulation (sim_pnr_ecp5), written by
-// flows/netlist/gen_ecp5_prims.py - edit that, not this file.
+// qmlp.eda.netlist.ecp5_prims (a sim_pnr_ecp5 build writes it) - edit that, not this file.
 //
 // DP16KD (Yosys 0.23 has it only as a black box): 1024 rows of 18 bits; INITVAL_xx holds rows
 // 16*xx .. 16*xx+15, row j in bits [20*j +: 18] (Yosys' init_slice). A port of DATA_WIDTH W
@@ -270,6 +270,7 @@ module TRELLIS_RAMW (
 endmodule
 """
 
-if __name__ == "__main__":
+def text() -> str:
+    """The models' Verilog."""
     head, tail = MODEL.rsplit("`default_nettype wire", 1)
-    print(head + EXTRA + "`default_nettype wire" + tail, end="")
+    return head + EXTRA + "`default_nettype wire" + tail
