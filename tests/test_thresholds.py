@@ -10,6 +10,7 @@ Quant(float scale) -> ... -> Gemm (logits). docs/import.md has the trained TFC f
 from __future__ import annotations
 
 import json
+import zlib
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ def test_thresholds_equal_the_quantizer_in_exact_arithmetic(rounding):
     clamp(R((S * acc + b) / s_a), lo, hi) computed in fractions, for float scales and for scales
     on a coarse grid where many accumulators sit exactly on a step (ties), unsigned (after a
     Relu), signed, narrow and 4-bit codes. A threshold off by one fails it."""
-    rng = np.random.default_rng(abs(hash(rounding)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(rounding.encode()))
     cases = 0
     for trial in range(12):
         w = rng.integers(-2, 2, (6, 5))
@@ -53,12 +54,15 @@ def test_thresholds_equal_the_quantizer_in_exact_arithmetic(rounding):
         np.testing.assert_array_equal(thr.apply(acc, t, out_lo)[ok], want[ok])
         assert t.min() >= amin.min() and t.max() <= amax.max() + 1
         # one threshold one higher: the accumulator equal to its old value now counts one step less
-        j, k = np.argwhere((t >= amin[:, None]) & (t <= amax[:, None]))[0]
-        bad = t.copy()
-        bad[j, k] += 1
-        assert not np.array_equal(thr.apply(acc, bad, out_lo)[ok], want[ok])
-        cases += 1
-    assert cases >= 1
+        # (a layer whose every neuron saturates has no threshold inside its range)
+        inside = np.argwhere((t >= amin[:, None]) & (t <= amax[:, None]))
+        if len(inside):
+            j, k = inside[0]
+            bad = t.copy()
+            bad[j, k] += 1
+            assert not np.array_equal(thr.apply(acc, bad, out_lo)[ok], want[ok])
+            cases += 1
+    assert cases >= 6
 
 
 def test_threshold_bits_refused_above_four():
@@ -241,14 +245,14 @@ def test_accel_thresholds_bit_exact_and_a_corrupted_threshold(tmp_path):
     quant.save(qonnx_import.read(p, widen_logits=True), tmp_path / "fs.npz")
     res = run_fusesoc("qmlp:accel:mlp", "sim_verilator",
                       {"WBITS": "2,2,8", "ABITS": "4,2", "MAC": "lut,dsp2,dsp", "MODEL": str(tmp_path / "fs.npz"),
-                       "PE": "8,4,2", "SIMD": "49,8,4", "IMAGES": 300})
+                       "PE": "2,2,2", "SIMD": "16,8,4", "IMAGES": 300})     # few MACs: a short Verilator build
     assert res.returncode == 0 and res.kind == "RESULT", res.output[-3000:]
     assert res.fields["pass"] == "1" and res.fields["mismatches"] == "0" and res.fields["images"] == "300", res.fields
     man = json.loads((res.work_root / "qmlp_roms" / "manifest.json").read_text())
     lc = man["layer_constants"]
     assert lc["L_ACT"][:3] == [3, 3, 2] and lc["L_NT"][:2] == [15, 3], lc
     tw = lc["L_TW"][0]
-    assert man["roms"]["thr1"]["width"] == 8 * 15 * tw and man["roms"]["thr1"]["depth"] == 4
+    assert man["roms"]["thr1"]["width"] == 2 * 15 * tw and man["roms"]["thr1"]["depth"] == 16
     thr1 = res.work_root / "qmlp_roms" / "thr1.mem"
     _edit_line(thr1, 1, lambda w: format(int(w, 16) ^ (1 << (tw - 1)), f"0{len(w)}x"))   # neuron 0's first
     r = _rerun(res, "+IMAGES=300")
