@@ -68,8 +68,6 @@ module qmlp_mlp_slots #(
   generate
     if (WR >= RD) begin : g_pick
       localparam integer SEL = WR / RD;                   // RD-byte pieces per word
-      (* no_rw_check *)
-      reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
       reg [WR*8-1:0] word_q;
       // word address {slot, word}; the word index sized to WSB bits
       /* verilator lint_off WIDTH */
@@ -78,9 +76,23 @@ module qmlp_mlp_slots #(
       /* verilator lint_on WIDTH */
       wire [MAW-1:0] wi = {wslot_i, wword};
       wire [MAW-1:0] ri = {rslot_i, rword};
-      always @(posedge clk_i) begin
-        if (we_i) mem[wi] <= wdata_i;
-        word_q <= mem[ri];
+      if (SEL > 1) begin : g_dist
+        // a multiplexer follows the read, so an ECP5 block RAM could not use its output
+        // register (5.61 ns clock-to-out, then the multiplexer): distributed RAM, whose read
+        // is combinational and word_q a fabric register
+        (* no_rw_check, ram_style = "distributed" *)
+        reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
+        always @(posedge clk_i) begin
+          if (we_i) mem[wi] <= wdata_i;
+          word_q <= mem[ri];
+        end
+      end else begin : g_any
+        (* no_rw_check *)
+        reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
+        always @(posedge clk_i) begin
+          if (we_i) mem[wi] <= wdata_i;
+          word_q <= mem[ri];
+        end
       end
       if (SEL > 1) begin : g_sel
         localparam integer OW = $clog2(SEL);
