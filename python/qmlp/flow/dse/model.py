@@ -73,10 +73,12 @@ def tree_width(wb: int, ab: int, simd: int) -> int:
 # 1-bit (bipolar) products in LUTs, Yosys 0.23 synth_xilinx -abc9 of one qmlp_mlp_lane minus its
 # 32-bit accumulator (docs/binary.md): XNOR-popcount (WB = AB = 1) 3.1 LUT and 6 FF per product
 # at SIMD 16, 3.4 and 7 at SIMD 64, whatever the style (dsp builds 2 x 2-bit products in LUTs,
-# 3.6); lut at WB = 1: the tree plus about 4.5 (the count of -1 weights and its third operand;
-# measured 17.4 per product at w1a8 SIMD 16, 17.1 at SIMD 49, 11.6 at w1a4), the unit's register
-# of x (AB + 1 FF) on top of the tree's.
-XNOR_LUT, XNOR_FF, BIN_LUT = 3.5, 7.0, 4.5
+# 3.6); lut at WB = 1: the tree plus BIN_LUT (the count of -1 weights and its third operand;
+# lanes measured 17.4 per product at w1a8 SIMD 16, 17.1 at SIMD 49, 11.6 at w1a4), the unit's
+# register of x (AB + 1 FF) on top of the tree's. BIN_LUT 4.5 put whole TFC w1a1 designs 12-22 %
+# above Yosys (40,076 vs 35,032 LUT at 28 cycles, 35,909 vs 31,953 at 32, 22,376 vs 18,338 at 56);
+# 2.5 leaves them 3-12 % above (37,164, 32,773 and 20,584; docs/binary.md).
+XNOR_LUT, XNOR_FF, BIN_LUT = 3.5, 7.0, 2.5
 
 
 def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
