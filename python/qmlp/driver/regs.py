@@ -67,7 +67,8 @@ ERROR_BEAT = 0xBAD00000          # | STATUS bits [15:0]: the one word an error p
 KIND_CODES = {"mlp": 0, "i8": 1, "f32i8": 2, "f32": 3}
 MAC_CODES = {"dsp": 0, "dsp2": 1, "lut": 2}
 # a layer's activation kind in hardware (the model header's L_ACT, qmlp.hw.roms.layer_constants)
-ACT_KINDS = {0: "table", 1: "clamp", 2: "logits"}
+# (3: per-neuron integer thresholds, an imported layer with float scales: qmlp.numerics.thresholds)
+ACT_KINDS = {0: "table", 1: "clamp", 2: "logits", 3: "thresh"}
 # AXI DMA's buffer length register in the PYNQ-Z2 block design (qmlp.eda.pynq): one simple-mode
 # transfer moves at most DMA_MAX_BYTES, so the driver splits larger batches
 DMA_LENGTH_BITS = 26
