@@ -93,9 +93,12 @@ module qmlp_tb_mlp_accel;
   endtask
 
   // A ROM file must hold exactly `depth` words of exactly width/4 hex digits (+ an @0 line).
+  // $fgets returns a line longer than the buffer in pieces (a ROM word of PE*SIMD*WBITS bits
+  // can be wider than 4,096: 6,272 at PE=16 SIMD=49 w8): the pieces are counted as one line.
   reg [8*1024-1:0] line;
   task check_rom(input [8*32-1:0] name, input integer depth, input integer width);
     integer fd, n, len, words, lineno;
+    reg [7:0] first;
     begin
       fd = $fopen(name, "r");
       if (fd == 0) begin
@@ -107,8 +110,13 @@ module qmlp_tb_mlp_accel;
       while (n > 0) begin
         lineno = lineno + 1;
         len = n;
-        if (line[7:0] == 8'h0a) len = len - 1;           // without the newline
-        if (len > 0 && line[n*8-1 -: 8] != "@") begin       // first character
+        first = line[n*8-1 -: 8];
+        while (n == 1024 && line[7:0] != 8'h0a) begin       // a full buffer without the newline
+          n = $fgets(line, fd);
+          len = len + n;
+        end
+        if (n > 0 && line[7:0] == 8'h0a) len = len - 1;    // without the newline
+        if (len > 0 && first != "@") begin                  // first character
           if (len != (width + 3) / 4) begin
             $display("ERROR: %0s line %0d has %0d hex digits; the hardware's ROM is %0d bits wide (%0d digits)",
                      name, lineno, len, width, (width + 3) / 4);
