@@ -14,7 +14,9 @@
 //   holds once step 2's update is done (upd_q: c2_q, else max_q). So max_q and arg_q load on a
 //   register (upd_q), and the compare's carry chain ends in one flip-flop instead of the
 //   enables of 36 (read, compare and max_q's enable in one cycle: 16 ns, then 9.5 ns).
-// - The class beat waits while a candidate is in either step, then sends arg_q, a register.
+// - The class beat waits while a candidate is in either step (two cycles, whatever the data:
+//   waiting only for a pending update made the interval between images depend on whether the
+//   last logit was the largest), then sends arg_q, a register.
 // The waits cost two cycles per image on a stream that is idle most of the time (N + 3
 // cycles per image of N + 1 beats; a layer takes at least that long per image).
 module qmlp_mlp_out #(
@@ -68,6 +70,7 @@ module qmlp_mlp_out #(
   reg signed [31:0] c2_q;
   reg [JW-1:0]   j2_q;
   reg            upd_q;
+  reg            v2_q;              // step 2 holds a candidate (better or not)
   // the first logit of an image always wins (the running maximum starts there)
   wire gt_max = cand_q > max_q;
   wire gt_c2  = cand_q > c2_q;
@@ -98,10 +101,12 @@ module qmlp_mlp_out #(
       m_tdata_o  <= 32'd0;
       cand_v_q   <= 1'b0;
       upd_q      <= 1'b0;
+      v2_q       <= 1'b0;
       full_o     <= 2'b00;
     end else begin
       if (commit_i) full_o[commit_slot_i] <= 1'b1;
       upd_q    <= cand_better;
+      v2_q     <= cand_v_q;
       cand_v_q <= 1'b0;
       if (take) begin
         if (busy_q || full_o[rslot_q]) begin
@@ -115,7 +120,7 @@ module qmlp_mlp_out #(
             cand_f_q  <= (j_q == {JW{1'b0}});
             cand_v_q  <= 1'b1;
             j_q <= j_q + 1'b1;
-          end else if (cand_v_q || upd_q) begin
+          end else if (cand_v_q || v2_q) begin
             m_tvalid_o <= 1'b0;          // the last logits are still being compared
             m_tlast_o  <= 1'b0;
           end else begin
