@@ -59,7 +59,8 @@ def reproduce(p, opts: Options) -> dict:
 
     prm = " ".join(f"--{k}={v}" for k, v in p.params().items())
     c = p.cand
-    n = counts({"PE": c.pe, "SIMD": c.simd, "MAC": c.mac, "WBITS": c.wbits, "ABITS": c.abits}, c.spec)
+    n = counts({"PE": c.pe, "SIMD": c.simd, "MAC": c.mac, "WBITS": c.wbits, "ABITS": c.abits,
+                "LUTPE": c.lutpes}, c.spec)
     over = [f"{n[k]:,} {cell} of {DEVICE[k]:,}" for k, cell in (("dsp", "MULT18X18D"), ("bram18", "DP16KD"))
             if n[k] > DEVICE[k]]
     mhz = int(opts.clock_mhz) if opts.device.target == "pnr_ecp5" or opts.fps else 100
