@@ -149,7 +149,7 @@ def check_fit(v: dict, spec=None) -> dict:
     over = [f"{'at least ' if k == 'lut' else ''}{c[k]:,} {cell} (it has {DEVICE[k]:,})"
             for k, cell in (("dsp", "MULT18X18D"), ("bram18", "DP16KD"), ("lut", "LUT4")) if c[k] > DEVICE[k]]
     if over:
-        pt = " ".join(f"--{p}={','.join(map(str, v[p]))}" for p in ("PE", "SIMD", "MAC"))
+        pt = " ".join(f"--{p}={','.join(map(str, v[p]))}" for p in ("PE", "SIMD", "MAC", "LUTPE") if any(v.get(p) or ()))
         raise QmlpError(f"{pt} ({c['macs']:,} MACs) cannot fit the {DEVICE['part']}: it needs " + ", ".join(over) +
                         "; pick a smaller PE*SIMD (or --MAC=lut at WBITS<=4)")
     return c
