@@ -216,11 +216,13 @@ module qmlp_mlp_layer #(
   // ROM word n*CHUNKS + c: weight (p*SIMD + s) at bits WB*(p*SIMD + s), two's complement
   // The ROM is read in slices of RS bits, each with its own copy of the address register: one
   // address register driving every block RAM of a wide ROM (57 DP16KD at PE=8 SIMD=16) was
-  // the ECP5 critical path (9.5 ns of routing). RS = 144 is a whole number of block RAM widths
-  // (8 DP16KD at x18, 4 RAMB18 at x36), so the slicing costs no block RAM. Each slice declares
-  // the whole word, loaded from the one ROM file; synthesis keeps only the bits it reads.
+  // the ECP5 critical path (9.5 ns of routing); so was, at 150 MHz, one copy per 144 bits
+  // (8.37 ns of routing from a copy to its 16 DP16KD at x9, PE=4 SIMD=16). RS = 36 is a whole
+  // number of block RAM widths (2 DP16KD at x18, 4 at x9, one RAMB18 at x36), so the slicing
+  // costs no block RAM; each copy is a counter of RAW bits. Each slice declares the whole
+  // word, loaded from the one ROM file; synthesis keeps only the bits it reads.
   localparam integer RW  = PE * SIMD * WB;
-  localparam integer RS  = 144;
+  localparam integer RS  = 36;
   localparam integer NRS = (RW + RS - 1) / RS;
   reg [RW-1:0]     rom_q, w2_q, w_q;
   reg [SIMD*8-1:0] x2_q;
