@@ -91,10 +91,19 @@ module qmlp_mlp_out #(
     end
   end
 
+  // control from registers: last_q says the beat in hand is the class beat (j_q == N), kept
+  // beside j_q instead of compared; the slot flags are set and cleared bit by bit. (With
+  // j_q != N and full_o[rslot_q] computed in the cycle, r5 of docs/fmax.md routed this
+  // control at 8.84 ns, 4.04 of it logic, from rslot_q to full_o.)
+  reg  last_q;
+  wire go   = take & (busy_q | full_o[rslot_q]);      // a beat is loaded this cycle
+  wire hold = cand_v_q | v2_q;                        // logits still being compared
+  wire done = go & last_q & ~hold;                    // the class beat: the slot is free
   always @(posedge clk_i) begin
     if (rst_i) begin
       rslot_q    <= 1'b0;
       j_q        <= {JW{1'b0}};
+      last_q     <= 1'b0;
       busy_q     <= 1'b0;
       m_tvalid_o <= 1'b0;
       m_tlast_o  <= 1'b0;
@@ -104,7 +113,10 @@ module qmlp_mlp_out #(
       v2_q       <= 1'b0;
       full_o     <= 2'b00;
     end else begin
-      if (commit_i) full_o[commit_slot_i] <= 1'b1;
+      // slot flags: set by the last layer's commit, cleared by the class beat (the clear of a
+      // slot and a commit into the same slot cannot meet: the layer writes only a free slot)
+      full_o[0] <= (commit_i & ~commit_slot_i) | (full_o[0] & ~(done & ~rslot_q));
+      full_o[1] <= (commit_i &  commit_slot_i) | (full_o[1] & ~(done &  rslot_q));
       upd_q    <= cand_better;
       v2_q     <= cand_v_q;
       cand_v_q <= 1'b0;
@@ -112,24 +124,25 @@ module qmlp_mlp_out #(
         if (busy_q || full_o[rslot_q]) begin
           busy_q     <= 1'b1;
           m_tvalid_o <= 1'b1;
-          if (j_q != J_END) begin
+          if (!last_q) begin
             m_tdata_o <= logit;
             m_tlast_o <= 1'b0;
             cand_q    <= logit;
             cand_j_q  <= j_q;
             cand_f_q  <= (j_q == {JW{1'b0}});
             cand_v_q  <= 1'b1;
-            j_q <= j_q + 1'b1;
-          end else if (cand_v_q || v2_q) begin
+            j_q       <= j_q + 1'b1;
+            last_q    <= (j_q == J_END - 1'b1);
+          end else if (hold) begin
             m_tvalid_o <= 1'b0;          // the last logits are still being compared
             m_tlast_o  <= 1'b0;
           end else begin
             m_tdata_o <= {{(32 - JW){1'b0}}, arg_q};
             m_tlast_o <= 1'b1;
             j_q       <= {JW{1'b0}};
+            last_q    <= 1'b0;
             busy_q    <= 1'b0;
             rslot_q   <= ~rslot_q;
-            full_o[rslot_q] <= 1'b0;     // every logit has been read: free the slot
           end
         end else begin
           m_tvalid_o <= 1'b0;
