@@ -145,3 +145,24 @@ def test_a_pytorch_file_is_sent_to_qmlp_import(tmp_path):
         bench.bring(str(f), Paths(tmp_path))
     with pytest.raises(QmlpError, match="does not exist|not found|no such"):
         bench.bring(str(tmp_path / "missing.onnx"), Paths(tmp_path))
+
+
+def test_a_qonnx_graph_is_imported_checked_and_searched_at_its_bits(tmp_path):
+    """`qmlp bench --model g.onnx --data D`: imported (last layer widened), checked against qonnx's
+    executor on the whole test set, then searched at its own bits (dry run here)."""
+    pytest.importorskip("qonnx")
+    import numpy as np
+    from test_import_export import _graph
+
+    g = _graph(tmp_path)                                   # 8 float features -> 16 relu (4 bits) -> 4
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-1, 1, (64, 8)).astype(np.float32)
+    data = tmp_path / "feat.npz"
+    np.savez(data, x_train=x, y_train=rng.integers(0, 4, 64), x_test=x[:40], y_test=rng.integers(0, 4, 40))
+    said = []
+    path = bench.bring(str(g), Paths(tmp_path), str(data), log=said.append)
+    assert path.endswith("imported/g.npz")
+    agree = [m for m in said if "agrees with qonnx's executor" in m]
+    assert agree and "on 100.00 % of 40 classes" in agree[0], said
+    opts = bench.options(model=path)
+    assert [(b, w) for b, w, _ in opts.bit_widths] == [("w48a4", (4, 8))]

@@ -54,4 +54,10 @@ def run(args) -> str:
                          chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
                          synth_timeout=args.synth_timeout, model=model, fps=args.fps, clock_mhz=args.clock,
                          device=args.device)
-    return bench.run(paths, opts, dry_run=args.dry_run)
+    from pathlib import Path
+
+    from qmlp.files import output_lock
+
+    out = Path(paths.build) / ("bench-dry-run" if args.dry_run else "bench")
+    with output_lock(out, "the search's results"):       # one search per build folder at a time
+        return bench.run(paths, opts, dry_run=args.dry_run)
