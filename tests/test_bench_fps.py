@@ -159,10 +159,17 @@ def test_a_qonnx_graph_is_imported_checked_and_searched_at_its_bits(tmp_path):
     x = rng.uniform(-1, 1, (64, 8)).astype(np.float32)
     data = tmp_path / "feat.npz"
     np.savez(data, x_train=x, y_train=rng.integers(0, 4, 64), x_test=x[:40], y_test=rng.integers(0, 4, 40))
-    said = []
-    path = bench.bring(str(g), Paths(tmp_path), str(data), log=said.append)
+    said, source = [], {}
+    path = bench.bring(str(g), Paths(tmp_path), str(data), log=said.append, source=source)
     assert path.endswith("imported/g.npz")
     agree = [m for m in said if "agrees with qonnx's executor" in m]
     assert agree and "on 100.00 % of 40 classes" in agree[0], said
-    opts = bench.options(model=path)
+    opts = bench.options(model=path, source=source)
     assert [(b, w) for b, w, _ in opts.bit_widths] == [("w48a4", (4, 8))]
+    # the search's page: the import's check, the winner, the lines that rebuild it
+    bench.run(Paths(tmp_path), dse.Options(**{**opts.__dict__, "chart": 0}), out_dir=tmp_path / "b", dry_run=True)
+    md = (tmp_path / "b" / "bench.md").read_text()
+    assert "imported from `" + str(g.resolve()) + "`" in md and "agree with qonnx's executor on 100.00 % of 40" in md
+    assert "fusesoc run --target sim_verilator qmlp:accel:mlp --PE=" in md and "qmlp:axi:mlp" in md
+    assert "dry run: the analytic model answered" in md and "| w48a4 |" in md
+    assert "not simulated (dry run)" in md and "mismatches / 10,000" not in md    # nothing claimed as measured

@@ -49,11 +49,12 @@ def run(args) -> str:
     from qmlp.flow import bench
 
     paths = build_paths(args)
-    model = bench.bring(args.model, paths, args.data)
+    source: dict = {}
+    model = bench.bring(args.model, paths, args.data, source=source)
     opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
                          chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
                          synth_timeout=args.synth_timeout, model=model, fps=args.fps, clock_mhz=args.clock,
-                         device=args.device)
+                         device=args.device, source=source or None)
     from pathlib import Path
 
     from qmlp.files import output_lock

@@ -22,7 +22,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
             chart: int | None = None, images: int = 500, bits: list[str] | None = None,
             styles: list[str] | None = None, synth_timeout: float | None = None,
             model: str | None = None, fps: float | None = None, clock_mhz: float | None = None,
-            device: str = "xc7z020") -> dse.Options:
+            device: str = "xc7z020", source: dict | None = None) -> dse.Options:
     """Search options from the command line's, checked (unknown bit widths or styles are errors)."""
     from qmlp.flow.dse.device import get as get_device
 
@@ -58,6 +58,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
             raise QmlpError(f"--fps {fps:,.0f} at --clock {clock:g} leaves {clock * 1e6 / fps:.2f} cycles per image; "
                             "the accelerator needs at least 2 per layer: raise --clock or lower --fps")
     return dse.Options(bit_widths=widths, jobs=jobs, scheduler=scheduler, device=dev, fps=fps, clock_mhz=clock,
+                       source=source,
                        budget=budget if budget is not None else (1 if quick else 6),
                        chart=chart if chart is not None else (2 if quick else 3),
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
@@ -76,7 +77,8 @@ def own_bits(q) -> tuple:
     return (c.bits, wb, ab)
 
 
-def bring(model: str | None, paths: Paths, data: str | None = None, log=dse.stderr_log) -> str | None:
+def bring(model: str | None, paths: Paths, data: str | None = None, log=dse.stderr_log,
+          source: dict | None = None) -> str | None:
     """The model file `qmlp bench --model` searches: a qmlp .npz as it is; a QONNX graph (.onnx) imported
     first (qmlp.io, into BUILD/model/imported/<name>.npz) and checked against qonnx's own executor on the
     whole test set; a PyTorch file refused with the import command (a state_dict holds no activations)."""
@@ -110,6 +112,9 @@ def bring(model: str | None, paths: Paths, data: str | None = None, log=dse.stde
     log(f"imported {src.name}: {q.spec.describe()} (the last layer at 8-bit weights, as qmlp import "
         f"--widen-logits), checking it against qonnx's executor on {len(xte):,} test images")
     r = qonnx_import.compare(src, q, xte)
+    if source is not None:                   # for bench.json and bench.md
+        source.update(file=str(src.resolve()), **{k: r[k] for k in ("images", "agree", "max_logit_steps",
+                                                                    "disagreements")})
     for d in r["disagreements"][:20]:
         log(f"  image {d['image']}: qonnx class {d['qonnx']}, qmlp class {d['qmlp']} (logits up to "
             f"{d['max_logit_steps']:.2f} steps apart)")

@@ -12,18 +12,8 @@ from pathlib import Path
 
 from qmlp import reference as ref
 from qmlp.flow import dse
+from qmlp.flow.markdown import table  # noqa: F401  (the templates' and the tests' table writer)
 from qmlp.params import KINDS as IP_KINDS   # the lab's matmul IPs (qmlp:ip:matmul_<kind>): steps, tables, charts
-
-
-def table(headers: list[str], rows: list[list], align: str = "") -> str:
-    """A markdown table; align is one letter per column (l or r, default l)."""
-    align = (align or "").ljust(len(headers), "l")
-    if any(len(r) != len(headers) for r in rows):
-        raise ValueError(f"table rows must have {len(headers)} cells")
-    sep = ["---:" if a == "r" else "---" for a in align]
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(sep) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def est_seconds(cycles: int, blocks: int, mhz: float = 100.0) -> float:
@@ -200,9 +190,6 @@ def pnr_rows(s: dict, n: int, blocks: int) -> list:
 
 
 def render(results: dict) -> str:
-    import jinja2
+    from qmlp.flow.markdown import render as render_template
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("qmlp.flow", "templates"), autoescape=False,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.globals["table"] = table
-    return env.get_template("report.md.j2").render(v=view(results))
+    return render_template("report.md.j2", v=view(results))

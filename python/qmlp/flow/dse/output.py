@@ -41,7 +41,8 @@ def to_json(res: Search, opts: Options) -> dict:
             "simulations_run": sum(1 for p in res.points if p.sim and not p.sim.get("cached")
                                    and not p.sim.get("estimate_only")),
             "runs": res.calls, "cached_runs": res.hits, "wall_s": res.wall_s, "jobs": opts.jobs,
-            "scheduler": opts.scheduler, "network": opts.spec.describe(), "model": opts.model}
+            "scheduler": opts.scheduler, "network": opts.spec.describe(), "model": opts.model,
+            "source": opts.source}
 
 
 def _design(p, opts: Options) -> dict:
@@ -94,7 +95,47 @@ def write(res: Search, opts: Options, out_dir: Path) -> tuple[dict, Path]:
     path = out_dir / "bench.json"
     write_text(path, json.dumps(data, indent=1, default=str) + "\n")
     chart(data, out_dir / "pareto.png")
+    write_text(out_dir / "bench.md", markdown(data))
     return data, path
+
+
+def _design_row(b: str, w: dict, dry: bool) -> list:
+    r, p, sim = w["resources"], w["params"], w.get("sim") or {}
+    mac = p.get("MAC", "dsp") + (f" LUTPE={p['LUTPE']}" if p.get("LUTPE") else "")
+    ver = ("not simulated (dry run)" if dry else
+           f"{sim.get('mismatches')} mismatches / {int(sim.get('images', 0)):,} images, {sim.get('accuracy')} %"
+           if sim.get("images") else "not simulated")
+    return [b, w["cycles_per_image"], "/".join(map(str, w["layer_cycles"])), p["PE"], p["SIMD"], mac,
+            f"{int(r['lut']):,}", f"{int(r['ff']):,}", r["dsp"], r["bram18"], ver]
+
+
+def markdown(data: dict) -> str:
+    """bench.md: the search's page - the model (and its import check), the winners, the smallest
+    designs meeting --fps, the `fusesoc run` lines that rebuild each, every point, the chart."""
+    from qmlp.flow.markdown import render
+
+    wins = [(b, w) for b, w in data["winners"].items()]
+    dry = bool(data.get("dry_run"))
+    f = data.get("fps")
+    src = data.get("source")
+    if src:
+        src = {**src, "rows": [[d["image"], d["qonnx"], d["qmlp"], f"{d['max_logit_steps']:.2f}"]
+                               for d in src.get("disagreements", [])[:50]]}
+    fit = ", ".join(f"{k.upper()} <= {v:,}" for k, v in data["fit_rule"].items())
+    runs = (f"{data['syntheses_run']} measured, {data['cached_runs']} from the cache, {data['wall_s']:.0f} s"
+            + (" (dry run: the analytic model answered; nothing was measured)" if data.get("dry_run") else "") + ".")
+    v = {"network": data.get("network") or "the network", "model": data.get("model") or "the build folder's",
+         "source": src, "device": data["device"], "part": data.get("part", ""), "fit": fit, "runs": runs,
+         "win_rows": [_design_row(b, w, dry) if w else [b, "none fits"] + ["-"] * 9 for b, w in wins],
+         "fps": f and {"target": f"{f['target_fps']:,.0f}", "clock": f"{f['clock_mhz']:g}",
+                       "max_cycles": f["max_cycles"],
+                       "rows": [_design_row(b, d, dry) if d else [b, "none meets it"] + ["-"] * 9
+                                for b, d in f["designs"].items()]},
+         "reproduce": [(b, list(w["reproduce"].items())) for b, w in wins if w]
+         + [(f"{b} (smallest meeting --fps)", list(d["reproduce"].items()))
+            for b, d in ((f or {}).get("designs") or {}).items() if d],
+         "headers": TABLE_HEADERS, "point_rows": table_rows(data)}
+    return render("bench.md.j2", v=v)
 
 
 def chart(data: dict, png: Path) -> None:
@@ -166,7 +207,8 @@ def table_rows(data: dict) -> list[list]:
                      f"{res.get('lut', '-'):,}" if res else "-", res.get("ff", "-"), res.get("dsp", "-"),
                      res.get("bram18", "-"), "yes" if r["fits"] else ("failed" if r["error"] else "no"),
                      "yes" if r.get("pareto") else "",
-                     f"{sim.get('mismatches')} / {sim.get('images')}" if sim.get("images") else "-"])
+                     f"{sim.get('mismatches')} / {sim.get('images')}" if sim.get("images") and not data.get("dry_run")
+                     else "-"])
     return rows
 
 

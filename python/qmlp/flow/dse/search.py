@@ -135,6 +135,7 @@ class Options:
     fps: float | None = None         # a throughput target: also find the smallest design that meets it
     clock_mhz: float = 100.0         # ... at this clock (and the clock pnr_ecp5 routes for)
     fps_tries: int = 3               # measured candidates among the cheapest by the model
+    source: dict | None = None       # an imported model's origin and its check against qonnx (qmlp.flow.bench.bring)
 
     @property
     def max_cycles(self) -> int | None:
