@@ -5,7 +5,8 @@
     C = MatmulOverlay("qmlp_i8.bit", kind="i8").matmul(A, B)
     MlpOverlay(design, backend="sim")                                 # here: against the RTL
 
-regs: the register map and stream layouts; sim: the pynq stand-ins of the simulation backend
+regs: the register map and stream layouts; checks: the checks at the door; backends: where the
+pynq classes come from; sim: the pynq stand-ins of the simulation backend
 (imported only when used); bench: `qmlp driver-bench`.
 """
 
