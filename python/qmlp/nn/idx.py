@@ -83,6 +83,13 @@ def read_idx(path) -> np.ndarray:
             raise QmlpError(f"{path}: truncated header ({4 + len(dims)} bytes, need {header})")
         shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
         need = math.prod(shape) * dtype.itemsize          # Python ints: exact however large
+        # a zero dimension makes the data empty, but numpy still refuses a shape whose other
+        # dimensions span more than it can address: the extent counts a zero as one
+        extent = math.prod(max(d, 1) for d in shape) * dtype.itemsize
+        if need == 0 and extent > MAX_BYTES:
+            raise QmlpError(f"{path}: header declares an empty {shape} array whose other dimensions span "
+                            f"{extent:,} bytes, more than the {MAX_BYTES:,} an IDX data file may hold here "
+                            "(a damaged header?)")
         if need > MAX_BYTES:
             raise QmlpError(f"{path}: header declares a {shape} array of {need:,} bytes, more than the "
                             f"{MAX_BYTES:,} an IDX data file may hold here (a damaged header?)")
