@@ -238,22 +238,11 @@ def check_npz(path, what: str = "archive", data: bytes | None = None) -> Path:
     member holds; no object dtype. Every problem is one QmlpError naming the file.
     data: the file's bytes when the caller has read them already (checked instead of the file)."""
     path = Path(path)
-    try:
-        if data is not None:
-            head = data[:64]
-        else:
-            with open(path, "rb") as f:
-                head = f.read(64)
-    except OSError as e:
-        raise QmlpError(f"{path}: cannot read {what}: {e.strerror or e}") from None
-    if not head:
-        raise QmlpError(f"{path}: empty file, not a numpy .npz {what}")
+    head = _head(path, f" {what}", f"a numpy .npz {what}", data)
     if head.startswith(_NPY_MAGIC):
         raise QmlpError(f"{path}: a single numpy array (.npy), not an .npz {what} (np.savez writes those)")
     if not head.startswith(_ZIP_MAGIC):
-        kind = "a text file" if looks_like_text(head) else "unknown binary data"
-        raise QmlpError(f"{path}: not a numpy .npz {what}: it starts with {head[:16]!r} ({kind}; an .npz is a "
-                        "zip archive starting with b'PK')")
+        raise _not_a(path, head, f"a numpy .npz {what}", "an .npz is a zip archive starting with b'PK'")
     try:
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as z:
             for info in z.infolist():
@@ -261,6 +250,28 @@ def check_npz(path, what: str = "archive", data: bytes | None = None) -> Path:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as e:
         raise QmlpError(f"{path}: a damaged .npz {what} ({e.__class__.__name__}: {e})") from None
     return path
+
+
+def _head(path: Path, reading: str, expected: str, data: bytes | None = None) -> bytes:
+    """A file's first 64 bytes (of `data` when the caller has read the file), to name what it is;
+    a QmlpError when it cannot be read (`cannot read<reading>`) or is empty (`not <expected>`)."""
+    try:
+        if data is not None:
+            head = data[:64]
+        else:
+            with open(path, "rb") as f:
+                head = f.read(64)
+    except OSError as e:
+        raise QmlpError(f"{path}: cannot read{reading}: {e.strerror or e}") from None
+    if not head:
+        raise QmlpError(f"{path}: empty file, not {expected}")
+    return head
+
+
+def _not_a(path: Path, head: bytes, expected: str, magic: str) -> QmlpError:
+    """The error for a file that is not `expected`: what it starts with and looks like, and what it should."""
+    kind = "a text file" if looks_like_text(head) else "unknown binary data"
+    return QmlpError(f"{path}: not {expected}: it starts with {head[:16]!r} ({kind}; {magic})")
 
 
 def looks_like_text(b: bytes) -> bool:
@@ -319,14 +330,6 @@ def open_npz(path, what: str = "archive", data: bytes | None = None):
 def check_torch_magic(path: Path) -> None:
     """torch.save writes a zip archive (b'PK'), older versions a pickle (b'\\x80'): anything else,
     a text file say, is named for what it is instead of torch's unpickling error."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(64)
-    except OSError as e:
-        raise QmlpError(f"{path}: cannot read: {e.strerror or e}") from None
-    if not head:
-        raise QmlpError(f"{path}: empty file, not a PyTorch file")
+    head = _head(path, "", "a PyTorch file")
     if not head.startswith((b"PK", b"\x80")):
-        kind = "a text file" if looks_like_text(head) else "unknown binary data"
-        raise QmlpError(f"{path}: not a PyTorch file: it starts with {head[:16]!r} ({kind}; torch.save writes a zip "
-                        "archive starting with b'PK')")
+        raise _not_a(path, head, "a PyTorch file", "torch.save writes a zip archive starting with b'PK'")
