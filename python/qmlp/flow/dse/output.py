@@ -56,19 +56,16 @@ def _design(p, opts: Options) -> dict:
 def reproduce(p, opts: Options) -> dict:
     """The `fusesoc run` lines that rebuild a design on every target: the whole test set in Verilator,
     Yosys for the xc7z020, place and route on the ECP5 (or why it cannot fit there), the PYNQ-Z2 overlay."""
-    from qmlp.eda.ecp5 import DEVICE, counts
+    from qmlp.flow.dse.device import ECP5
 
     prm = " ".join(f"--{k}={v}" for k, v in p.params().items())
-    c = p.cand
-    n = counts({"PE": c.pe, "SIMD": c.simd, "MAC": c.mac, "WBITS": c.wbits, "ABITS": c.abits,
-                "LUTPE": c.lutpes}, c.spec)
-    over = [f"{n[k]:,} {cell} of {DEVICE[k]:,}" for k, cell in (("dsp", "MULT18X18D"), ("bram18", "DP16KD"))
-            if n[k] > DEVICE[k]]
+    n = ECP5.estimate(p.cand)               # its exact MULT18X18D and DP16KD counts
+    over = [f"{n[k]:,} {ECP5.units[k]} of {ECP5.fit[k]:,}" for k in ("dsp", "bram18") if n[k] > ECP5.fit[k]]
     mhz = int(opts.clock_mhz) if opts.device.target == "pnr_ecp5" or opts.fps else 100
     return {"sim_verilator": f"fusesoc run --target sim_verilator {CORE} {prm} --IMAGES=10000",
             "synth": f"fusesoc run --target synth {CORE} {prm}",
             "pnr_ecp5": (f"fusesoc run --target pnr_ecp5 {CORE} {prm} --TARGET_MHZ={mhz}" if not over else
-                         f"does not fit the {DEVICE['part']} ({', '.join(over)}): qmlp bench --device lfe5u-85f "
+                         f"does not fit the {ECP5.part} ({', '.join(over)}): qmlp bench --device lfe5u-85f "
                          "finds the fastest that does"),
             "pynq_z2": f"fusesoc run --target pynq_z2 qmlp:axi:mlp {prm}  (Vivado on PATH; not available here)"}
 

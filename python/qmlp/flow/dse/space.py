@@ -13,8 +13,9 @@ from itertools import product
 
 from qmlp import lines, params
 from qmlp.errors import QmlpError
+from qmlp.flow.dse.device import XC7, Device
 from qmlp.flow.dse.model import (BASE_FF, BASE_LUT, MARGIN, Candidate, LayerPoint, divisors, dsp_of,
-                                 fits, input_bits, layer_cycles, mac_styles, plausible, score, style_ok, total)
+                                 input_bits, layer_cycles, mac_styles, style_ok, total)
 from qmlp.spec import LAB, NetSpec
 
 # The bit widths searched by default: the BENCH line's (SPEC 3, qmlp.lines), the one list of
@@ -97,11 +98,11 @@ def intervals(spec: NetSpec = LAB) -> list[int]:
     return sorted(ts)
 
 
-def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device=None) -> list[Candidate]:
+def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device: Device = XC7) -> list[Candidate]:
     """Every style mix at interval t: per layer and style the cheapest folding within t cycles
     (FINN's rule: every layer as close to t as its divisors allow), the slowest layer exactly
     at t, and the buffers' rule kept (a layer's PE and the next one's SIMD: one divides the
-    other). Sorted by the analytic utilization, lowest first."""
+    other). Sorted by the analytic utilization on the device, lowest first."""
     ain = input_bits(spec, abits)
     n_l = spec.n_layers
     per_layer = []
@@ -125,40 +126,27 @@ def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device=None
     # Mixed layers only past the DSP bound: when no pure style mix of this interval fits the
     # device's DSP blocks (where one does, it needs far fewer LUTs than a mix that moves PEs of
     # a one-product-per-DSP style into LUTs).
-    from qmlp.flow.dse.model import FIT
-
-    limit = device.fit["dsp"] if device is not None else FIT["dsp"]
-    if (styles is None or "lut" in styles) and \
-            all((device.estimate(c) if device is not None else c.estimate())["dsp"] > limit for c in out):
+    if (styles is None or "lut" in styles) and all(device.estimate(c)["dsp"] > device.fit["dsp"] for c in out):
         out += [m for m in (mixed(c, device) for c in list(out)) if m is not None]
-    if device is not None:
-        return sorted(set(out), key=lambda c: (device.score(device.estimate(c)), c.macs, c.mac))
-    return sorted(set(out), key=lambda c: (score(c.estimate()), c.macs, c.mac))
+    return sorted(set(out), key=lambda c: (device.score(device.estimate(c)), c.macs, c.mac))
 
 
-def mixed(c: Candidate, device=None) -> Candidate | None:
+def mixed(c: Candidate, device: Device = XC7) -> Candidate | None:
     """The candidate with just enough of its PEs moved into LUT multipliers (--LUTPE) that its
-    DSP blocks fit the device (None: the xc7z020's 220 DSP48E1), or None when it fits already
+    DSP blocks fit the device (the xc7z020's 220 DSP48E1 by default), or None when it fits already
     or cannot. PEs leave a layer from its end, two at a time in dsp2 (its pairs), one in dsp;
     layers whose products are in LUTs anyway are left alone. Every share of the layer with the
     most DSP blocks is tried, the other layers then giving up PEs finest step first; of the
     mixes that fit, the one with the fewest estimated LUTs (lut_per_product of the lut style),
     if the model says it fits the device."""
-    from qmlp.flow.dse.model import FIT
-
     n = len(c.pe)
     layers = c.layers()
-    if device is None or device.name == "xc7z020":
-        limit = FIT["dsp"] if device is None else device.fit["dsp"]
-
+    limit = device.fit["dsp"]
+    if device is XC7:
         def layer_dsp(i: int, lp: int) -> int:
             return dsp_of(c.mac[i], c.pe[i] - lp, c.simd[i], c.wbits[i], layers[i].ab)
     else:
-        from functools import lru_cache as _cache
-
-        limit = device.fit["dsp"]
-
-        @_cache(maxsize=None)
+        @lru_cache(maxsize=None)
         def layer_dsp(i: int, lp: int) -> int:
             # the device's count of layer i alone: every other layer's PEs in LUTs
             others = tuple(lp if j == i else c.pe[j] for j in range(n))
@@ -186,40 +174,35 @@ def mixed(c: Candidate, device=None) -> Candidate | None:
     # A mixed point is offered only when the model says it fits outright (not within the margin
     # that pure points get): its LUTs are most of the device, and a search budget spent on
     # mixed points that cannot fit would leave a bit width without a winner.
-    if best is None or not (device.fits(device.estimate(best)) if device is not None else fits(best.estimate())):
+    if best is None or not device.fits(device.estimate(best)):
         return None
     return best
 
 
-def plan(wbits, abits, styles=None, margin: float = MARGIN, spec: NetSpec = LAB, device=None) -> list[Candidate]:
+def plan(wbits, abits, styles=None, margin: float = MARGIN, spec: NetSpec = LAB,
+         device: Device | None = None) -> list[Candidate]:
     """The plausible candidates of one bit width, fastest first: per interval the plausible
-    style mix with the lowest analytic utilization (on `device`, a qmlp.flow.dse.device.Device;
-    None: the xc7z020)."""
-    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin, spec, device))
+    style mix with the lowest analytic utilization on the device (default the xc7z020)."""
+    return list(_plan(tuple(wbits), tuple(abits), tuple(styles) if styles else None, margin, spec, device or XC7))
 
 
 @lru_cache(maxsize=64)
-def _plan(wbits, abits, styles, margin, spec, device=None) -> tuple:
+def _plan(wbits, abits, styles, margin, spec, device: Device) -> tuple:
     out = []
     for t in intervals(spec):
-        if device is None:
-            mixes = [c for c in balanced(wbits, abits, t, styles, spec) if plausible(c.estimate(), margin)]
-        else:
-            mixes = [c for c in balanced(wbits, abits, t, styles, spec, device)
-                     if device.plausible(device.estimate(c), margin)]
+        mixes = [c for c in balanced(wbits, abits, t, styles, spec, device)
+                 if device.plausible(device.estimate(c), margin)]
         if mixes:
             out.append(mixes[0])
     return tuple(out)
 
 
 def meeting(wbits, abits, max_cycles: int, styles=None, margin: float = MARGIN, spec: NetSpec = LAB,
-            device=None) -> list[Candidate]:
+            device: Device | None = None) -> list[Candidate]:
     """The plausible candidates of one bit width that take at most `max_cycles` per image (a
     throughput target: clock / images per second), smallest first: fewest estimated LUTs, then
     DSP blocks, then the faster (more throughput to spare at the same cost).
     Every style mix of every interval within the target, not only the most comfortable one."""
-    from qmlp.flow.dse.device import XC7
-
     device = device or XC7
     out = []
     for t in intervals(spec):
@@ -227,6 +210,6 @@ def meeting(wbits, abits, max_cycles: int, styles=None, margin: float = MARGIN, 
             break
         out += [c for c in balanced(wbits, abits, t, styles, spec, device)
                 if device.plausible(device.estimate(c), margin)]
-    return sorted(set(out), key=lambda c: (device.estimate(c)["lut"], device.estimate(c)["dsp"],
-                                           c.cycles_per_image, c.mac))
+    est = {c: device.estimate(c) for c in set(out)}
+    return sorted(est, key=lambda c: (est[c]["lut"], est[c]["dsp"], c.cycles_per_image, c.mac))
 
