@@ -2,21 +2,15 @@
 no traceback (issue 24). Run as root with privileges dropped to nobody on a read-only folder."""
 
 import os
-import shutil
-import subprocess
-import sys
 
 import pytest
+from nobody import as_nobody as _as_nobody
+from nobody import skip_unless_possible
 
-pytestmark = pytest.mark.skipif(shutil.which("setpriv") is None or os.geteuid() != 0,
-                                reason="needs setpriv and root, to drop privileges onto a folder nobody can write")
 
-
-def _as_nobody(args, cwd, env_extra=None):
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **(env_extra or {}))
-    return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-m", "qmlp.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+@pytest.fixture(autouse=True)
+def _nobody_can_run_qmlp():
+    skip_unless_possible()
 
 
 def test_unwritable_bench_folder_is_one_line(tmp_path):
