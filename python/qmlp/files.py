@@ -186,16 +186,21 @@ def _read_only_fs(p: Path) -> bool:
         return False
 
 
+def _check_parents(path: Path, flag: str) -> None:
+    """The nearest existing folder above `path` is a folder, not a file."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise QmlpError(f"{flag} {path}: {parent} is a file, not a folder")
+            return
+
+
 def check_output_file(path, flag: str) -> Path:
     """A file qmlp will write: not a folder, its folder not a file, and writable. Checked before work starts."""
     path = Path(path)
     if path.is_dir():
         raise QmlpError(f"{flag} {path} is a folder; give a file name")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise QmlpError(f"{flag} {path}: {parent} is a file, not a folder")
-            break
+    _check_parents(path, flag)
     check_writable(path.parent, flag)
     return path
 
@@ -207,11 +212,7 @@ def check_output_folder(path, flag: str, marker: str | None = None, writable: bo
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise QmlpError(f"{flag} {path} is a file, not a folder")
-    for parent in path.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise QmlpError(f"{flag} {path}: {parent} is a file, not a folder")
-            break
+    _check_parents(path, flag)
     if marker and path.is_dir() and any(path.iterdir()) and not (path / marker).exists():
         raise QmlpError(f"{flag} {path} holds other files (no {marker}): qmlp replaces its output folder whole, "
                         "so give an empty folder or one it wrote before")
