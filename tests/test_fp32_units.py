@@ -28,10 +28,10 @@ import pytest
 import softfloatpy as sf
 
 REPO = Path(__file__).resolve().parent.parent
-TB_DIR = REPO / "tests" / "fp32"
+TB_DIR = REPO / "cores" / "ip" / "fp32" / "tb"      # the Verilog harness, next to the RTL it tests
 RTL_DIR = REPO / "cores" / "ip" / "fp32" / "rtl"
 
-sys.path.insert(0, str(TB_DIR))
+sys.path.insert(0, str(REPO / "tests" / "fp32"))   # fp32_vectors.py, the Python side
 import fp32_vectors as fv  # noqa: E402
 from fusesoc_conf import private_fusesoc  # noqa: E402,F401  (autouse: FuseSoC cache in a temp folder)
 
@@ -39,7 +39,7 @@ RTL_FILES = [RTL_DIR / f"qmlp_fp32_{m}.v" for m in ("norm", "lzc", "mul", "add",
 LAT_VH = RTL_DIR / "qmlp_fp32_lat.vh"
 TOPS = {"mul": "qmlp_fp32_mul", "add": "qmlp_fp32_add", "cvt": "qmlp_fp32_from_int8"}
 
-# Must list the same values, in the same order, as fl_of() in tb_fp32_units.v.
+# Must list the same values, in the same order, as fl_of() in qmlp_tb_fp32_units.v.
 FLS = [0, 1, 4, 7, 8, -1, -5, -8, -120, -119, 100, 126, 127, 128, 133, 134, 135, 140, 148, 149]
 N_ICARUS = 20000
 MIN_VECTORS = 1_000_000
@@ -118,14 +118,15 @@ def sim(fp32_build):
         vl_builds[v] = _popen(
             ["verilator", "--cc", "--exe", "--build", "-O3", "-j", "2",
              "--x-assign", "unique", "--x-initial", "unique", *defs,
-             "--top-module", "tb_fp32_units", "-Mdir", "obj", f"-I{RTL_DIR}",
-             str(TB_DIR / "tb_fp32_units.v"), *map(str, RTL_FILES), str(TB_DIR / "sim_main.cpp")],
+             "--top-module", "qmlp_tb_fp32_units", "-Mdir", "obj", f"-I{RTL_DIR}",
+             str(TB_DIR / "qmlp_tb_fp32_units.v"), *map(str, RTL_FILES),
+             str(TB_DIR / "qmlp_tb_fp32_units_main.cpp")],
             vl_dirs[v], vl_dirs[v] / "build.log", env)
         # -g2005: Icarus also checks that the RTL is plain Verilog-2005.
         ic_builds[v] = _popen(
-            ["iverilog", "-g2005", "-Wall", *defs, "-I", str(RTL_DIR), "-s", "tb_fp32_icarus",
-             f"-Ptb_fp32_icarus.MAXN={N_ICARUS}", "-o", "sim.vvp",
-             str(TB_DIR / "tb_fp32_icarus.v"), str(TB_DIR / "tb_fp32_units.v"), *map(str, RTL_FILES)],
+            ["iverilog", "-g2005", "-Wall", *defs, "-I", str(RTL_DIR), "-s", "qmlp_tb_fp32_icarus",
+             f"-Pqmlp_tb_fp32_icarus.MAXN={N_ICARUS}", "-o", "sim.vvp",
+             str(TB_DIR / "qmlp_tb_fp32_icarus.v"), str(TB_DIR / "qmlp_tb_fp32_units.v"), *map(str, RTL_FILES)],
             ic_dirs[v], ic_dirs[v] / "build.log")
 
     a, b, groups = fv.make_vectors()
@@ -149,7 +150,7 @@ def sim(fp32_build):
 
     for v in variants:
         _wait(vl_builds[v])
-        _run([str(vl_dirs[v] / "obj" / "Vtb_fp32_units"), "+vec=vec.hex", f"+n={n}",
+        _run([str(vl_dirs[v] / "obj" / "Vqmlp_tb_fp32_units"), "+vec=vec.hex", f"+n={n}",
               "+verilator+rand+reset+2", "+verilator+seed+7"], vl_dirs[v], vl_dirs[v] / "run.log")
         _wait(ic_runs[v])
 
@@ -198,7 +199,7 @@ def test_latency_constants_match():
 
 
 def test_tb_fl_list_matches():
-    src = (TB_DIR / "tb_fp32_units.v").read_text()
+    src = (TB_DIR / "qmlp_tb_fp32_units.v").read_text()
     body = src[src.index("function integer fl_of"):src.index("endfunction")]
     fls = [int(v) for v in re.findall(r"fl_of\s*=\s*(-?\d+)\s*;", body)]
     assert fls == FLS

@@ -1,6 +1,6 @@
 """qmlp_matmul_issue, the issue and address generator of both matmul engines, on its own.
 
-Icarus runs tests/matmul_issue/qmlp_tb_matmul_issue.v, which prints the generator's outputs
+Icarus runs cores/ip/matmul_issue/tb/qmlp_tb_matmul_issue.v, which prints the generator's outputs
 cycle by cycle; the test compares them with the loop nest written out in Python:
     for tile: for k: for slot: output (i, g) = outputs[tile * SLOTS + slot]
 SLOTS = 1 is the int8 engine's schedule, SLOTS = 4 the float engine's (adder latency 4).
@@ -15,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 RTL = REPO / "cores" / "ip" / "matmul_issue" / "rtl" / "qmlp_matmul_issue.v"
-TB = REPO / "tests" / "matmul_issue" / "qmlp_tb_matmul_issue.v"
+TB = REPO / "cores" / "ip" / "matmul_issue" / "tb" / "qmlp_tb_matmul_issue.v"
 
 
 def expected(rows, inner, groups, slots):

@@ -6,7 +6,7 @@
 //   ./csim <vector folder>
 //
 // The vector folder is what `qmlp.vectors.write` produces, and what the RTL testbench
-// (cores/tb/matmul/qmlp_tb_matmul.v) reads from qmlp_vectors/:
+// (cores/ip/tb/qmlp_tb_matmul.v) reads from qmlp_vectors/:
 //   meta.txt   "<vectors> <ROWS> <INNER> <COLS> <A_W> <B_W> <C_W>"
 //   A.hex, B.hex, C.hex   one hex word per line, vector after vector, row-major;
 //                         C.hex holds the expected outputs.

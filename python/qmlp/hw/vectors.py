@@ -1,6 +1,6 @@
 """Test vectors for the matmul IP: random blocks plus corner cases, expected outputs from golden.py.
 
-Files (in one folder, read by cores/tb/matmul/qmlp_tb_matmul.v and by the HLS C simulation):
+Files (in one folder, read by cores/ip/tb/qmlp_tb_matmul.v and by the HLS C simulation):
   meta.txt   "<vectors> <ROWS> <INNER> <COLS> <A_W> <B_W> <C_W>"
   A.hex, B.hex, C.hex   one hex word per line, vector after vector, row-major
 

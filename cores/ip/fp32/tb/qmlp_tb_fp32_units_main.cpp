@@ -1,14 +1,14 @@
-// Verilator driver for tb_fp32_units: toggles the clock until $finish.
+// Verilator driver for qmlp_tb_fp32_units: toggles the clock until $finish.
 #include <cstdio>
 #include <memory>
 
-#include "Vtb_fp32_units.h"
+#include "Vqmlp_tb_fp32_units.h"
 #include "verilated.h"
 
 int main(int argc, char **argv) {
   const std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
   ctx->commandArgs(argc, argv);
-  const std::unique_ptr<Vtb_fp32_units> top{new Vtb_fp32_units{ctx.get()}};
+  const std::unique_ptr<Vqmlp_tb_fp32_units> top{new Vqmlp_tb_fp32_units{ctx.get()}};
 
   // Guard against a harness that never finishes (e.g. bad plusargs).
   const unsigned long long max_cycles = 1ULL << 24;
@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
   top->eval();
   while (!ctx->gotFinish()) {
     if (++cycles > max_cycles) {
-      std::fprintf(stderr, "sim_main: no $finish after %llu cycles\n", max_cycles);
+      std::fprintf(stderr, "qmlp_tb_fp32_units_main: no $finish after %llu cycles\n", max_cycles);
       return 2;
     }
     top->clk_i = 1;

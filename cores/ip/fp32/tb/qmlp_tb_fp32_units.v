@@ -1,6 +1,6 @@
 `default_nettype none
 // Vector-driven harness for the binary32 units, shared by Verilator (clocked
-// from sim_main.cpp) and Icarus (clocked by tb_fp32_icarus.v).
+// from qmlp_tb_fp32_units_main.cpp) and Icarus (clocked by qmlp_tb_fp32_icarus.v).
 //
 // Plusargs: +vec=<file> with one 64-bit hex word {a, b} per line, +n=<count>.
 // Every vector goes to both qmlp_fp32_mul and qmlp_fp32_add; the results are
@@ -15,7 +15,7 @@
 // such by %h and rejected by the parser.
 `include "qmlp_fp32_lat.vh"
 
-module tb_fp32_units #(
+module qmlp_tb_fp32_units #(
   parameter integer MAXN = 2097152
 ) (
   input wire clk_i
@@ -83,15 +83,15 @@ module tb_fp32_units #(
 
   initial begin
     if (!$value$plusargs("vec=%s", vec_file)) begin
-      $display("tb_fp32_units: missing +vec=<file>");
+      $display("qmlp_tb_fp32_units: missing +vec=<file>");
       $finish;
     end
     if (!$value$plusargs("n=%d", n)) begin
-      $display("tb_fp32_units: missing +n=<count>");
+      $display("qmlp_tb_fp32_units: missing +n=<count>");
       $finish;
     end
     if (n < 1 || n > MAXN) begin
-      $display("tb_fp32_units: n=%0d outside 1..%0d", n, MAXN);
+      $display("qmlp_tb_fp32_units: n=%0d outside 1..%0d", n, MAXN);
       $finish;
     end
     $readmemh(vec_file, vec, 0, n - 1);
