@@ -154,6 +154,12 @@ def _axi_matmul(args) -> str:
     return hook_matmul()
 
 
+def _cores(args) -> str:
+    from qmlp.eda import cores_gen
+
+    return cores_gen.run(check_only=args.check)
+
+
 def _core(choices):
     return lambda kp: kp.add_argument("core", choices=choices)
 
@@ -186,6 +192,9 @@ HOOKS: dict[str, Hook] = {
     "netlist-sim": Hook("sim_synth/sim_pnr_ecp5: netlist flow and compile (xc7, ecp5), or run (RESULT ... netlist=)",
                         _netlist_sim, _netlist_sim_args),
     "axi-matmul": Hook("validate a qmlp:axi:matmul run's KIND and IP parameters", _axi_matmul),
+    "cores": Hook("write the matmul IP and HLS .core files from qmlp.params (qmlp.eda.cores_gen); --check: "
+                  "fail naming the first line that differs", _cores,
+                  lambda kc: kc.add_argument("--check", action="store_true", help="write nothing, compare")),
 }
 
 
