@@ -465,6 +465,11 @@ _OPTS = [
     Param("max-synth", "int", None, "syntheses at most in the search", 1, 1000),   # None: 6, --quick 1 (flow.bench)
     Param("fps", "float", None, "images per second the searched design must classify", 1e-3, 1e12),
     Param("clock", "float", None, "clock of the throughput target in MHz (None: 100)", 1.0, 1000.0),
+    # the Yosys xc7 netlist run (sim_synth): qmlp bench's per winner (off: a big winner's netlist takes ~40 min
+    # to build), qmlp report's of the default point (~6 min beside the other steps; 0 skips it)
+    Param("bench-netlist", "int", 0, "test images of each winner's xc7 netlist simulation (0: none)", 0, 10000),
+    Param("report-netlist", "int", 200, "test images of the default point's xc7 netlist simulation (0: skip)",
+          0, 10000),
 ]
 OPTIONS = {p.name: p for p in _OPTS}
 

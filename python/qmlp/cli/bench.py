@@ -24,6 +24,11 @@ def configure(b) -> None:
                    "4x, 8x the winner's cycles; default 3)")
     opt(b, "--images", name="bench-images",
         help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
+    opt(b, "--netlist", name="bench-netlist", metavar="N",
+        help="also simulate each winner's Yosys xc7 netlist (sim_synth: the synth flow's netlist with the "
+             "primitives' models, in Verilator) on the first N test images, beside its Verilator run; a mismatch "
+             "fails the bench. Default 0 (off): the netlist's Verilator build is the cost, about 6 min for the "
+             "default point's and 40 min for a 45k-LUT winner's on two cores (docs/netlist.md)")
     b.add_argument("--bits", type=words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")
     b.add_argument("--model", metavar="FILE", default=None,
                    help="model to search: a float .npz (qmlp train, qmlp import of PyTorch; quantized per bit width), "
@@ -54,7 +59,7 @@ def run(args) -> str:
     opts = bench.options(jobs=args.jobs, scheduler=args.scheduler, quick=args.quick, budget=args.max_synth,
                          chart=args.chart, images=args.images, bits=args.bits, styles=args.mac,
                          synth_timeout=args.synth_timeout, model=model, fps=args.fps, clock_mhz=args.clock,
-                         device=args.device, source=source or None)
+                         device=args.device, source=source or None, netlist=args.netlist)
     from pathlib import Path
 
     from qmlp.files import output_lock

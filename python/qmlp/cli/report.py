@@ -13,6 +13,10 @@ DESCRIPTION = ("Train (or reuse) the model, sweep, infer, make the ROMs, simulat
 
 def configure(rp) -> None:
     opt(rp, "--jobs", help="simulations/syntheses run side by side (default 2)")
+    opt(rp, "--netlist", name="report-netlist", metavar="N",
+        help="test images of the default accelerator point's Yosys xc7 netlist simulation (sim_synth, Verilator; "
+             "bit for bit, a mismatch fails the report). Default 200; 0 skips it (it adds a Yosys run and the "
+             "netlist's Verilator build, minutes on two cores)")
 
 
 def run(args) -> str:
@@ -21,6 +25,6 @@ def run(args) -> str:
 
     paths = build_paths(args)
     with output_lock(paths.report_dir, "the report"):     # one report per build folder at a time
-        out = report.run(paths, jobs=args.jobs)
+        out = report.run(paths, jobs=args.jobs, netlist_images=args.netlist)
         print(report.summary(out), file=sys.stderr)
     return f"REPORT dir={out}"

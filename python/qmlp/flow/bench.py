@@ -22,7 +22,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
             chart: int | None = None, images: int = 500, bits: list[str] | None = None,
             styles: list[str] | None = None, synth_timeout: float | None = None,
             model: str | None = None, fps: float | None = None, clock_mhz: float | None = None,
-            device: str = "xc7z020", source: dict | None = None) -> dse.Options:
+            device: str = "xc7z020", source: dict | None = None, netlist: int = 0) -> dse.Options:
     """Search options from the command line's, checked (unknown bit widths or styles are errors)."""
     from qmlp.flow.dse.device import get as get_device
 
@@ -50,6 +50,12 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
                             f"({', '.join(dse.mac_styles())})")
     if jobs < 1:
         raise QmlpError(f"--jobs must be at least 1, got {jobs}")
+    if netlist < 0:
+        raise QmlpError(f"--netlist {netlist}: test images of each winner's netlist run, 0 (none) or more")
+    if netlist and dev.target != "synth":
+        raise QmlpError(f"--netlist simulates each winner's Yosys xc7 netlist; --device {device} measures ECP5 "
+                        "routes (their netlists: fusesoc run --target sim_pnr_ecp5 qmlp:accel:mlp ...): "
+                        "leave out --netlist or --device")
     clock = float(clock_mhz) if clock_mhz is not None else 100.0
     if fps is not None:
         if not (fps > 0) or fps == float("inf"):
@@ -62,6 +68,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
                        budget=budget if budget is not None else (1 if quick else 6),
                        chart=chart if chart is not None else (2 if quick else 3),
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
+                       netlist_images=netlist,
                        margin=1.0 if quick else dse.MARGIN,
                        synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0),
                        model=model, spec=spec)

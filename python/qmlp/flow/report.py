@@ -2,7 +2,9 @@
 
 Trains (or reuses) the model, sweeps wl/fl, runs the three inference modes, makes the ROMs,
 simulates the three matmul IPs, the XLS-generated IP and the accelerator, runs the Yosys
-estimates, and writes report.md, results.json and PNG charts next to the lab's figures.
+estimates, simulates the default accelerator point's Yosys xc7 netlist on a few hundred test
+images (`sim_synth`, step netlist_accel; `--netlist 0` skips it), and writes report.md,
+results.json and PNG charts next to the lab's figures.
 Every step caches its result under a key made of its inputs (source files, parameters,
 upstream results): a second run redoes only what changed.
 """
@@ -47,7 +49,10 @@ def report_spec(paths: Paths):
 
 # ----------------------------------------------------------------------------- steps
 
-def steps(paths: Paths) -> list[Step]:
+NETLIST_IMAGES = 200            # the default point's xc7 netlist run (qmlp report --netlist N; 0 skips it)
+
+
+def steps(paths: Paths, netlist_images: int = NETLIST_IMAGES) -> list[Step]:
     """The report's steps, in order, each with the inputs its result depends on."""
     from qmlp.nn import sweep
 
@@ -86,6 +91,12 @@ def steps(paths: Paths) -> list[Step]:
                     after=("sweep",), heavy=True))
     out.append(Step("synth_accel", fs(acc, "synth", what="RESOURCES"), code=HOOKS + ("qmlp.eda.resources",),
                     cores=(acc,), files=(paths.model_npz, q8), after=("sweep",), heavy=True))
+    if netlist_images > 0:
+        # the same point as the synth flow's Yosys netlist in Verilator, bit for bit (HOOKS' closure holds
+        # the netlist flow, qmlp.eda.netlist, which `qmlp hook netlist-sim` runs)
+        out.append(Step("netlist_accel", lambda: _accel_netlist(netlist_images), code=HOOKS + ("qmlp.eda.resources",),
+                        cores=(acc,), files=(paths.model_npz, q8), params={"IMAGES": netlist_images},
+                        after=("sweep",), heavy=True))
     # 4- and 2-bit: QAT models (light), then each point in Verilator and Yosys (heavy)
     for name, wb, ab in points:
         out.append(Step(f"qat_{name}", lambda wb=wb, ab=ab: _qat(paths, wb, ab), code=("qmlp.nn.qat", "qmlp.nn.cache"),
@@ -242,6 +253,20 @@ def _accel_sim() -> dict:
     return r
 
 
+def _accel_netlist(images: int) -> dict:
+    """The default accelerator point's Yosys xc7 netlist (sim_synth) on the first `images` test images: its
+    RESULT fields (netlist=yosys-xc7) and RESOURCES; a mismatch fails the step, as in the RTL simulation."""
+    from qmlp.eda.netlist.common import SYNTH_DIR
+    from qmlp.flow.dse.runs import NETLIST_TIMEOUT
+
+    r = run_checked("qmlp:accel:mlp", "sim_synth", {"IMAGES": images}, timeout=NETLIST_TIMEOUT)
+    rj = Path(r["work_root"]) / SYNTH_DIR / "resources.json"     # the netlist flow's own Yosys run
+    if rj.is_file():
+        r["resources"] = {k: v for k, v in json.loads(rj.read_text()).items() if k in ("lut", "ff", "dsp", "bram18")}
+    r["command"] = f"fusesoc run --target sim_synth qmlp:accel:mlp --IMAGES={images}"
+    return r
+
+
 def _csim(kind: str) -> dict:
     exe = shutil.which("qmlp", path=str(Path(sys.executable).parent))
     p = run_tool([exe or "qmlp", "csim", "-q", kind], timeout=1200)
@@ -253,12 +278,12 @@ def _csim(kind: str) -> dict:
 
 # ----------------------------------------------------------------------------- the report
 
-def run(paths: Paths | None = None, jobs: int = 2) -> Path:
+def run(paths: Paths | None = None, jobs: int = 2, netlist_images: int = NETLIST_IMAGES) -> Path:
     paths = paths or Paths()
     out = paths.report_dir
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    res = run_steps(steps(paths), Cache(out), jobs)
+    res = run_steps(steps(paths, netlist_images), Cache(out), jobs)
     wall = time.perf_counter() - t0
     results = {"steps": res, "compute_s": round(sum(v.get("seconds", 0) for v in res.values()), 1),
                "manifest": res["sim_accel"]["manifest"], "wall_s": round(wall, 1), "host": _host()}

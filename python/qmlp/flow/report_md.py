@@ -108,7 +108,8 @@ def view(r: dict) -> ReportView:
                    for k in ("lut", "ff", "dsp", "bram18")]
     accel_rows += [["accuracy: float / int8 golden / hardware",
                     f"{fr['test_accuracy']:.2f} / {man['golden']['test_accuracy']:.2f} / {acc['accuracy']} %", ""],
-                   [f"Verilator wall time, {int(acc['images']):,} images", f"{acc['wall_s']} s", ""]]
+                   [f"Verilator wall time, {int(acc['images']):,} images", f"{acc['wall_s']} s", ""],
+                   netlist_row(s.get("netlist_accel"))]
     lab_bits = {nm: (w, a) for nm, w, a in dse.LAB_POINTS}     # results from before QAT steps recorded bits
     bit_rows = []
     for name in [k[len("qat_"):] for k in s if k.startswith("qat_")]:
@@ -133,6 +134,15 @@ def view(r: dict) -> ReportView:
         cycles_per_image=man["cycles_per_image"], bound_text=f"{ref.MLP_MACS:,} MACs / 220 DSP = 496",
         pe=",".join(str(l["pe"]) for l in lay), simd=",".join(str(l["simd"]) for l in lay),
         accel_rows=accel_rows, run_rows=[[k, v["seconds"]] for k, v in s.items() if "seconds" in v])
+
+
+def netlist_row(n: dict | None) -> list:
+    """The hardware table's row of the default point's Yosys xc7 netlist run (step netlist_accel)."""
+    what = "Yosys xc7 netlist (`sim_synth`, Verilator): images checked against the golden model"
+    if not n:
+        return [what, "not run (qmlp report --netlist 0)", ""]
+    return [what, f"{int(n['images']):,} images, {n['mismatches']} mismatches, {n['accuracy']} %, "
+                  f"{n['cycles_per_image']} cycles/image; {n.get('wall_s', '?')} s", ""]
 
 
 def bench_view(step: dict | None) -> dict | None:

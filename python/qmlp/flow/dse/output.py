@@ -11,7 +11,8 @@ from qmlp.config import Paths
 from qmlp.files import write_text
 from qmlp.flow.dse.model import LUT_SHARE, commas, mac_styles
 from qmlp.flow.dse.runs import CORE, analytic_evaluate, stderr_log
-from qmlp.flow.dse.search import Options, Search, pareto, search, sim_fields
+from qmlp.errors import QmlpError
+from qmlp.flow.dse.search import Options, Search, netlist_failures, netlist_fields, pareto, search, sim_fields
 from qmlp.flow.dse.space import BIT_NAMES
 
 def to_json(res: Search, opts: Options) -> dict:
@@ -40,6 +41,7 @@ def to_json(res: Search, opts: Options) -> dict:
             "syntheses_planned": sum(1 for p in res.points if p.synth or p.error),
             "simulations_run": sum(1 for p in res.points if p.sim and not p.sim.get("cached")
                                    and not p.sim.get("estimate_only")),
+            "netlist_images": opts.netlist_images,
             "runs": res.calls, "cached_runs": res.hits, "wall_s": res.wall_s, "jobs": opts.jobs,
             "scheduler": opts.scheduler, "network": opts.spec.describe(), "model": opts.model,
             "source": opts.source}
@@ -49,6 +51,9 @@ def _design(p, opts: Options) -> dict:
     """A winner's (or the smallest design meeting --fps) entry of bench.json."""
     return {"cycles_per_image": p.cand.cycles_per_image, "layer_cycles": list(p.cand.layer_cycles),
             "params": p.params(), "resources": p.resources, "sim": sim_fields(p.sim),
+            "netlist": netlist_fields(p.netlist),
+            "netlist_command": p.command("sim_synth") + (f" --IMAGES={opts.netlist_images}" if opts.netlist_images
+                                                         else ""),
             "fmax_mhz": p.fmax_mhz, "images_per_s": p.images_per_s(opts.clock_mhz if opts.fps else None),
             "command": p.command(), "sim_command": p.command("sim_verilator"), "reproduce": reproduce(p, opts)}
 
@@ -96,6 +101,19 @@ def write(res: Search, opts: Options, out_dir: Path) -> tuple[dict, Path]:
     return data, path
 
 
+def netlist_cell(n: dict | None, dry: bool) -> str:
+    """bench.md's netlist column: what the xc7 netlist run checked, or why there is none."""
+    if not n:
+        return "not run (--netlist 0)"
+    if dry or n.get("estimate_only"):
+        return "not simulated (dry run)"
+    if n.get("pass") != "1" and not n.get("images"):
+        return f"**failed**: {n.get('error', '?')}".replace("|", "/")
+    s = f"{n.get('mismatches')} mismatches / {int(n.get('images', 0)):,} images"
+    s += (", pass" if n.get("pass") == "1" else ", **FAIL**") + (f", {n['wall_s']:.0f} s" if n.get("wall_s") else "")
+    return s + (" (cached)" if n.get("cached") else "")
+
+
 def _design_row(b: str, w: dict, dry: bool) -> list:
     r, p, sim = w["resources"], w["params"], w.get("sim") or {}
     mac = p.get("MAC", "dsp") + (f" LUTPE={p['LUTPE']}" if p.get("LUTPE") else "")
@@ -103,7 +121,7 @@ def _design_row(b: str, w: dict, dry: bool) -> list:
            f"{sim.get('mismatches')} mismatches / {int(sim.get('images', 0)):,} images, {sim.get('accuracy')} %"
            if sim.get("images") else "not simulated")
     return [b, w["cycles_per_image"], "/".join(map(str, w["layer_cycles"])), p["PE"], p["SIMD"], mac,
-            f"{int(r['lut']):,}", f"{int(r['ff']):,}", r["dsp"], r["bram18"], ver]
+            f"{int(r['lut']):,}", f"{int(r['ff']):,}", r["dsp"], r["bram18"], ver, netlist_cell(w.get("netlist"), dry)]
 
 
 def markdown(data: dict) -> str:
@@ -123,16 +141,21 @@ def markdown(data: dict) -> str:
             + (" (dry run: the analytic model answered; nothing was measured)" if data.get("dry_run") else "") + ".")
     v = {"network": data.get("network") or "the network", "model": data.get("model") or "the build folder's",
          "source": src, "device": data["device"], "part": data.get("part", ""), "fit": fit, "runs": runs,
-         "win_rows": [_design_row(b, w, dry) if w else [b, "none fits"] + ["-"] * 9 for b, w in wins],
+         "win_rows": [_design_row(b, w, dry) if w else [b, "none fits"] + ["-"] * 10 for b, w in wins],
          "fps": f and {"target": f"{f['target_fps']:,.0f}", "clock": f"{f['clock_mhz']:g}",
                        "max_cycles": f["max_cycles"],
-                       "rows": [_design_row(b, d, dry) if d else [b, "none meets it"] + ["-"] * 9
+                       "rows": [_design_row(b, d, dry) if d else [b, "none meets it"] + ["-"] * 10
                                 for b, d in f["designs"].items()]},
-         "reproduce": [(b, list(w["reproduce"].items())) for b, w in wins if w]
-         + [(f"{b} (smallest meeting --fps)", list(d["reproduce"].items()))
+         "reproduce": [(b, _rebuild(w)) for b, w in wins if w]
+         + [(f"{b} (smallest meeting --fps)", _rebuild(d))
             for b, d in ((f or {}).get("designs") or {}).items() if d],
          "headers": TABLE_HEADERS, "point_rows": table_rows(data)}
     return render("bench.md.j2", v=v)
+
+
+def _rebuild(w: dict) -> list:
+    """bench.md's lines that rebuild a design: its reproduce lines, then its xc7 netlist run."""
+    return list(w["reproduce"].items()) + ([("sim_synth", w["netlist_command"])] if w.get("netlist_command") else [])
 
 
 def chart(data: dict, png: Path) -> None:
@@ -213,12 +236,15 @@ TABLE_HEADERS = ["bits", "cycles/image", "per layer", "PE", "SIMD", "MAC", "LUT"
                  "Pareto", "Verilator mismatches / images"]
 
 
-def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, log=stderr_log, dry_run: bool = False) \
-        -> tuple[dict, Path]:
+def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, log=stderr_log, dry_run: bool = False,
+        evaluate=None) -> tuple[dict, Path]:
     """`qmlp bench`: the search, bench.json and pareto.png in BUILD/bench; (data, json path).
-    dry_run: the analytic model answers for the tools (nothing is synthesized or simulated)."""
+    dry_run: the analytic model answers for the tools (nothing is synthesized or simulated);
+    evaluate: another evaluator of the runs (tests), with opts.model as every bit width's model."""
     out_dir = out_dir or Path(paths.build) / ("bench-dry-run" if dry_run else "bench")
-    if dry_run:
+    if evaluate is not None:
+        res = search(paths, opts, evaluate, {b: opts.model for b, _, _ in opts.bit_widths}, log=log, cache_dir=out_dir)
+    elif dry_run:
         res = search(paths, opts, analytic_evaluate, {b: opts.model for b, _, _ in opts.bit_widths}, log=log,
                      cache_dir=out_dir)
     else:
@@ -235,8 +261,10 @@ def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, lo
                 log(f"{b}: the analytic model's pick {w['cycles_per_image']} cycles/image "
                     f"(layers {'/'.join(map(str, w['layer_cycles']))}), estimated LUT {w['resources']['lut']:,} "
                     f"DSP {w['resources']['dsp']} BRAM18 {w['resources']['bram18']}; measure it: {w['command']}")
+        nets = sum(1 for p in res.points if p.netlist)
         log(f"0 syntheses run (dry run: {data['syntheses_planned']} planned), 0 simulations run "
-            f"(dry run: {sims} planned); the BENCH line gives the model's picks, not measured designs")
+            f"(dry run: {sims} planned{f', and {nets} netlist runs' if nets else ''}); the BENCH line gives the "
+            "model's picks, not measured designs")
         return data, path
     for b, w in data["winners"].items():
         if w:
@@ -245,11 +273,29 @@ def run(paths: Paths, opts: Options = Options(), out_dir: Path | None = None, lo
                 + (f", {w['fmax_mhz']:.2f} MHz routed" if w.get("fmax_mhz") else "") + "; reproduce it:")
             for target, cmd in w["reproduce"].items():
                 log(f"  {target:13s} {cmd}")
+            _log_netlist(w, opts, log)
     for b, d in (data.get("fps") or {}).get("designs", {}).items():
         if d:
             log(f"{b}: smallest meeting {opts.fps:,.0f} images/s at {opts.clock_mhz:g} MHz: {d['cycles_per_image']} "
                 f"cycles/image, LUT {d['resources']['lut']:,} DSP {d['resources']['dsp']} BRAM18 "
                 f"{d['resources']['bram18']}; reproduce: {d['command']}")
+            _log_netlist(d, opts, log)
     log(f"{data['syntheses_run']} {'routes' if opts.device.target == 'pnr_ecp5' else 'syntheses'} run, "
         f"{data['cached_runs']} results from the cache, {res.wall_s:.0f} s")
+    bad = netlist_failures(res)
+    if bad:                                  # recorded in bench.json and bench.md first, then the exit
+        p = bad[0]
+        n = p.netlist
+        raise QmlpError(f"the {p.cand.bits} winner's Yosys xc7 netlist ({p.cand.label()}) failed: pass={n.get('pass')} "
+                        f"images={n.get('images', 0)} mismatches={n.get('mismatches', '?')}"
+                        + (f" ({n['error']})" if n.get("error") else "")
+                        + f"; see {path}; rerun it: {p.command('sim_synth')} --IMAGES={opts.netlist_images}")
     return data, path
+
+
+def _log_netlist(w: dict, opts: Options, log) -> None:
+    """The summary's line for a design's xc7 netlist run (--netlist N)."""
+    n = w.get("netlist")
+    if n:
+        log(f"  {'netlist':13s} {netlist_cell(n, False)} ({n.get('netlist') or 'yosys-xc7'}): "
+            f"{w['netlist_command']}")

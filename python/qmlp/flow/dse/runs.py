@@ -1,6 +1,6 @@
 """The search's runs: one fusesoc run per Task, through a concurrent.futures Executor, cached.
 
-A Task is a target (synth, sim_verilator) of qmlp:accel:mlp and its FuseSoC parameters. `Runs`
+A Task is a target (synth, pnr_ecp5, sim_verilator, sim_synth) of qmlp:accel:mlp and its FuseSoC parameters. `Runs`
 submits it at most once per cache key: the key is the task's parameters, the model file's
 contents and everything else a run reads (the core's files, the hooks' code), hashed when the
 task is submitted. The executor is a ThreadPoolExecutor driving the fusesoc subprocesses
@@ -33,6 +33,12 @@ CORE = "qmlp:accel:mlp"
 # CLI module itself: it imports every stage, so an edit of the search or the report would
 # make every cached synthesis stale.
 CODE = ("qmlp.eda.hooks", "qmlp.eda.resources")
+# a netlist run (`qmlp bench --netlist N`: sim_synth, the Yosys xc7 netlist in Verilator) also runs the
+# netlist flow's code (`qmlp hook netlist-sim`); only its keys hold it, so an edit there leaves every
+# cached synthesis and RTL simulation valid
+NETLIST_TARGETS = ("sim_synth",)
+NETLIST_CODE = ("qmlp.eda.netlist",)
+NETLIST_TIMEOUT = 3 * 3600.0      # the hook's own limits: an hour for Yosys + the Verilator build, an hour to simulate
 
 
 def stderr_log(msg: str) -> None:
@@ -44,7 +50,7 @@ def stderr_log(msg: str) -> None:
 @dataclass(frozen=True)
 class Task:
     """One fusesoc run: a target and its parameters (MODEL included)."""
-    target: str                      # synth | pnr_ecp5 | sim_verilator
+    target: str                      # synth | pnr_ecp5 | sim_verilator | sim_synth (the netlist)
     params: tuple                    # sorted (name, value) pairs
     timeout: float = 3600.0          # seconds for the run (not an input of its result)
 
@@ -67,6 +73,8 @@ def run_task(task: Task) -> dict:
 
     if task.target == "pnr_ecp5":
         return _route(task)
+    if task.target in NETLIST_TARGETS:
+        return _netlist(task)
     what = "RESOURCES" if task.target == "synth" else "RESULT"
     r = run_checked(CORE, task.target, task.pdict, what, timeout=task.timeout)
     out = {k: v for k, v in r.items()}
@@ -97,6 +105,26 @@ def _route(task: Task) -> dict:
     out = {k: str(full[k]) for k in ("lut", "ff", "dsp", "bram18")}
     out.update(fmax_mhz=full["fmax_mhz"], target_mhz=full["target_mhz"], timing_pass=bool(full["timing_pass"]),
                wall_s=round(res.seconds, 1), work_root=str(res.work_root))
+    return out
+
+
+def _netlist(task: Task) -> dict:
+    """A netlist run (sim_synth): its RESULT fields (netlist=yosys-xc7), also a failing one's (pass=0 with
+    its mismatch count: the search records it, then fails); a run without a RESULT line is an error."""
+    from qmlp.eda.runner import failure_reason, run_fusesoc
+
+    res = run_fusesoc(CORE, task.target, task.pdict, timeout=task.timeout)
+    if res.kind != "RESULT":
+        tail = "\n".join(res.output.strip().splitlines()[-15:])
+        reason = failure_reason(res.output)
+        raise QmlpError(f"fusesoc run --target {task.target} {CORE} printed no RESULT line (work root "
+                        f"{res.work_root}):\n{tail}" + (f"\n{reason}" if reason else ""))
+    out = dict(res.fields)
+    if res.returncode != 0 and out.get("pass") == "1":
+        out["pass"] = "0"                    # a passing line but a failed run (SPEC 3: pass=0 and non-zero)
+    if out.get("pass") != "1":
+        out["error"] = failure_reason(res.output) or f"exit {res.returncode}"
+    out.update(wall_s=round(res.seconds, 1), work_root=str(res.work_root))
     return out
 
 
@@ -159,7 +187,10 @@ class Runs:
         self._files = core_files(CORE)      # the list (slow to resolve); contents hashed per run
 
     def key(self, task: Task) -> str:
-        return task_key(task, inputs_key(self._files))
+        base = inputs_key(self._files)
+        if task.target in NETLIST_TARGETS:
+            base["netlist_code"] = hashing.module_closure_sha256(*NETLIST_CODE)
+        return task_key(task, base)
 
     def cached(self, task: Task, key: str | None = None) -> dict | None:
         return self.cache.load(task.name, key or self.key(task))
@@ -183,7 +214,8 @@ class Runs:
                 outer.set_exception(e)
                 return
             try:
-                self.cache.save(task.name, key, r)
+                if r.get("pass") != "0":        # a failed simulation runs again next time, as a failed run
+                    self.cache.save(task.name, key, r)
             except OSError as e:            # an unwritable cache costs a re-run later, not this result
                 self.log(f"could not cache {task.name}: {e}")
             outer.set_result(dict(r, cached=False))

@@ -10,6 +10,10 @@ a few slower points for the chart, and Verilator on the Pareto-optimal points th
    is cached by its inputs (qmlp.flow.dse.runs), so a second search runs no synthesis.
 2. Verilator (`sim_verilator`) on the Pareto-optimal points that fit: the winners over all
    10,000 test images (bit-exact, 0 mismatches, or the search fails), the others on fewer.
+3. With `netlist_images` (qmlp bench --netlist N), each winner's (and each smallest design meeting
+   --fps) Yosys xc7 netlist (`sim_synth`: the synth flow's netlist with the primitives' models,
+   docs/netlist.md) on the first N test images, beside the Verilator runs; a netlist that
+   mismatches is recorded in bench.json and then fails the search (qmlp.flow.dse.output.run).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class Point:
     synth: dict | None = None
     error: str | None = None
     sim: dict | None = None
+    netlist: dict | None = None      # the xc7 netlist run (sim_synth) of a winner, with --netlist N
     role: str = ""                   # tried | chart | fps
     rejected: dict | None = None     # resources of a synthesis judged implausible (see implausible)
     device: Device = XC7             # where it is measured (synth: Yosys xc7; pnr_ecp5: a route)
@@ -86,7 +91,7 @@ class Point:
                 "synth_s": (self.synth or {}).get("wall_s"), "cached": (self.synth or {}).get("cached"),
                 "device": self.device.name, "fmax_mhz": self.fmax_mhz,
                 "params": self.params(), "command": self.command(), "rejected": self.rejected,
-                "sim": sim_fields(self.sim)}
+                "sim": sim_fields(self.sim), "netlist": netlist_fields(self.netlist)}
 
 
 def sim_fields(s: dict | None) -> dict | None:
@@ -94,6 +99,16 @@ def sim_fields(s: dict | None) -> dict | None:
     if not s:
         return None
     keys = ("pass", "images", "mismatches", "accuracy", "cycles_per_image", "latency", "wall_s", "cached")
+    return {k: s.get(k) for k in keys if k in s}
+
+
+def netlist_fields(s: dict | None) -> dict | None:
+    """The fields of a netlist run (sim_synth) that bench.json keeps: images checked, mismatches, pass,
+    which netlist (yosys-xc7), wall seconds, and why it failed."""
+    if not s:
+        return None
+    keys = ("pass", "images", "mismatches", "accuracy", "cycles_per_image", "netlist", "wall_s", "cached", "error",
+            "estimate_only")
     return {k: s.get(k) for k in keys if k in s}
 
 
@@ -126,6 +141,7 @@ class Options:
     chart: int = 3                   # slower points per bit width for the chart
     winner_images: int = 10000
     images: int = 500                # Verilator images of the other Pareto points (0: none)
+    netlist_images: int = 0          # images of each winner's xc7 netlist run (sim_synth; 0: none)
     styles: tuple | None = None      # None: the parameter table's
     margin: float = MARGIN
     synth_timeout: float = 3600.0    # a synthesis that takes longer is a failed point
@@ -408,6 +424,7 @@ def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
             continue
         todo.append((p, Task("sim_verilator", tuple(sorted(dict(p.params(), IMAGES=n).items())))))
     futs = [(p, runs.submit(t)) for p, t in todo]
+    nets = _submit_netlists(res, runs, opts)        # beside the Verilator runs: jobs at a time in all
     for p, f in futs:
         try:
             p.sim = f.result()
@@ -432,5 +449,49 @@ def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
                 int(p.sim["cycles_per_image"]) != p.cand.cycles_per_image:
             raise QmlpError(f"the {p.cand.bits} winner simulated at {p.sim['cycles_per_image']} cycles/image, "
                             f"the folding gives {p.cand.cycles_per_image}")
+    _collect_netlists(nets, log)
+
+
+def designs(res: Search) -> list[Point]:
+    """The winners and the smallest designs meeting --fps, each once."""
+    out, seen = [], set()
+    for p in list(res.winners.values()) + list(res.fps.values()):
+        if p is not None and id(p) not in seen:
+            seen.add(id(p))
+            out.append(p)
+    return out
+
+
+def _submit_netlists(res: Search, runs: Runs, opts: Options) -> list[tuple[Point, Future]]:
+    """The xc7 netlist run (sim_synth) of each winner that fits, on `netlist_images` test images."""
+    if opts.netlist_images <= 0:
+        return []
+    from qmlp.flow.dse.runs import NETLIST_TIMEOUT
+
+    return [(p, runs.submit(Task("sim_synth", tuple(sorted(dict(p.params(), IMAGES=opts.netlist_images).items())),
+                                 NETLIST_TIMEOUT)))
+            for p in designs(res) if p.fits]
+
+
+def _collect_netlists(nets: list[tuple[Point, Future]], log) -> None:
+    for p, f in nets:
+        try:
+            p.netlist = f.result()
+        except Exception as e:  # noqa: BLE001 - recorded; netlist_failures fails the search after bench.json
+            p.netlist = {"pass": "0", "error": str(e).splitlines()[-1][:300]}
+        n = p.netlist
+        if n.get("estimate_only"):
+            log(f"  would simulate {p.cand.bits} {p.cand.label()} as a Yosys xc7 netlist on {n.get('images')} images "
+                f"(dry run: not simulated)")
+            continue
+        log(f"  netlist {n.get('netlist', 'yosys-xc7')} {p.cand.bits} {p.cand.label()}: pass={n.get('pass')} "
+            f"images={n.get('images')} mismatches={n.get('mismatches')} "
+            + (f"({n.get('wall_s')} s{', cached' if n.get('cached') else ''})" if n.get("wall_s") is not None else "")
+            + (f": {n['error']}" if n.get("error") else ""))
+
+
+def netlist_failures(res: Search) -> list[Point]:
+    """Winners whose netlist run did not pass (none when no netlist ran)."""
+    return [p for p in designs(res) if p.netlist is not None and p.netlist.get("pass") != "1"]
 
 
