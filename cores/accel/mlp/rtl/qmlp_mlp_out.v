@@ -7,18 +7,24 @@
 // - The logits sit in a memory whose slots are NS = 2**ceil(log2 N) words apart, so the read
 //   address is the slot bit and the beat counter side by side, not a sum (an adder before
 //   the memory's read address).
-// - The argmax is taken while the logits go out, one candidate per cycle, in two registered
-//   steps: step 1 holds the logit that went out last cycle (cand_q); step 2 holds the one
-//   before it (c2_q) and upd_q, whether it beats every logit before it. Step 1 compares its
-//   candidate both with max_q and with c2_q (two compares side by side) and picks the one that
-//   holds once step 2's update is done (upd_q: c2_q, else max_q). So max_q and arg_q load on a
-//   register (upd_q), and the compare's carry chain ends in one flip-flop instead of the
-//   enables of 36 (read, compare and max_q's enable in one cycle: 16 ns, then 9.5 ns).
-// - The class beat waits while a candidate is in either step (two cycles, whatever the data:
-//   waiting only for a pending update made the interval between images depend on whether the
-//   last logit was the largest), then sends arg_q, a register.
-// The waits cost two cycles per image on a stream that is idle most of the time (N + 3
-// cycles per image of N + 1 beats; a layer takes at least that long per image).
+// - The argmax is taken while the logits go out, one candidate per cycle, as two running
+//   maxima: bank 0 takes the even beats, bank 1 the odd ones, so a bank sees a candidate at
+//   most every other cycle and its loop (compare with the bank's maximum, load it) has two
+//   cycles: step 1 holds the logit that went out last cycle (cand_q) and registers whether it
+//   beats its bank's maximum (upd_q, a compare from registers into one flip-flop); step 2
+//   loads the bank's maximum and index on that register. (A one-cycle running maximum, even
+//   with the compare split over two registered steps and forwarded, routed at 100.98 MHz in
+//   r7 of docs/fmax.md: max_q through the 32-bit carry chain and the forwarding multiplexer
+//   to upd_q, 9.90 ns.) Within a bank a later candidate must be strictly greater; between the
+//   banks the lower index wins a tie, so the class is numpy's argmax (the first maximum).
+// - The two maxima are compared every cycle into a register (cls_q): {max, ~index} as one
+//   signed number orders by value, then by the lower index.
+// - The class beat waits while a candidate is in either step or the final compare (three
+//   cycles, whatever the data: waiting only for a pending update made the interval between
+//   images depend on whether the last logit was the largest), then sends cls_q, a register.
+// The waits cost three cycles per image on a stream that is idle most of the time (N + 4
+// cycles per image of N + 1 beats; the layers take longer per image at every design point
+// the tests and the search use).
 module qmlp_mlp_out #(
   parameter integer N   = 10,
   parameter integer PE  = 2
@@ -59,22 +65,30 @@ module qmlp_mlp_out #(
   reg            rslot_q;
   reg [JW-1:0]   j_q;
   reg            busy_q;
-  reg signed [31:0] max_q;
-  reg [JW-1:0]   arg_q;
   // step 1: the logit that went out last cycle
   reg signed [31:0] cand_q;
   reg [JW-1:0]   cand_j_q;
   reg            cand_v_q;
-  reg            cand_f_q;          // ... and it is the image's first (j = 0)
-  // step 2: the one before, and whether it beats every logit of the image before it
+  reg            cand_f_q;          // ... and it is the first of its bank (j = 0 or 1)
+  // step 2: the same logit and index, and whether it beats its bank's maximum
   reg signed [31:0] c2_q;
   reg [JW-1:0]   j2_q;
-  reg            upd_q;
+  reg [1:0]      upd_q;             // per bank: load c2_q, j2_q
   reg            v2_q;              // step 2 holds a candidate (better or not)
-  // the first logit of an image always wins (the running maximum starts there)
-  wire gt_max = cand_q > max_q;
-  wire gt_c2  = cand_q > c2_q;
-  wire cand_better = cand_v_q & (cand_f_q | (upd_q ? gt_c2 : gt_max));
+  reg            v3_q;              // the banks' maxima take the last update: cls_q follows
+  // the banks' running maxima (bank = the beat index's low bit)
+  reg signed [31:0] max0_q, max1_q;
+  reg [JW-1:0]   arg0_q, arg1_q;
+  reg [JW-1:0]   cls_q;             // the class: the better of the two banks
+  // the first candidate of a bank always wins (its running maximum starts there)
+  wire cand_b   = cand_j_q[0];
+  wire gt0      = cand_q > max0_q;
+  wire gt1      = cand_q > max1_q;
+  // bank 1 is empty when N = 1 (its registers then hold nothing of this image)
+  localparam integer HAS1 = N > 1 ? 1 : 0;
+  wire [JW-1:0] narg0 = ~arg0_q;
+  wire [JW-1:0] narg1 = ~arg1_q;
+  wire one_wins = (HAS1 != 0) && ($signed({max1_q, narg1}) > $signed({max0_q, narg0}));
 
   wire take = ~m_tvalid_o | m_tready_i;            // the output register can be loaded
   /* verilator lint_off WIDTH */
@@ -83,12 +97,17 @@ module qmlp_mlp_out #(
   wire [31:0] logit = mem[raddr];
 
   always @(posedge clk_i) begin
-    c2_q <= cand_q;
-    j2_q <= cand_j_q;
-    if (upd_q) begin
-      max_q <= c2_q;
-      arg_q <= j2_q;
+    c2_q  <= cand_q;
+    j2_q  <= cand_j_q;
+    if (upd_q[0]) begin
+      max0_q <= c2_q;
+      arg0_q <= j2_q;
     end
+    if (upd_q[1]) begin
+      max1_q <= c2_q;
+      arg1_q <= j2_q;
+    end
+    cls_q <= one_wins ? arg1_q : arg0_q;
   end
 
   // control from registers: last_q says the beat in hand is the class beat (j_q == N), kept
@@ -97,7 +116,7 @@ module qmlp_mlp_out #(
   // control at 8.84 ns, 4.04 of it logic, from rslot_q to full_o.)
   reg  last_q;
   wire go   = take & (busy_q | full_o[rslot_q]);      // a beat is loaded this cycle
-  wire hold = cand_v_q | v2_q;                        // logits still being compared
+  wire hold = cand_v_q | v2_q | v3_q;                 // logits still being compared
   wire done = go & last_q & ~hold;                    // the class beat: the slot is free
   always @(posedge clk_i) begin
     if (rst_i) begin
@@ -109,16 +128,19 @@ module qmlp_mlp_out #(
       m_tlast_o  <= 1'b0;
       m_tdata_o  <= 32'd0;
       cand_v_q   <= 1'b0;
-      upd_q      <= 1'b0;
+      upd_q      <= 2'b00;
       v2_q       <= 1'b0;
+      v3_q       <= 1'b0;
       full_o     <= 2'b00;
     end else begin
       // slot flags: set by the last layer's commit, cleared by the class beat (the clear of a
       // slot and a commit into the same slot cannot meet: the layer writes only a free slot)
       full_o[0] <= (commit_i & ~commit_slot_i) | (full_o[0] & ~(done & ~rslot_q));
       full_o[1] <= (commit_i &  commit_slot_i) | (full_o[1] & ~(done &  rslot_q));
-      upd_q    <= cand_better;
+      upd_q[0] <= cand_v_q & ~cand_b & (cand_f_q | gt0);
+      upd_q[1] <= cand_v_q &  cand_b & (cand_f_q | gt1);
       v2_q     <= cand_v_q;
+      v3_q     <= v2_q;
       cand_v_q <= 1'b0;
       if (take) begin
         if (busy_q || full_o[rslot_q]) begin
@@ -129,7 +151,7 @@ module qmlp_mlp_out #(
             m_tlast_o <= 1'b0;
             cand_q    <= logit;
             cand_j_q  <= j_q;
-            cand_f_q  <= (j_q == {JW{1'b0}});
+            cand_f_q  <= ((j_q >> 1) == {JW{1'b0}});
             cand_v_q  <= 1'b1;
             j_q       <= j_q + 1'b1;
             last_q    <= (j_q == J_END - 1'b1);
@@ -137,7 +159,7 @@ module qmlp_mlp_out #(
             m_tvalid_o <= 1'b0;          // the last logits are still being compared
             m_tlast_o  <= 1'b0;
           end else begin
-            m_tdata_o <= {{(32 - JW){1'b0}}, arg_q};
+            m_tdata_o <= {{(32 - JW){1'b0}}, cls_q};
             m_tlast_o <= 1'b1;
             j_q       <= {JW{1'b0}};
             last_q    <= 1'b0;
