@@ -186,7 +186,7 @@ def test_packaged_fixture_is_a_core_whose_sim_passes(tmp_path):
     assert f"module {TOP} (" in (out / f"{TOP}.v").read_text()
     conf = tmp_path / "fusesoc.conf"
     conf.write_text(f"[main]\nbuild_root = {tmp_path / 'build'}\ncache_root = {tmp_path / 'cache'}\n\n"
-                    f"[library.tb]\nlocation = {REPO / 'cores' / 'tb'}\nsync-type = local\n\n"
+                    f"[library.tb]\nlocation = {REPO / 'cores' / 'ip' / 'tb'}\nsync-type = local\n\n"
                     f"[library.flows]\nlocation = {REPO / 'flows'}\nsync-type = local\n\n"
                     f"[library.hls]\nlocation = {tmp_path / 'lib'}\nsync-type = local\n")
     listed = fusesoc("--config", str(conf), "core", "list", cwd=tmp_path)
@@ -277,7 +277,7 @@ def test_xls_blocks_with_the_shared_testbench(block, tmp_path):
     rtl = hls_xls.generate(p, tmp_path / "rtl", tmp_path / "cache")
     hls.package(rtl, p, tmp_path / "pkg", "qmlp:hls:t:0.1.0", "test")
     vectors.write(tmp_path / "qmlp_vectors", p)
-    tb = REPO / "cores" / "tb" / "matmul" / "qmlp_tb_matmul.v"
+    tb = REPO / "cores" / "ip" / "tb" / "qmlp_tb_matmul.v"
     prm = [f"-Pqmlp_tb_matmul.{k}={v}" for k, v in hls_core.param_values(p).items()] + ['-Pqmlp_tb_matmul.KIND="i8"']
     c = subprocess.run(["iverilog", "-g2005-sv", "-o", "sim.vvp", "-s", "qmlp_tb_matmul", *prm,
                         str(tb), *map(str, (tmp_path / "pkg").glob("*.v"))],
