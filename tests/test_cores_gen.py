@@ -72,3 +72,33 @@ def test_hls_core_parameters_follow_the_table(kind):
     assert set(core["parameters"]) == set(table) - omitted
     gen = core["generate"]["hls_rtl"]["parameters"]
     assert gen == {"kind": kind, **{n: table[n].default for n in core["targets"]["default"]["parameters"]}}
+
+
+# ----------------------------------------------------------------------------- testbench layout
+
+def misplaced_testbenches(root: Path) -> list[str]:
+    """The one testbench convention: a testbench lives in tb/ next to the rtl/ it tests, a family's
+    shared one in the family folder's tb/ (cores/ip/tb, cores/axi/tb); no HDL under tests/ but
+    tool-output fixtures (*_fixtures/)."""
+    bad = [str(f.relative_to(root)) for f in sorted((root / "tests").rglob("*"))
+           if f.suffix in (".v", ".sv", ".vh", ".cpp") and not any(p.endswith("_fixtures") for p in f.parts)]
+    for f in sorted((root / "cores").rglob("qmlp_tb_*.v")):
+        folder = f.parent
+        family = folder.parent.parent == root / "cores"
+        if folder.name != "tb" or not ((folder.parent / "rtl").is_dir() or family):
+            bad.append(str(f.relative_to(root)))
+    return bad
+
+
+def test_testbenches_live_in_tb_next_to_their_rtl(tmp_path):
+    assert misplaced_testbenches(REPO) == []
+    # the check finds a bench under tests/ and one beside the RTL instead of in tb/
+    (tmp_path / "tests" / "x").mkdir(parents=True)
+    (tmp_path / "tests" / "x" / "qmlp_tb_x.v").write_text("module qmlp_tb_x; endmodule\n")
+    (tmp_path / "tests" / "hls_fixtures").mkdir()
+    (tmp_path / "tests" / "hls_fixtures" / "out.v").write_text("module out; endmodule\n")
+    (tmp_path / "cores" / "ip" / "y" / "rtl").mkdir(parents=True)
+    (tmp_path / "cores" / "ip" / "y" / "rtl" / "qmlp_tb_y.v").write_text("module qmlp_tb_y; endmodule\n")
+    (tmp_path / "cores" / "ip" / "tb").mkdir(parents=True)
+    (tmp_path / "cores" / "ip" / "tb" / "qmlp_tb_ip.v").write_text("module qmlp_tb_ip; endmodule\n")
+    assert misplaced_testbenches(tmp_path) == ["tests/x/qmlp_tb_x.v", "cores/ip/y/rtl/qmlp_tb_y.v"]

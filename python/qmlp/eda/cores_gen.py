@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import sys
 from dataclasses import dataclass
@@ -337,15 +338,20 @@ def _default(p: Param) -> str:
     return _scalar(",".join(map(str, p.default)) if isinstance(p.default, tuple) else str(p.default))
 
 
-def render(family: str, kind: str) -> str:
-    """The text of one core file."""
+@functools.lru_cache(maxsize=1)
+def _template():
     import jinja2
 
+    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return env.from_string(_TEMPLATE)
+
+
+def render(family: str, kind: str) -> str:
+    """The text of one core file."""
     if family not in FAMILIES or kind not in KINDS:
         raise QmlpError(f"no matmul core {family}/{kind}: families {', '.join(FAMILIES)}, kinds {', '.join(KINDS)}")
-    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     k = KINDS[kind]
-    return env.from_string(_TEMPLATE).render(
+    return _template().render(
         header=HEADER, family=family, kind=kind, k=k, roles=_roles(family, kind), omits=HLS_OMITS,
         description=_scalar(k.ip_description if family == "ip" else k.hls_description),
         base="rtl" if family == "ip" else "generator", synth_options=SYNTH_OPTIONS,
