@@ -102,3 +102,16 @@ def test_testbenches_live_in_tb_next_to_their_rtl(tmp_path):
     (tmp_path / "cores" / "ip" / "tb").mkdir(parents=True)
     (tmp_path / "cores" / "ip" / "tb" / "qmlp_tb_ip.v").write_text("module qmlp_tb_ip; endmodule\n")
     assert misplaced_testbenches(tmp_path) == ["tests/x/qmlp_tb_x.v", "cores/ip/y/rtl/qmlp_tb_y.v"]
+
+
+def test_hls_block_sets_the_generated_block_and_defaults(monkeypatch):
+    monkeypatch.setattr(cores_gen, "HLS_BLOCK", {"LANES": 4})
+    core = yaml.safe_load(cores_gen.render("hls", "i8"))
+    assert core["generate"]["hls_rtl"]["parameters"]["LANES"] == 4 and core["parameters"]["LANES"]["default"] == 4
+    assert yaml.safe_load(cores_gen.render("ip", "i8"))["parameters"]["LANES"]["default"] == 1
+    monkeypatch.setattr(cores_gen, "HLS_BLOCK", {"LANES": 3})
+    with pytest.raises(QmlpError, match="--LANES=3 does not divide --COLS=64"):
+        cores_gen.render("hls", "f32")
+    monkeypatch.setattr(cores_gen, "HLS_BLOCK", {"WBITS": 4})
+    with pytest.raises(QmlpError, match="HLS_BLOCK names WBITS: the HLS cores' block parameters are ACC_W, COLS"):
+        cores_gen.render("hls", "i8")
