@@ -2,11 +2,15 @@
 flow's netlist routed by nextpnr, simulated with the primitives' models and the core's own
 testbench and vectors, bit for bit; and a fault in the netlist is caught.
 
-Small points only (CI budget): matmul_i8 8x16x8 in Verilator (the default netlist simulator)
-and, with one LUT's INIT complemented, in Icarus (4-state); and the accelerator on a 22-16-3
-network (trained here in seconds) placed and routed for the LFE5U-85F, its routed netlist
-simulated on 200 inputs (about 40 s of CPU). The lab network's accelerator points cost minutes
-each and are measured by hand (docs/netlist.md), not here.
+Small points only (CI budget), one on each netlist kind: matmul_i8 8x16x8 in Verilator (the
+default netlist simulator) and, with one LUT's INIT complemented, in Icarus (4-state); the
+accelerator on a 22-16-3 network (trained once here, in seconds) as a Yosys xc7 netlist
+(yosys-xc7), as synth_ecp5's netlist (ecp5-synth) and placed and routed for the LFE5U-85F
+(ecp5-route), each on 100-200 inputs (25-40 s of CPU each). The two new accelerator points
+are the cheapest folding, PE=1,1 SIMD=1,1 (2 MACs, 352 cycles per image): the cost is Yosys and
+the Verilator build, not the simulation. The lab network's accelerator points cost minutes
+each and are measured by hand (docs/netlist.md), not here; `qmlp report` runs the default
+point's xc7 netlist (step netlist_accel).
 """
 
 import shutil
@@ -70,3 +74,33 @@ def test_accel_routed_ecp5_netlist(tmp_path, tiny_net):
     assert r.fields["netlist"] == "ecp5-route"
     assert r.fields["cycles_per_image"] == "44"       # (16/4)*(22/2): the RTL's schedule
     assert "Max frequency for clock" in r.output     # nextpnr placed and routed it
+
+
+SMALLEST = {"PE": "1,1", "SIMD": "1,1", "IMAGES": 100}     # 22*16 = 352 cycles per image, 2 MACs
+
+
+def test_accel_xc7_netlist(tmp_path, tiny_net):
+    """The accelerator as the synth flow's Yosys xc7 netlist (LUTs, CARRY4, DSP48E1, block RAM)."""
+    _need("yosys", "verilator")
+    r = run_fusesoc("qmlp:accel:mlp", "sim_synth", dict(SMALLEST, MODEL=str(tiny_net)), build_root=tmp_path,
+                    timeout=900)
+    assert r.returncode == 0, r.output[-3000:]
+    assert r.kind == "RESULT", r.output[-3000:]
+    assert r.fields["pass"] == "1" and r.fields["mismatches"] == "0" and r.fields["images"] == "100", r.output[-3000:]
+    assert r.fields["netlist"] == "yosys-xc7"
+    assert r.fields["cycles_per_image"] == "352"      # the RTL's schedule, cycle for cycle
+    res = [ln for ln in r.output.splitlines() if ln.startswith("RESOURCES ")]
+    assert res and " dsp=0 " not in res[-1] and " bram18=0" not in res[-1], res   # DSP48E1 and RAMB models used
+
+
+def test_accel_ecp5_synth_netlist(tmp_path, tiny_net):
+    """The accelerator's bytes top as synth_ecp5's netlist (ROUTE=0: no nextpnr)."""
+    _need("yosys", "verilator")
+    r = run_fusesoc("qmlp:accel:mlp", "sim_pnr_ecp5", dict(SMALLEST, MODEL=str(tiny_net), ROUTE=0),
+                    build_root=tmp_path, timeout=900)
+    assert r.returncode == 0, r.output[-3000:]
+    assert r.kind == "RESULT", r.output[-3000:]
+    assert r.fields["pass"] == "1" and r.fields["mismatches"] == "0" and r.fields["images"] == "100", r.output[-3000:]
+    assert r.fields["netlist"] == "ecp5-synth"
+    assert r.fields["cycles_per_image"] == "352"
+    assert "Max frequency for clock" not in r.output    # not routed
