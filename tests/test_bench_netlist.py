@@ -136,5 +136,9 @@ def test_report_step_and_row(tmp_path):
     assert "| Yosys xc7 netlist (`sim_synth`, Verilator): images checked against the golden model | not run " \
            "(qmlp report --netlist 0) |" in render(r)
     r["steps"]["netlist_accel"] = {"pass": "1", "images": "200", "mismatches": "0", "accuracy": "89.50",
-                                   "cycles_per_image": "512", "netlist": "yosys-xc7", "wall_s": 371.2}
-    assert "| 200 images, 0 mismatches, 89.50 %, 512 cycles/image; 371.2 s |" in render(r)
+                                   "cycles_per_image": "512", "netlist": "yosys-xc7", "wall_s": 371.2,
+                                   "command": "fusesoc run --target sim_synth qmlp:accel:mlp --IMAGES=200"}
+    md = render(r)
+    assert "| 200 images, 0 mismatches, 89.50 %, 512 cycles/image; 371.2 s (`fusesoc run --target sim_synth " \
+           "qmlp:accel:mlp --IMAGES=200`) |" in md
+    assert md.count("\n|---") == 8            # a row of the accelerator's table, not a table of its own

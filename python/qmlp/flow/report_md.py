@@ -141,8 +141,9 @@ def netlist_row(n: dict | None) -> list:
     what = "Yosys xc7 netlist (`sim_synth`, Verilator): images checked against the golden model"
     if not n:
         return [what, "not run (qmlp report --netlist 0)", ""]
+    cmd = f" (`{n['command']}`)" if n.get("command") else ""
     return [what, f"{int(n['images']):,} images, {n['mismatches']} mismatches, {n['accuracy']} %, "
-                  f"{n['cycles_per_image']} cycles/image; {n.get('wall_s', '?')} s", ""]
+                  f"{n['cycles_per_image']} cycles/image; {n.get('wall_s', '?')} s{cmd}", ""]
 
 
 def bench_view(step: dict | None) -> dict | None:
