@@ -135,12 +135,16 @@ def test_read_csynth_of_the_fixture_and_vivado_format(tmp_path):
     assert p.stdout.strip() == f"HLS top={TOP} latency=137 interval=138 clock_ns=7.3 lut=60 ff=11 dsp=2 bram18=0"
 
 
-def test_parse_ports_ansi_and_non_ansi():
-    ports = hls_core.parse_ports("module m #(parameter W = 8) (input wire clk, output reg [3:0] q, r);\nendmodule", "m")
+def test_read_ports_ansi_and_non_ansi(tmp_path):
+    """Ports as Yosys reads them (qmlp.eda.hdl), in declaration order, at the parameters' defaults."""
+    (tmp_path / "m.v").write_text("// module m (input x);\nmodule m #(parameter W = 4) (input wire clk, "
+                                  "output reg [W-1:0] q, r);\n  sub u (.a(clk));\nendmodule\n")
+    ports = hls_core.read_ports([tmp_path / "m.v"], "m")
     assert [(p.name, p.direction, p.width) for p in ports.values()] == [("clk", "input", 1), ("q", "output", 4),
                                                                          ("r", "output", 4)]
-    text = (SOLUTION / "syn" / "verilog" / f"{TOP}.v").read_text()
-    ports = hls_core.parse_ports(text, TOP)
+    with pytest.raises(QmlpError, match=r"module x not found \(the files declare m\)"):
+        hls_core.read_ports([tmp_path / "m.v"], "x")
+    ports = hls_core.read_ports([SOLUTION / "syn" / "verilog" / f"{TOP}.v"], TOP)   # Vitis: non-ANSI
     assert ports["B_1_address0"].width == 4 and ports["C_0_d0"].direction == "output" and "v" not in ports
     p = vectors.MatmulParams(rows=4, inner=8, cols=4, lanes=2, acc_w=16)
     assert hls_core.check_ports(ports, p, TOP) == ["B_0", "B_1"]
@@ -148,6 +152,25 @@ def test_parse_ports_ansi_and_non_ansi():
         hls_core.check_ports(ports, vectors.MatmulParams(rows=4, inner=8, cols=4, lanes=1), TOP)
     with pytest.raises(QmlpError, match="A_address0 is output \\[5\\], expected output \\[6\\]"):
         hls_core.check_ports(ports, vectors.MatmulParams(rows=8, inner=8, cols=4, lanes=2), TOP)
+
+
+def test_read_ports_of_bad_verilog_is_one_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "bad.v").write_text("module bad (input a;\nendmodule\n")
+    with pytest.raises(QmlpError, match=r"Yosys cannot read the Verilog \(.*bad\.v:1: ERROR: syntax error.*\): fix"):
+        hls_core.read_ports([tmp_path / "bad.v"], "bad")
+    # packaging a solution whose RTL Yosys cannot read: one line naming the solution and the file
+    sol = tmp_path / "sol"
+    shutil.copytree(SOLUTION, sol)
+    for v in (sol / "impl" / "verilog" / f"{TOP}.v", sol / "syn" / "verilog" / f"{TOP}.v"):
+        if v.is_file():
+            v.write_text(v.read_text().replace("input   ap_start;", "input   ap_start"))
+    p = run([sys.executable, "-m", "qmlp.cli", "hls", "package", str(sol), "--kind", "i8", "--out", str(tmp_path / "o")])
+    assert p.returncode != 0 and "Traceback" not in p.stderr, p.stderr
+    assert re.search(r"solution .*sol: Yosys cannot read the Verilog \(.*\.v:\d+: ERROR: syntax error", p.stderr), p.stderr
+    # no Yosys: what to install, not a traceback
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(QmlpError, match="yosys not found on PATH: .*apt-get install yosys"):
+        hls_core.read_ports([tmp_path / "bad.v"], "bad")
 
 
 def test_solution_params_and_errors(tmp_path):

@@ -8,16 +8,22 @@ it maps banks to bus slices and, in simulation, stops with a clear message when 
 differ from the ones the RTL was generated for. `core_text()` writes a core with the handwritten
 IP's targets (sim, sim_verilator, lint, synth) and testbench, so an HLS core is a drop-in for the
 handwritten one.
+
+The wrapper is a jinja2 template (templates/qmlp_hls_wrapper.v.j2, package data); the core is a
+dict written by yaml.safe_dump; the HLS module's ports are read by Yosys (qmlp.eda.hdl), not by
+regular expressions over its source.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
-from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from qmlp import params as table
+from qmlp.eda.hdl import Port, read_module, render
 from qmlp.errors import QmlpError
 from qmlp.hw.vectors import WIDTHS, MatmulParams
 
@@ -52,56 +58,12 @@ def _aw(n: int) -> int:
 
 # ------------------------------------------------------------------------------------ ports
 
-@dataclass
-class Port:
-    name: str
-    direction: str  # input | output | inout
-    width: int
-
-
-def _strip_comments(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", text)
-
-
-_DECL = re.compile(r"\b(input|output|inout)\b\s*(?:wire|reg|logic)?\s*(?:signed)?\s*(?:\[\s*(\d+)\s*:\s*(\d+)\s*\])?"
-                   r"\s*([^;]*)")
-
-
-def parse_ports(text: str, module: str) -> dict[str, Port]:
-    """Ports of `module` in Verilog text, ANSI or non-ANSI style (Vitis writes non-ANSI)."""
-    src = _strip_comments(text)
-    m = re.search(rf"\bmodule\s+{re.escape(module)}\b\s*(#\s*\((?:[^()]|\([^()]*\))*\)\s*)?\((.*?)\)\s*;", src, re.S)
-    if not m:
-        raise QmlpError(f"module {module} not found")
-    header = m.group(2)
-    body = src[m.end(): src.find("endmodule", m.end())]
-    ports: dict[str, Port] = {}
-    if re.search(r"\b(input|output|inout)\b", header):
-        # ANSI: a direction starts a group; names follow until the next direction
-        for group in re.split(r",\s*(?=(?:input|output|inout)\b)", header.strip()):
-            d = _DECL.match(group.strip())
-            if d:
-                _add(ports, d, d.group(4))
-    else:
-        # non-ANSI: the header lists names, declarations follow (function arguments too: skip them)
-        names = [n.strip() for n in header.split(",") if n.strip()]
-        decl: dict[str, Port] = {}
-        for d in _DECL.finditer(body):
-            _add(decl, d, d.group(4))
-        ports = {n: decl[n] for n in names if n in decl}
-        missing = [n for n in names if n not in ports]
-        if missing:
-            raise QmlpError(f"module {module}: no direction declared for port(s) {', '.join(missing)}")
-    return ports
-
-
-def _add(ports: dict, d: re.Match, names: str) -> None:
-    width = abs(int(d.group(2)) - int(d.group(3))) + 1 if d.group(2) is not None else 1
-    for n in names.split(","):
-        n = n.strip()
-        if re.fullmatch(r"[A-Za-z_]\w*", n):
-            ports[n] = Port(n, d.group(1), width)
+def read_ports(files, module: str) -> dict[str, Port]:
+    """Ports of `module` in the Verilog files, in declaration order, as Yosys reads them
+    (qmlp.eda.hdl: ANSI or non-ANSI headers alike; Vitis writes non-ANSI). Yosys runs in the
+    first file's folder, where Vitis's `$readmemh("./<rom>.dat")` files are."""
+    files = [Path(f) for f in files]
+    return read_module(files, module, cwd=files[0].parent if files else None).ports
 
 
 def check_ports(ports: dict[str, Port], p: MatmulParams, top: str) -> list[str]:
@@ -151,106 +113,19 @@ def check_ports(ports: dict[str, Port], p: MatmulParams, top: str) -> list[str]:
 # ---------------------------------------------------------------------------------- wrapper
 
 def wrapper(p: MatmulParams, bank_prefixes: list[str], source: str, hint: str) -> str:
-    """Verilog of qmlp_matmul_<kind> around the HLS module, for the block p it was generated for.
+    """Verilog of qmlp_matmul_<kind> around the HLS module, for the block p it was generated for
+    (the template templates/qmlp_hls_wrapper.v.j2).
 
     source: where the RTL came from (for comments and messages); hint: what to do when the
     simulation's parameters differ (printed with the error).
     """
-    kind, top, name = p.kind, HLS_TOP[p.kind], IP_TOP[p.kind]
-    aw, bw, cw = WIDTHS[kind]
+    aw, bw, cw = WIDTHS[p.kind]
     gen = param_values(p)
-    if kind == "i8":
+    if p.kind == "i8":
         gen["WBITS"] = 8     # the testbench passes WBITS to every int8 DUT: HLS RTL has int8 B only
-    names = list(gen)
-    plist = ",\n".join(f"  parameter integer {n:<5} = {v}" for n, v in gen.items())
-    glist = "\n".join(f"  localparam integer GEN_{n:<5} = {v};" for n, v in gen.items())
-    match = " && ".join(f"{n} == GEN_{n}" for n in names)
-    fmt_sim = " ".join(f"{n}=%0d" for n in names)
-    fmt_gen = " ".join(f"{n}={v}" for n, v in gen.items())
-    args_sim = ", ".join(names)
-    conns = [".ap_clk(ap_clk)", ".ap_rst(ap_rst)", ".ap_start(ap_start)", ".ap_done(ap_done)",
-             ".ap_idle(ap_idle)", ".ap_ready(ap_ready)",
-             ".A_address0(A_address0)", ".A_ce0(A_ce0)", ".A_q0(A_q0)"]
-    for l, b in enumerate(bank_prefixes):
-        conns += [f".{b}_address0(B_address0[{l}*B_AW +: B_AW])", f".{b}_ce0(B_ce0[{l}])",
-                  f".{b}_q0(B_q0[{l}*{bw} +: {bw}])"]
-    for l, b in enumerate(bank_prefixes):
-        c = "C" + b[1:]
-        conns += [f".{c}_address0(C_address0[{l}*C_AW +: C_AW])", f".{c}_ce0(C_ce0[{l}])", f".{c}_we0(C_we0[{l}])",
-                  f".{c}_d0(C_d0[{l}*{cw} +: {cw}])"]
-    conn_text = ",\n".join("      " + c for c in conns)
-    hint_lines = "\n".join(f'        $display("ERROR: {_vstr(h)}");' for h in hint.splitlines() if h.strip())
-    return f"""`default_nettype none
-// Generated by qmlp.hls from {source}. Do not edit: regenerate.
-//
-// {name} with the parameters and ports of the handwritten IP (cores/ip/matmul_{kind}), around
-// the HLS-generated {top}, which exists for one block only:
-//   {fmt_gen}
-// The parameters are there so that the shared testbench instantiates this IP and the handwritten
-// one alike. Other values cannot work (the HLS RTL is fixed): a simulation stops at time 0 with a
-// RESULT pass=0 line, and synthesis fails on a module whose name says why.
-// Bank l of the packed B and C buses (bits [l*W +: W]) connects to the HLS ports of bank l
-// ({", ".join(bank_prefixes)} and their C counterparts).
-module {name} #(
-{plist}
-) (
-  input  wire                                          ap_clk,
-  input  wire                                          ap_rst,
-  input  wire                                          ap_start,
-  output wire                                          ap_done,
-  output wire                                          ap_idle,
-  output wire                                          ap_ready,
-  output wire [$clog2(ROWS*INNER)-1:0]                 A_address0,
-  output wire                                          A_ce0,
-  input  wire [{aw - 1}:0]                                    A_q0,
-  output wire [LANES*$clog2(INNER*COLS/LANES)-1:0]     B_address0,
-  output wire [LANES-1:0]                              B_ce0,
-  input  wire [LANES*{bw}-1:0]                            B_q0,
-  output wire [LANES*$clog2(ROWS*COLS/LANES)-1:0]      C_address0,
-  output wire [LANES-1:0]                              C_ce0,
-  output wire [LANES-1:0]                              C_we0,
-  output wire [LANES*{cw}-1:0]                            C_d0
-);
-{glist}
-  localparam integer B_AW = $clog2(INNER * COLS / LANES);
-  localparam integer C_AW = $clog2(ROWS * COLS / LANES);
-
-  generate
-    if ({match}) begin : g_hls
-      {top} u_hls (
-{conn_text}
-      );
-    end else begin : g_wrong_parameters
-      assign {{ap_done, ap_idle, ap_ready, A_ce0, B_ce0, C_ce0, C_we0}} = {{(3 + 1 + 3 * LANES){{1'b0}}}};
-      assign A_address0 = {{$clog2(ROWS*INNER){{1'b0}}}};
-      assign B_address0 = {{(LANES*B_AW){{1'b0}}}};
-      assign C_address0 = {{(LANES*C_AW){{1'b0}}}};
-      assign C_d0 = {{(LANES*{cw}){{1'b0}}}};
-`ifdef SYNTHESIS
-      qmlp_hls_rtl_was_generated_for_other_parameters u_error ();
-`else
-      initial begin
-        $display("ERROR: {name} (HLS, {_vstr(source)}) was generated for {fmt_gen};");
-        $display("ERROR: this simulation has {fmt_sim}.", {args_sim});
-{hint_lines}
-        $display("RESULT pass=0 vectors=0 mismatches=0 cycles=0");
-`ifdef VERILATOR
-        $c("std::exit(1);");
-`else
-        $stop;  // `vvp -N` exits with status 1
-`endif
-      end
-`endif
-    end
-  endgenerate
-endmodule
-`default_nettype wire
-"""
-
-
-def _vstr(s: str) -> str:
-    """s as the inside of a Verilog string literal (no format specifiers)."""
-    return s.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    return render("qmlp.hls", "qmlp_hls_wrapper.v.j2", name=IP_TOP[p.kind], top=HLS_TOP[p.kind], kind=p.kind,
+                  source=source, gen=gen, gen_text=" ".join(f"{n}={v}" for n, v in gen.items()),
+                  aw=aw, bw=bw, cw=cw, banks=list(bank_prefixes), hint=hint)
 
 
 # ------------------------------------------------------------------------------------- core
@@ -271,129 +146,92 @@ def waivers(rtl: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _param_block(p: MatmulParams) -> str:
-    """The parameters block: the table's names, types and descriptions; the RTL's block as defaults."""
+def _core_default(q, gen: dict):
+    """A parameter's default as the core gives it: the RTL's block for its parameters, the
+    table's default otherwise (a list of words as FuseSoC takes it on the command line: a,b)."""
+    if q.name in gen:
+        return gen[q.name]
+    return ",".join(map(str, q.default)) if isinstance(q.default, (tuple, list)) else q.default
+
+
+def _parameters(p: MatmulParams) -> dict:
+    """The parameters section: the table's names, types and descriptions; the RTL's block as defaults."""
     gen = param_values(p)
-    out = ""
-    for q in table.matmul_params(p.kind):
-        if q.name == "STRICT_X" or q.name in HANDWRITTEN_ONLY:
-            continue    # tool-generated RTL may leave data outputs X between accesses; B is int8
-        if q.name in gen:
-            out += f"  # the HLS RTL exists for {q.name}={gen[q.name]} only\n"
-        out += (f"  {q.name}:\n    datatype: {q.datatype}\n    default: {gen.get(q.name, q.default)}\n"
-                f"    paramtype: {q.paramtype}\n    description: {json.dumps(q.meaning)}\n")
-    return out
+    return {q.name: {"datatype": q.datatype, "default": _core_default(q, gen), "paramtype": q.paramtype,
+                     "description": q.meaning}
+            for q in table.matmul_params(p.kind)
+            # tool-generated RTL may leave data outputs X between accesses; B is int8
+            if q.name != "STRICT_X" and q.name not in HANDWRITTEN_ONLY}
+
+
+def _sim_target(description: str, filesets: list[str], params: list[str], tool_options: dict) -> dict:
+    return {"description": description, "filesets": filesets, "toplevel": "qmlp_tb_matmul", "parameters": params,
+            "hooks": {"pre_build": ["vectors"]}, "flow": "sim", "flow_options": tool_options}
+
+
+def core_data(vlnv: str, p: MatmulParams, rtl: list[str], description: str, user_files: list[str] = (),
+              tcl_files: list[str] = (), vlt_files: list[str] = ()) -> dict:
+    """A standalone core for the packaged RTL as a dict: default, sim, sim_verilator, lint, synth.
+
+    Every target is written out in full (no YAML anchors): hooks are listed per target, vectors
+    for the simulations, the parameter check for lint and synth.
+    """
+    kind = p.kind
+    names = param_names(kind)
+    filesets: dict = {"rtl": {"files": list(rtl), "file_type": "verilogSource"}}
+    if user_files:
+        filesets["data"] = {"files": [{f: {"copyto": f}} for f in user_files], "file_type": "user"}
+    if tcl_files:
+        filesets["xilinx_ip"] = {"files": list(tcl_files), "file_type": "tclSource"}
+    if vlt_files:
+        filesets["waivers"] = {"files": list(vlt_files), "file_type": "vlt"}
+    filesets["tb"] = {"depend": ["qmlp:tb:matmul"]}
+    filesets["synth"] = {"depend": ["qmlp:flow:yosys"]}
+
+    def sets(*extra):    # a fresh list per target: yaml.safe_dump would write a shared one as an alias
+        return ["rtl"] + (["data"] if user_files else []) + (["waivers"] if vlt_files else []) + list(extra)
+
+    def sim_params():
+        return names + ["VECTORS", "SEED", f"KIND={kind}"]
+
+    targets = {
+        "default": {"filesets": sets(), "toplevel": IP_TOP[kind], "parameters": list(names)},
+        "sim": _sim_target("Icarus simulation with the shared testbench, checked bit for bit against the golden model",
+                           sets("tb"), sim_params(),
+                           {"tool": "icarus", "iverilog_options": ["-g2005-sv"], "vvp_options": ["-N"]}),
+        "sim_verilator": _sim_target("Verilator simulation (--binary -O3) with the shared testbench",
+                                     sets("tb"), sim_params(),
+                                     {"tool": "verilator", "mode": "binary",
+                                      "verilator_options": ["--timing", "-O3", "--timescale", "1ns/1ps"],
+                                      "make_options": ["OPT_FAST=-O2", "OBJCACHE=ccache"]}),
+        "lint": {"description": "Verilator lint (-Wall) of the wrapper and the generated RTL",
+                 "filesets": sets(), "toplevel": IP_TOP[kind], "parameters": list(names), "hooks": {"pre_build": ["check"]},
+                 "flow": "lint", "flow_options": {"tool": "verilator", "mode": "lint-only",
+                                                  "verilator_options": ["-Wall", "--no-timing", "--timescale",
+                                                                        "1ns/1ps"]}},
+        "synth": {"description": "Yosys synth_xilinx estimate for xc7 (prints RESOURCES, writes resources.json)",
+                  "filesets": sets("synth"), "toplevel": IP_TOP[kind], "parameters": list(names),
+                  "hooks": {"pre_build": ["check"]}, "flow": "vivado",
+                  "flow_options": {"synth": "yosys", "pnr": "none", "part": "xc7z020clg400-1",
+                                   "yosys_template": "qmlp_yosys.tcl",
+                                   "yosys_synth_options": ["-family xc7", "-flatten", "-noiopad", "-abc9"]}},
+    }
+    return {"name": vlnv, "description": description, "filesets": filesets,
+            # check: validates the run's parameters (lint, synth); vectors: validates, then writes
+            # qmlp_vectors/ for this run's parameters with the Python golden model
+            "scripts": {"check": {"cmd": ["qmlp", "hook", "check", kind]},
+                        "vectors": {"cmd": ["qmlp", "hook", "vectors", kind]}},
+            "parameters": _parameters(p), "targets": targets}
 
 
 def core_text(vlnv: str, p: MatmulParams, rtl: list[str], description: str, user_files: list[str] = (),
               tcl_files: list[str] = (), vlt_files: list[str] = ()) -> str:
-    """A standalone .core for the packaged RTL: default, sim, sim_verilator, lint, synth.
-
-    Hooks are listed per target (FuseSoC appends the hooks of an anchor target to every target
-    that merges it): vectors for the simulations, the parameter check for lint and synth.
-    """
-    kind = p.kind
-    names = param_names(kind)
-    pl = "[" + ", ".join(names) + "]"
-    sim_pl = "[" + ", ".join(names + ["VECTORS", "SEED", f"KIND={kind}"]) + "]"
-    files = "\n".join(f"      - {f}" for f in rtl)
-    extra = ""
-    if user_files:
-        extra += "  data:\n    files:\n" + "".join(f"      - {f}: {{copyto: {f}}}\n" for f in user_files)
-        extra += "    file_type: user\n"
-    if tcl_files:
-        extra += "  xilinx_ip:\n    files:\n" + "".join(f"      - {f}\n" for f in tcl_files)
-        extra += "    file_type: tclSource\n"
-    if vlt_files:
-        extra += "  waivers:\n    files:\n" + "".join(f"      - {f}\n" for f in vlt_files)
-        extra += "    file_type: vlt\n"
-    rtl_sets = "[rtl" + (", data" if user_files else "") + (", waivers" if vlt_files else "") + "]"
-    sim_sets = rtl_sets[:-1] + ", tb]"
-    synth_sets = rtl_sets[:-1] + ", synth]"
-    return f"""CAPI=2:
-# Generated by qmlp.hls. Do not edit: regenerate (see cores/hls/README.md).
-name: {vlnv}
-description: {json.dumps(description)}
-
-filesets:
-  rtl:
-    files:
-{files}
-    file_type: verilogSource
-{extra}  tb:
-    depend:
-      - qmlp:tb:matmul
-  synth:
-    depend:
-      - qmlp:flow:yosys
-
-scripts:
-  # Validates the run's parameters (lint, synth).
-  check:
-    cmd: [qmlp, hook, check, {kind}]
-  # Validates, then writes qmlp_vectors/ for this run's parameters with the Python golden model.
-  vectors:
-    cmd: [qmlp, hook, vectors, {kind}]
-
-parameters:
-{_param_block(p)}
-targets:
-  default: &default
-    filesets: {rtl_sets}
-    toplevel: {IP_TOP[kind]}
-    parameters: {pl}
-
-  sim:
-    <<: *default
-    description: Icarus simulation with the shared testbench, checked bit for bit against the golden model
-    filesets: {sim_sets}
-    toplevel: qmlp_tb_matmul
-    parameters: {sim_pl}
-    hooks:
-      pre_build: [vectors]
-    flow: sim
-    flow_options:
-      tool: icarus
-      iverilog_options: [-g2005-sv]
-      vvp_options: [-N]
-
-  sim_verilator:
-    <<: *default
-    description: Verilator simulation (--binary -O3) with the shared testbench
-    filesets: {sim_sets}
-    toplevel: qmlp_tb_matmul
-    parameters: {sim_pl}
-    hooks:
-      pre_build: [vectors]
-    flow: sim
-    flow_options:
-      tool: verilator
-      mode: binary
-      verilator_options: [--timing, -O3, --timescale, 1ns/1ps]
-      make_options: [OPT_FAST=-O2, OBJCACHE=ccache]
-
-  lint:
-    <<: *default
-    description: Verilator lint (-Wall) of the wrapper and the generated RTL
-    hooks:
-      pre_build: [check]
-    flow: lint
-    flow_options:
-      tool: verilator
-      mode: lint-only
-      verilator_options: [-Wall, --no-timing, --timescale, 1ns/1ps]
-
-  synth:
-    <<: *default
-    description: Yosys synth_xilinx estimate for xc7 (prints RESOURCES, writes resources.json)
-    filesets: {synth_sets}
-    hooks:
-      pre_build: [check]
-    flow: vivado
-    flow_options:
-      synth: yosys
-      pnr: none
-      part: xc7z020clg400-1
-      yosys_template: qmlp_yosys.tcl
-      yosys_synth_options: [-family xc7, -flatten, -noiopad, -abc9]
-"""
+    """The .core file of core_data: `CAPI=2:` first (FuseSoC reads the version from that line),
+    then the dict as YAML (yaml.safe_dump: quoting is YAML's, not ours)."""
+    data = core_data(vlnv, p, rtl, description, user_files, tcl_files, vlt_files)
+    gen = " ".join(f"{n}={v}" for n, v in param_values(p).items())
+    return ("CAPI=2:\n"
+            "# Generated by qmlp.hls. Do not edit: regenerate (see cores/hls/README.md).\n"
+            "# The parameters' defaults are the block the HLS RTL exists for; other values stop a\n"
+            f"# simulation at time 0 and fail synthesis: {gen}\n"
+            + yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=1000))

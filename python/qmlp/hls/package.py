@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qmlp.errors import QmlpError
-from qmlp.hls.core import HLS_TOP, IP_TOP, check_ports, core_text, parse_ports, waivers, wrapper
+from qmlp.hls.core import HLS_TOP, IP_TOP, check_ports, core_text, read_ports, waivers, wrapper
 from qmlp.hw.vectors import KINDS, MatmulParams
 
 # the defaults of cores/hls/src/qmlp_hls.h (tests check that they agree)
@@ -211,9 +211,8 @@ def package(rtl: list[Path], p: MatmulParams, out: Path, vlnv: str, source: str,
     top = HLS_TOP[p.kind]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(Path(f).read_text(errors="replace") for f in rtl)
     try:
-        ports = parse_ports(text, top)
+        ports = read_ports(rtl, top)
     except QmlpError as e:
         raise QmlpError(f"{source}: {e}") from None
     banks = check_ports(ports, p, top)
