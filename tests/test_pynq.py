@@ -162,6 +162,42 @@ def test_fclk_parameter_is_declared_where_the_target_is():
         assert t["flow_options"]["flow_make_options"] == ["-f", "qmlp_pynq.mk", "qmlp-pynq"]
 
 
+def test_wrapper_ports_and_parameters_come_from_yosys(tmp_path):
+    """The top's parameters and address slice come from the wrapper as Yosys reads it (the top
+    core's own files, includes found): a parameter in a comment or a localparam is not one, a
+    width from an included macro counts; a wrapper with a syntax error is one clear QmlpError."""
+    own = tmp_path / "src" / "qmlp_axi_x_0.1.0"
+    (own / "rtl").mkdir(parents=True)
+    (tmp_path / "src" / "dep").mkdir()
+    (tmp_path / "src" / "dep" / "aw.vh").write_text("`define QMLP_X_AW 5\n")
+    (own / "rtl" / "qmlp_axi_x.v").write_text(
+        '`include "aw.vh"\nmodule qmlp_axi_x #(parameter integer LANES = 1, // parameter WB = 2,\n'
+        '  parameter KIND = "i8") (input wire ap_clk, input wire [`QMLP_X_AW-1:0] s_axi_control_awaddr);\n'
+        "  localparam integer L2 = LANES * 2;\n  qmlp_missing u (.a(ap_clk));\nendmodule\n")
+    (tmp_path / "src" / "dep" / "other.v").write_text("module other; initial $readmemh(\"qmlp_roms/none.mem\", m); "
+                                                      "reg [7:0] m [0:1];\nendmodule\n")
+    (tmp_path / "x.eda.yml").write_text(
+        "name: qmlp_axi_x_0.1.0\ntoplevel: qmlp_axi_x\nfiles:\n"
+        "  - {name: src/dep/aw.vh, file_type: verilogSource, is_include_file: true}\n"
+        "  - {name: src/dep/other.v, file_type: verilogSource}\n"
+        "  - {name: src/qmlp_axi_x_0.1.0/rtl/qmlp_axi_x.v, file_type: verilogSource}\n")
+    from qmlp.eda.pynq import ip
+
+    srcs = ip._sources(tmp_path)
+    mod = pynq.wrapper_module("qmlp_axi_x", srcs, tmp_path)
+    assert mod.params == {"LANES": 1, "KIND": "i8"}
+    assert [(p.name, p.direction, p.width) for p in mod.ports.values()] == \
+        [("ap_clk", "input", 1), ("s_axi_control_awaddr", "input", 5)]
+    ov = pynq.Overlay(kind="i8", wrapper="qmlp_axi_x", fclk_mhz=100, params={"LANES": ("int", 4)},
+                      addr_bits=ip._addr_bits(mod))
+    assert ".s_axi_control_awaddr(s_axi_control_awaddr[4:0])" in pynq.top_verilog(ov)
+    with pytest.raises(QmlpError, match="no `module qmlp_axi_y` in the EDAM file's sources"):
+        pynq.wrapper_module("qmlp_axi_y", srcs, tmp_path)
+    (own / "rtl" / "qmlp_axi_x.v").write_text("module qmlp_axi_x (input wire a\nendmodule\n")
+    with pytest.raises(QmlpError, match=r"Yosys cannot read the Verilog \(.*qmlp_axi_x\.v:2: ERROR: syntax error"):
+        pynq.wrapper_module("qmlp_axi_x", srcs, tmp_path)
+
+
 # ---------------------------------------------------------------------------------------------
 # the build Tcl against recording stand-ins of Vivado (NOT Vivado)
 # ---------------------------------------------------------------------------------------------
