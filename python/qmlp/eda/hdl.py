@@ -42,6 +42,9 @@ class Port:
 class Module:
     name: str
     ports: dict[str, Port] = field(default_factory=dict)     # in declaration order
+    # parameter: default (localparams are not parameters). A number, or the text of a string
+    # literal; a string given to a parameter with a declared range (`parameter [8*64-1:0] PE =
+    # "auto"`) loses Yosys's string flag and comes back as the number of its bytes.
     params: dict[str, int | str] = field(default_factory=dict)
 
 
