@@ -16,11 +16,9 @@ defaults of cores/hls/src/qmlp_hls.h otherwise), and is checked against the RTL'
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import shutil
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -204,7 +204,7 @@ def load(path, acts=None, layers=None, trust_pickle: bool = False, input_kind: s
     meta = dict(meta or {}, source="pytorch", file=str(Path(path).resolve()))
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
+    except pickle.UnpicklingError:
         if not trust_pickle:
             raise QmlpError(f"{path}: holds more than tensors (a pickled module?): {PICKLE_HINT}") from None
         try:
