@@ -139,7 +139,7 @@ module qmlp_mlp_accel (
       wire [NBO-1:0] ofull;
 
       if (l == 0) begin : g_buf
-        qmlp_mlp_slots #(.K(K), .WR(S), .RD(S), .NBUF(2)) u_buf (
+        qmlp_mlp_slots #(.K(K), .WR(S), .RD(S), .NBUF(2), .WREG(1)) u_buf (
           .clk_i(ap_clk), .rst_i(ap_rst),
           .we_i(in_we), .wslot_i(in_wslot), .waddr_i(in_waddr), .wdata_i(s_axis_tdata),
           .commit_i(in_commit), .commit_slot_i(in_wslot),

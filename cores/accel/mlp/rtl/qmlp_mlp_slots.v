@@ -24,11 +24,17 @@
 // that is not full, the consumer reads only full ones), so Yosys need not build its
 // read-during-write bypass (a register and a multiplexer after the RAM, which also kept the
 // ECP5 block RAM's output register from being used: qmlp.eda.ecp5.absorb_outregs).
+// WREG = 1 registers the producer's side (write enable, slot, address, data and the commit,
+// all one cycle later, so a slot is still full only once its last word is in): for a producer
+// whose write enable is logic of the slot flags, the input stream's handshake (we = tvalid &
+// ~full). On ECP5 that enable routed from the flags beside the input pins to the input slots'
+// block RAMs across the die, 8.07 ns (r8 of docs/fmax.md). One cycle of latency, no throughput.
 module qmlp_mlp_slots #(
   parameter integer K    = 128,
   parameter integer WR   = 4,     // bytes written per cycle (divides K)
   parameter integer RD   = 1,     // bytes read per cycle (divides K)
-  parameter integer NBUF = 3
+  parameter integer NBUF = 3,
+  parameter integer WREG = 0      // 1: the producer's side registered once
 ) (
   input  wire                 clk_i,
   input  wire                 rst_i,
@@ -55,6 +61,37 @@ module qmlp_mlp_slots #(
   localparam integer WPS2 = 1 << WSB;                     // slot stride in words
   localparam integer MAW = SW + WSB;
 
+  // the producer's side as the memory and the flags see it (WREG: one cycle later)
+  wire                 we_w, commit_w;
+  wire [SW-1:0]        wslot_w, cslot_w;
+  wire [$clog2(K / WR > 1 ? K / WR : 2)-1:0] waddr_w;
+  wire [WR*8-1:0]      wdata_w;
+  generate
+    if (WREG != 0) begin : g_wreg
+      reg                 we_q, commit_q;
+      reg [SW-1:0]        wslot_q, cslot_q;
+      reg [$clog2(K / WR > 1 ? K / WR : 2)-1:0] waddr_q;
+      reg [WR*8-1:0]      wdata_q;
+      always @(posedge clk_i) begin
+        if (rst_i) begin
+          we_q     <= 1'b0;
+          commit_q <= 1'b0;
+        end else begin
+          we_q     <= we_i;
+          commit_q <= commit_i;
+        end
+        wslot_q <= wslot_i;
+        cslot_q <= commit_slot_i;
+        waddr_q <= waddr_i;
+        wdata_q <= wdata_i;
+      end
+      assign {we_w, commit_w, wslot_w, cslot_w, waddr_w, wdata_w} =
+             {we_q, commit_q, wslot_q, cslot_q, waddr_q, wdata_q};
+    end else begin : g_wdir
+      assign {we_w, commit_w, wslot_w, cslot_w, waddr_w, wdata_w} =
+             {we_i, commit_i, wslot_i, commit_slot_i, waddr_i, wdata_i};
+    end
+  endgenerate
 `ifndef SYNTHESIS
   initial begin
     if (K % WR != 0 || K % RD != 0 || (WR % RD != 0 && RD % WR != 0)) begin
@@ -71,10 +108,10 @@ module qmlp_mlp_slots #(
       reg [WR*8-1:0] word_q;
       // word address {slot, word}; the word index sized to WSB bits
       /* verilator lint_off WIDTH */
-      wire [WSB-1:0] wword = waddr_i;
+      wire [WSB-1:0] wword = waddr_w;
       wire [WSB-1:0] rword = raddr_i / SEL;
       /* verilator lint_on WIDTH */
-      wire [MAW-1:0] wi = {wslot_i, wword};
+      wire [MAW-1:0] wi = {wslot_w, wword};
       wire [MAW-1:0] ri = {rslot_i, rword};
       if (SEL > 1) begin : g_dist
         // a multiplexer follows the read, so an ECP5 block RAM could not use its output
@@ -83,14 +120,14 @@ module qmlp_mlp_slots #(
         (* no_rw_check, ram_style = "distributed" *)
         reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
         always @(posedge clk_i) begin
-          if (we_i) mem[wi] <= wdata_i;
+          if (we_w) mem[wi] <= wdata_w;
           word_q <= mem[ri];
         end
       end else begin : g_any
         (* no_rw_check *)
         reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
         always @(posedge clk_i) begin
-          if (we_i) mem[wi] <= wdata_i;
+          if (we_w) mem[wi] <= wdata_w;
           word_q <= mem[ri];
         end
       end
@@ -113,14 +150,14 @@ module qmlp_mlp_slots #(
         reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
         reg [WR*8-1:0] q;
         /* verilator lint_off WIDTH */
-        wire [WSB-1:0] wword = waddr_i / NBK;
-        wire           wj = (waddr_i % NBK) == JI;
+        wire [WSB-1:0] wword = waddr_w / NBK;
+        wire           wj = (waddr_w % NBK) == JI;
         wire [WSB-1:0] rword = raddr_i;
         /* verilator lint_on WIDTH */
-        wire [MAW-1:0] wi = {wslot_i, wword};
+        wire [MAW-1:0] wi = {wslot_w, wword};
         wire [MAW-1:0] ri = {rslot_i, rword};
         always @(posedge clk_i) begin
-          if (we_i && wj) mem[wi] <= wdata_i;
+          if (we_w && wj) mem[wi] <= wdata_w;
           q <= mem[ri];
         end
         assign rdata_o[j*WR*8 +: WR*8] = q;
@@ -135,7 +172,7 @@ module qmlp_mlp_slots #(
       localparam [SW-1:0] SLOT = GI[SW-1:0];
       always @(posedge clk_i) begin
         if (rst_i)                                    full_o[g] <= 1'b0;
-        else if (commit_i && commit_slot_i == SLOT)   full_o[g] <= 1'b1;
+        else if (commit_w && cslot_w == SLOT)   full_o[g] <= 1'b1;
         else if (release_i && release_slot_i == SLOT) full_o[g] <= 1'b0;
       end
     end
