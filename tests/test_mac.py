@@ -126,7 +126,10 @@ LAYER_CASES = [("dsp", 8, 8, 4, 16), ("dsp2", 8, 8, 4, 16), ("dsp2", 8, 8, 2, 49
                # bipolar: +x or ~x and a count (w1a8), XNOR-popcount (w1a1, SIMD 49: a padded tree),
                # 1-bit operands widened to 2-bit codes in DSPs (dsp2 w1a1, dsp w4a1), Booth at a 1-bit input
                ("lut", 1, 8, 4, 16), ("lut", 1, 1, 2, 49), ("dsp2", 1, 1, 4, 16), ("dsp", 4, 1, 2, 16),
-               ("lut", 2, 1, 2, 49)]
+               ("lut", 2, 1, 2, 49),
+               # w1aN in lut: the pair path (shared pair sums and S), an odd SIMD (the last input
+               # alone, a padded pair tree), and SIMD 2 (one pair, no tree)
+               ("lut", 1, 8, 2, 49), ("lut", 1, 4, 4, 2)]
 
 
 @pytest.mark.parametrize("mac,wb,ab,pe,simd", LAYER_CASES, ids=[f"{c[0]}-w{c[1]}a{c[2]}-pe{c[3]}" for c in LAYER_CASES])

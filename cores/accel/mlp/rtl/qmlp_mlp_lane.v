@@ -59,6 +59,10 @@ module qmlp_mlp_lane #(
   input  wire [SIMD*8-1:0]         x_i,          // the input word of stage 2
   /* verilator lint_on UNUSEDSIGNAL */
   input  wire [((MAC == 1) ? 2 : 1)*SIMD*WB-1:0] w_i,  // stage 3: neuron j's weight s at WB*(j*SIMD + s)
+  /* verilator lint_off UNUSEDSIGNAL */   // the pair path only (lut at WB = 1, AB > 1): the layer's shared words
+  input  wire [((SIMD + 1) / 2)*(3*AB + 1)-1:0] xp_i,   // stage 4: pair p at (3AB+1)*p: {x0 + x1, x1, x0}
+  input  wire [AB + ((SIMD > 1) ? $clog2(SIMD) : 0):0] sx_i,  // stage 4+D: the chunk's sum of the SIMD codes
+  /* verilator lint_on UNUSEDSIGNAL */
   /* verilator lint_off UNUSEDSIGNAL */   // zero without BIAS
   input  wire [((MAC == 1) ? 2 : 1)*24-1:0] b_i,       // stage 4+D: neuron j's bias at 24*j
   /* verilator lint_on UNUSEDSIGNAL */
@@ -86,6 +90,19 @@ module qmlp_mlp_lane #(
   localparam integer XNOR = (MAC == MAC_LUT && WB == 1 && AB == 1) ? 1 : 0;
   localparam integer SIGN = (ACT == 1 && OB == 1) ? 1 : 0;   // a 1-bit (bipolar) output
   localparam integer ACT_THR = 3;                            // per-neuron thresholds
+  // 1-bit weights and AB-bit inputs in the lut style: the pair path (g_pt). sum_s c_s x_s with
+  // c_s = 2 b_s - 1 is 2 T - S, T = sum_s b_s x_s and S = sum_s x_s. S and the pair sums
+  // x0 + x1 depend on the input only, and every lane of the layer sees the same input word, so
+  // qmlp_mlp_layer computes them once (xp_i, sx_i); a lane's leaf for the pair is one of
+  // {0, x0, x1, x0 + x1} chosen by its two weight bits (one LUT6 per bit, no adder), so its tree
+  // has half the leaves, and nothing per lane depends on x alone (no copies of x, no count of
+  // -1 weights). The tree is one level shallower, and that level computes 2 T - S.
+  localparam integer PAIR = (MAC == MAC_LUT && WB == 1 && AB > 1 && SIMD > 1) ? 1 : 0;
+  localparam integer NPR = (SIMD + 1) / 2;                  // pairs (the last one alone at odd SIMD)
+  localparam integer PSW = 3 * AB + 1;                      // bits of a pair in xp_i
+  localparam integer DP = (NPR > 1) ? $clog2(NPR) : 0;      // = D - 1: the pair tree's depth
+  localparam integer NPP = 1 << DP;
+  localparam integer NPL = (PAIR != 0) ? 0 : NP;            // the product heap's leaves (none here)
 
   // Stages 3 and 4: two copies of the input word's codes (AB bits per input) on the way to the
   // lane's multipliers, and the weights once more beside them (stage 4). One input register
@@ -107,21 +124,30 @@ module qmlp_mlp_lane #(
   // The dsp style registers stage 4 inside its multipliers (qmlp_mul_dsp IREG = 1: on ECP5 the
   // MULT18X18D's input registers, whose 3.9 ns multiplier then sits between two registers of
   // the block; on xc7 the DSP48E1's A/B registers, as before): it takes xa_q and w_i.
-  reg [SIMD*AB-1:0] xa_q;
   wire [SIMD*AB-1:0] x_q;
   wire [NL*SIMD*WB-1:0] wl_q;
-  (* keep *) always @(posedge clk_i) xa_q <= x_code;
   generate
-    if (MAC != MAC_DSP2 && MAC != MAC_LUT) begin : g_st4m
-      assign x_q  = xa_q;
-      assign wl_q = w_i;
-    end else begin : g_st4
-      reg [SIMD*AB-1:0] x4_q;
-      reg [NL*SIMD*WB-1:0] w4_q;
-      (* keep *) always @(posedge clk_i) x4_q <= xa_q;
+    if (PAIR != 0) begin : g_st4p
+      // the pair path reads the layer's shared stage-4 word (xp_i): no copy of x in the lane
+      reg [SIMD*WB-1:0] w4_q;
       always @(posedge clk_i) w4_q <= w_i;
-      assign x_q  = x4_q;
+      assign x_q  = x_code;
       assign wl_q = w4_q;
+      wire unused_ok = &{1'b0, x_q};
+    end else begin : g_st3
+      reg [SIMD*AB-1:0] xa_q;
+      (* keep *) always @(posedge clk_i) xa_q <= x_code;
+      if (MAC != MAC_DSP2 && MAC != MAC_LUT) begin : g_st4m
+        assign x_q  = xa_q;
+        assign wl_q = w_i;
+      end else begin : g_st4
+        reg [SIMD*AB-1:0] x4_q;
+        reg [NL*SIMD*WB-1:0] w4_q;
+        (* keep *) always @(posedge clk_i) x4_q <= xa_q;
+        always @(posedge clk_i) w4_q <= w_i;
+        assign x_q  = x4_q;
+        assign wl_q = w4_q;
+      end
     end
   endgenerate
 
@@ -153,7 +179,7 @@ module qmlp_mlp_lane #(
     end
     // (g_xnm and g_lutm are two `if`s, not an if-else chain: Yosys 0.23 does not resolve a
     // reference into the else branch's named block; measured: the lut products vanished)
-    if (MAC == MAC_LUT && XNOR == 0) begin : g_lutm
+    if (MAC == MAC_LUT && XNOR == 0 && PAIR == 0) begin : g_lutm
       // product = prod + c (qmlp_mul_lut): c, the +1s of negated Booth digits, is summed apart.
       // (The units sit outside g_n, as the dsp2 pairs do: Yosys 0.23 does not resolve a
       // reference into a named if-generate block nested in the referring loop's sibling.)
@@ -165,8 +191,56 @@ module qmlp_mlp_lane #(
         );
       end
     end
+    if (PAIR != 0) begin : g_pt
+      // leaf p (stage 5): {0, x0, x1, x0 + x1} by the weight bits (b1, b0) of inputs 2p, 2p+1,
+      // AB+1 bits; a node at height H above the leaves is AB+1+H bits wide (the sum of 2**H
+      // leaves), so the low levels are narrow
+      for (s = 0; s < NPP; s = s + 1) begin : g_leaf
+        wire signed [AB:0] v;
+        if (s >= NPR) begin : g_pad
+          assign v = {(AB + 1){1'b0}};
+        end else begin : g_mux
+          wire signed [AB:0] x0  = {xp_i[s*PSW + AB - 1], xp_i[s*PSW +: AB]};
+          wire signed [AB:0] x1  = {xp_i[s*PSW + 2*AB - 1], xp_i[s*PSW + AB +: AB]};
+          wire signed [AB:0] x01 = xp_i[s*PSW + 2*AB +: AB + 1];
+          wire b0 = wl_q[2*s];
+          wire b1;
+          if (2 * s + 1 < SIMD) begin : g_b1
+            assign b1 = wl_q[2*s + 1];
+          end else begin : g_odd            // the last input alone (odd SIMD)
+            assign b1 = 1'b0;
+            wire unused_ok = &{1'b0, x1, x01};
+          end
+          reg signed [AB:0] m_q;
+          always @(posedge clk_i) m_q <= b1 ? (b0 ? x01 : x1) : (b0 ? x0 : {(AB + 1){1'b0}});
+          assign v = m_q;
+        end
+      end
+      for (i = 1; i < NPP; i = i + 1) begin : g_node
+        localparam integer H = DP - ($clog2(i + 1) - 1);
+        reg signed [AB+H:0] v;
+        if (2 * i >= NPP) begin : g_last
+          wire signed [AB:0] a = g_leaf[2*i - NPP].v;
+          wire signed [AB:0] b = g_leaf[2*i + 1 - NPP].v;
+          always @(posedge clk_i) v <= {a[AB], a} + {b[AB], b};
+        end else begin : g_inner
+          wire signed [AB+H-1:0] a = g_node[2*i].v;
+          wire signed [AB+H-1:0] b = g_node[2*i + 1].v;
+          always @(posedge clk_i) v <= {a[AB+H-1], a} + {b[AB+H-1], b};
+        end
+      end
+      wire signed [AB+DP:0] t;                  // T, stage 5+DP = 4+D
+      if (NPP > 1) begin : g_root
+        assign t = g_node[1].v;
+      end else begin : g_one
+        assign t = g_leaf[0].v;
+      end
+      // stage 5+D: 2 T - S, exactly the sum of the SIMD products (TW bits)
+      reg [TW-1:0] r_q;
+      always @(posedge clk_i) r_q <= {t, 1'b0} - sx_i;
+    end
     for (j = 0; j < NL; j = j + 1) begin : g_n
-      for (s = 0; s < NP; s = s + 1) begin : g_leaf
+      for (s = 0; s < NPL; s = s + 1) begin : g_leaf
         wire signed [TW-1:0] v;
         if (s >= SIMD) begin : g_pad
           assign v = {TW{1'b0}};
@@ -193,7 +267,7 @@ module qmlp_mlp_lane #(
           assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end
       end
-      for (i = 1; i < NP; i = i + 1) begin : g_node
+      for (i = 1; i < NPL; i = i + 1) begin : g_node
         reg signed [TW-1:0] v;
         if (2 * i >= NP) begin : g_last
           always @(posedge clk_i) v <= g_leaf[2*i - NP].v + g_leaf[2*i + 1 - NP].v;
@@ -202,7 +276,9 @@ module qmlp_mlp_lane #(
         end
       end
       wire [TW-1:0] tree;
-      if (NP > 1) begin : g_root
+      if (PAIR != 0) begin : g_proot
+        assign tree = g_pt.r_q;
+      end else if (NP > 1) begin : g_root
         assign tree = g_node[1].v;
       end else begin : g_one
         assign tree = g_leaf[0].v;
@@ -210,7 +286,7 @@ module qmlp_mlp_lane #(
 
       // lut: the correction counts of the products, a narrow heap in step with the tree
       wire [31:0] corr32;
-      if (MAC == MAC_LUT && XNOR == 0) begin : g_corr
+      if (MAC == MAC_LUT && XNOR == 0 && PAIR == 0) begin : g_corr
         localparam integer CW = WB + D;           // unsigned; sum of SIMD counts < 2**WB each
         for (s = 0; s < NP; s = s + 1) begin : g_cleaf
           wire [CW-1:0] v;

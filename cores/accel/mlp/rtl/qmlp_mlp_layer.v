@@ -251,6 +251,73 @@ module qmlp_mlp_layer #(
     w_q   <= w2_q;          // stage 3 (each lane registers its slice again at stage 4)
     x2_q  <= in_data_i;     // the input word, kept in step with its weights
   end
+  // ------------------------------------------------------------------ shared pair sums
+  // lut lanes at 1-bit weights and AB > 1 (qmlp_mlp_lane's pair path) take words that depend on
+  // the input only, computed here once for all of the layer's lanes: stage 3 the pair sums
+  // x0 + x1 (AB+1 bits) beside x0 and x1, stage 4 that word again (xp_w, read by every lane's
+  // leaf multiplexers), and S, the sum of the chunk's SIMD codes, a tree over the stage-3 pair
+  // sums whose root (stage 2+D) is delayed to stage 4+D (sx_w), where the lanes compute 2T - S.
+  localparam integer PAIRL = (WB == 1 && AB > 1 && SIMD > 1 && (MAC == MAC_LUT || LUTPE > 0)) ? 1 : 0;
+  localparam integer NPR   = (SIMD + 1) / 2;
+  localparam integer PSW   = 3 * AB + 1;
+  localparam integer DP    = (NPR > 1) ? $clog2(NPR) : 0;
+  localparam integer NPP   = 1 << DP;
+  wire [NPR*PSW-1:0] xp_w;
+  wire [AB+D:0]      sx_w;
+  genvar pp;
+  generate
+    if (PAIRL != 0) begin : g_xpair
+      reg [NPR*PSW-1:0] xp3_q, xp4_q;
+      for (pp = 0; pp < NPP; pp = pp + 1) begin : g_p
+        wire signed [AB:0] v;                   // the pair's sum (S tree leaf)
+        if (pp >= NPR) begin : g_pad
+          assign v = {(AB + 1){1'b0}};
+        end else begin : g_sum
+          wire signed [AB-1:0] x0 = x2_q[2*pp*8 +: AB];
+          wire signed [AB-1:0] x1;
+          if (2 * pp + 1 < SIMD) begin : g_two
+            assign x1 = x2_q[(2*pp + 1)*8 +: AB];
+          end else begin : g_one                // odd SIMD: the last input alone
+            assign x1 = {AB{1'b0}};
+          end
+          always @(posedge clk_i) xp3_q[pp*PSW +: PSW] <= {{x0[AB-1], x0} + {x1[AB-1], x1}, x1, x0};
+          assign v = xp3_q[pp*PSW + 2*AB +: AB + 1];
+        end
+      end
+      always @(posedge clk_i) xp4_q <= xp3_q;
+      // S: node i at height H is AB+1+H bits; root at stage 3+DP = 2+D
+      for (pp = 1; pp < NPP; pp = pp + 1) begin : g_s
+        localparam integer H = DP - ($clog2(pp + 1) - 1);
+        reg signed [AB+H:0] v;
+        if (2 * pp >= NPP) begin : g_last
+          wire signed [AB:0] a = g_p[2*pp - NPP].v;
+          wire signed [AB:0] b = g_p[2*pp + 1 - NPP].v;
+          always @(posedge clk_i) v <= {a[AB], a} + {b[AB], b};
+        end else begin : g_inner
+          wire signed [AB+H-1:0] a = g_s[2*pp].v;
+          wire signed [AB+H-1:0] b = g_s[2*pp + 1].v;
+          always @(posedge clk_i) v <= {a[AB+H-1], a} + {b[AB+H-1], b};
+        end
+      end
+      wire signed [AB+DP:0] sr;
+      if (NPP > 1) begin : g_root
+        assign sr = g_s[1].v;
+      end else begin : g_one
+        assign sr = g_p[0].v;
+      end
+      reg signed [AB+D:0] s3_q, s4_q;           // stages 3+D and 4+D
+      always @(posedge clk_i) begin
+        s3_q <= {sr[AB+DP], sr};                // AB+DP+2 = AB+D+1 bits
+        s4_q <= s3_q;
+      end
+      assign xp_w = xp4_q;
+      assign sx_w = s4_q;
+    end else begin : g_noxpair
+      assign xp_w = {NPR*PSW{1'b0}};
+      assign sx_w = {(AB + D + 1){1'b0}};
+    end
+  endgenerate
+
   // ------------------------------------------------------------------ biases
   // PE 24-bit words per group (bias of neuron n*PE + p at bits 24p), read for the group whose
   // accumulation starts three cycles later (the lane registers it once more).
@@ -305,7 +372,8 @@ module qmlp_mlp_layer #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
         .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .LUT_FILE(LUT_FILE)
       ) u_lane (
-        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]), .b_i(bias_w[r*NL*24 +: NL*24]),
+        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]), .xp_i(xp_w), .sx_i(sx_w),
+        .b_i(bias_w[r*NL*24 +: NL*24]),
         .t_i(thr_w[r*NL*NT*THW +: NL*NT*THW]),
         .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[r*NL*OW +: NL*OW])
       );
@@ -326,7 +394,8 @@ module qmlp_mlp_layer #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC_LUT), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
         .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .LUT_FILE(LUT_FILE)
       ) u_lane (
-        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[P*SIMD*WB +: SIMD*WB]), .b_i(bias_w[P*24 +: 24]),
+        .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[P*SIMD*WB +: SIMD*WB]), .xp_i(xp_w), .sx_i(sx_w),
+        .b_i(bias_w[P*24 +: 24]),
         .t_i(thr_w[P*NT*THW +: NT*THW]),
         .acc_en_i(acc_en), .acc_first_i(acc_first), .y_o(out_data_o[P*OW +: OW])
       );
