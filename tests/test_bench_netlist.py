@@ -142,3 +142,6 @@ def test_report_step_and_row(tmp_path):
     assert "| 200 images, 0 mismatches, 89.50 %, 512 cycles/image; 371.2 s (`fusesoc run --target sim_synth " \
            "qmlp:accel:mlp --IMAGES=200`) |" in md
     assert md.count("\n|---") == 8            # a row of the accelerator's table, not a table of its own
+    r["steps"]["synth_accel"].update(dsp="214", lut="3990")
+    (tmp_path / "results.json").write_text(json.dumps(r))
+    assert "88.24 % on 10,000 images, its xc7 netlist 0 mismatches on 200; " in report.summary(tmp_path)

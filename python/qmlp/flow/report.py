@@ -412,7 +412,8 @@ def summary(out: Path) -> str:
     fr = next(x for x in s["sweep"]["rows"] if x["mode"] == "float")
     acc, net = s["sim_accel"], s.get("netlist_accel")
     nl = f", its xc7 netlist {net['mismatches']} mismatches on {int(net['images']):,}" if net else ""
-    return (f"float {fr['test_accuracy']:.2f} %, int8 hardware {acc['accuracy']} % on {int(acc['images']):,} images{nl}; "
+    return (f"float {fr['test_accuracy']:.2f} %, int8 hardware {acc['accuracy']} % on {int(acc['images']):,} "
+            f"images{nl}; "
             f"matmul i8 {int(s['sim_i8_L1']['cycles']):,} cycles (lab HLS {ref.LAB_IP['i8']['latency']:,}); "
             f"accelerator {acc['cycles_per_image']} cycles/image, {s['synth_accel']['dsp']} DSP, "
             f"{s['synth_accel']['lut']} LUT; this run {r['wall_s']:.0f} s (steps {r['compute_s']:.0f} s, "
