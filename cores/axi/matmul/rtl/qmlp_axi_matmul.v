@@ -13,8 +13,9 @@
 // loaded since reset is a CONFIG error). The schedule is sequential on purpose: at the lab's block
 // (64 x 128 x 64) the IP computes for 64*128*64/LANES cycles, loading A takes 8,192 cycles and C
 // 2 cycles per element, so overlap would gain little below LANES = 8 and cost a second A and C
-// RAM. Errors (regs.STATUS_BITS) end a transfer as in qmlp_axi_mlp: the output register finishes
-// its word, ERROR_BEAT | STATUS goes out with TLAST, the IP is reset, the core is idle again.
+// RAM. Errors (regs.STATUS_BITS) end a transfer as in qmlp_axi_mlp (both use qmlp_axi_xfer): the
+// output register finishes its word, ERROR_BEAT | STATUS goes out with TLAST, the IP is reset, the
+// core is idle again.
 //
 // Memories, as the IP expects them (SPEC 5, one cycle of read latency): A one bank; B in B_BANKS
 // banks (element e in bank e % B_BANKS at address e / B_BANKS; i8 with WBITS < 8: the packed
@@ -124,18 +125,13 @@ module qmlp_axi_matmul (
   wire rst = !ap_rst_n;
 
   // ---------------------------------------------------------------- control registers
-  wire        start, abort;
+  wire        start, abort, idle, done, ready;
   wire [31:0] count, timeout;
+  wire [15:0] status_set;
+  wire [31:0] cycles, beats_in, beats_out, dropped;
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] mode;                        // bit 0 LOAD_B
   /* verilator lint_on UNUSEDSIGNAL */
-  reg         done_p, ready_p;
-  reg  [15:0] set_p;
-  reg  [31:0] cycles_q, beats_in_q, beats_out_q, dropped_q;
-
-  localparam [3:0] IDLE = 4'd0, LOADB = 4'd1, LOADA = 4'd2, GO = 4'd3, COMP = 4'd4, RD = 4'd5, CAP = 4'd6,
-                   OUT = 4'd7, FIN = 4'd8, ERR = 4'd9, FLUSH = 4'd10;
-  reg [3:0] state_q;
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] layer_sel;                   // LAYER: the matmul has no per-layer words
@@ -149,11 +145,44 @@ module qmlp_axi_matmul (
     .bready_i(s_axi_control_bready), .araddr_i(s_axi_control_araddr), .arvalid_i(s_axi_control_arvalid),
     .arready_o(s_axi_control_arready), .rdata_o(s_axi_control_rdata), .rresp_o(s_axi_control_rresp),
     .rvalid_o(s_axi_control_rvalid), .rready_i(s_axi_control_rready),
-    .start_o(start), .idle_i(state_q == IDLE), .done_i(done_p), .ready_i(ready_p), .status_set_i(set_p),
+    .start_o(start), .idle_i(idle), .done_i(done), .ready_i(ready), .status_set_i(status_set),
     .abort_o(abort), .count_o(count), .mode_o(mode), .timeout_o(timeout),
-    .cycles_i(cycles_q), .beats_in_i(beats_in_q), .beats_out_i(beats_out_q), .dropped_i(dropped_q),
+    .cycles_i(cycles), .beats_in_i(beats_in), .beats_out_i(beats_out), .dropped_i(dropped),
     .cfg_i(CFG), .layer_o(layer_sel), .interrupt_o(interrupt)
   );
+
+  // ---------------------------------------------------------------- transfer control
+  // [B] then COUNT blocks of A in, COUNT blocks of C out. The checks, the watchdog, the drain, the
+  // error beat and the output register: qmlp_axi_xfer; the blocks' schedule: state_q below, which
+  // runs while busy (IDLE: no transfer, or the last word of C is on its way out).
+  localparam [2:0] IDLE = 3'd0, LOADB = 3'd1, LOADA = 3'd2, GO = 3'd3, COMP = 3'd4, RD = 3'd5, CAP = 3'd6,
+                   OUT = 3'd7;
+  reg  [2:0]  state_q;
+  reg         b_valid_q;                   // B in its RAM (loaded since reset, not cut by an error)
+  wire        err, flush, word, o_free, take;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire        busy;                        // state_q != IDLE says more here
+  /* verilator lint_on UNUSEDSIGNAL */
+  reg  [31:0] acc_q;                       // the output word being assembled from C's elements
+  reg  [31:0] blk_q, last_blk_q;
+  reg  [31:0] c_e_q;                       // elements of this block's C read so far
+  wire        loading = (state_q == LOADB) || (state_q == LOADA);
+  wire        cfg_err = count == 32'd0 || (!mode[0] && !b_valid_q);   // STATUS.CONFIG
+
+  qmlp_axi_xfer u_xfer (
+    .clk_i(ap_clk), .rst_i(rst),
+    .start_i(start), .abort_i(abort), .timeout_i(timeout), .idle_o(idle), .done_o(done), .ready_o(ready),
+    .status_set_o(status_set), .cycles_o(cycles), .beats_in_o(beats_in), .beats_out_o(beats_out),
+    .dropped_o(dropped),
+    .cfg_err_i(cfg_err),
+    .last_in_i((mode[0] ? B_WORDS : 0) + count * A_WORDS - 32'd1), .busy_o(busy), .err_o(err), .flush_o(flush),
+    .s_tvalid_i(s_axis_tvalid), .s_tlast_i(s_axis_tlast), .s_tready_o(s_axis_tready),
+    .want_i(loading), .take_i(take), .word_o(word),
+    .load_i(state_q == OUT && o_free), .load_data_i(acc_q), .load_last_i((c_e_q == C_N) && (blk_q == last_blk_q)),
+    .o_free_o(o_free), .m_tdata_o(m_axis_tdata), .m_tvalid_o(m_axis_tvalid), .m_tready_i(m_axis_tready),
+    .m_tlast_o(m_axis_tlast)
+  );
+  assign m_axis_tkeep = 4'hF;
 
   // ---------------------------------------------------------------- input words -> elements
   // A word is held in w_q and split into its elements, one per cycle (4 for int8, 1 for float32);
@@ -161,27 +190,14 @@ module qmlp_axi_matmul (
   reg  [31:0] w_q;
   reg         w_valid_q;
   reg  [1:0]  sub_q;
-  reg  [31:0] in_cnt_q, last_in_q, blk_q, last_blk_q, wd_q, e_q;
-  reg         in_done_q, b_valid_q;
-  reg  [15:0] err_q;
+  reg  [31:0] e_q;
 
-  wire        loading  = (state_q == LOADB) || (state_q == LOADA);
   wire        ew8      = (state_q == LOADB) ? (B_W == 8) : (A_W == 8);       // this phase's element width
   wire [31:0] e_last   = (state_q == LOADB) ? B_N - 1 : A_N - 1;             // last element of the phase
   wire        w_last   = !ew8 || sub_q == 2'd3;                               // w_q's last element
   wire        e_fire   = loading && w_valid_q;                                // an element is written
   wire        phase_end = e_fire && e_q == e_last;
-  wire        taking   = loading && !in_done_q && (!w_valid_q || (w_last && !phase_end));
-  wire        in_fire  = taking && s_axis_tvalid;
-  wire        is_last  = (in_cnt_q == last_in_q);
-  wire        e_short  = in_fire && s_axis_tlast && !is_last;
-  wire        e_nolast = in_fire && !s_axis_tlast && is_last;
-  wire        e_time   = loading && !in_done_q && !s_axis_tvalid && timeout != 32'd0 && wd_q >= timeout - 32'd1;
-  wire        running  = (state_q != IDLE) && (state_q != ERR) && (state_q != FLUSH);
-  wire        e_any    = e_short || e_nolast || e_time || (abort && running);
-  wire        drain    = (state_q == IDLE || state_q == ERR || state_q == FLUSH) && s_axis_tvalid;
-
-  assign s_axis_tready = drain || in_fire;
+  assign take = !w_valid_q || (w_last && !phase_end);                       // w_q is free for a word
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] elem = ew8 ? {24'd0, w_q[8*sub_q +: 8]} : w_q;
@@ -190,7 +206,7 @@ module qmlp_axi_matmul (
   // ---------------------------------------------------------------- memories and the IP
   wire                    ip_start = (state_q == GO);
   wire                    ip_done, ip_idle, ip_ready;
-  wire                    ip_rst = rst || (state_q == FLUSH);
+  wire                    ip_rst = rst || flush;
   wire [A_AW-1:0]         A_address0;
   wire                    A_ce0;
   reg  [A_W-1:0]          A_q0;
@@ -263,49 +279,23 @@ module qmlp_axi_matmul (
     end
   endgenerate
 
-  // ---------------------------------------------------------------- output
-  reg         o_valid_q, o_last_q;
-  reg  [31:0] o_data_q, acc_q;
-  reg  [31:0] c_e_q;                       // elements of this block's C read so far
+  // ---------------------------------------------------------------- the blocks' schedule
   reg  [1:0]  c_sub_q;
-  wire        o_free   = !o_valid_q || m_axis_tready;
-  wire        out_fire = o_valid_q && m_axis_tready;
   wire        c_w_last = (C_W == 32) || c_sub_q == 2'd3;     // the element completes a word
-
-  assign m_axis_tdata  = o_data_q;
-  assign m_axis_tvalid = o_valid_q;
-  assign m_axis_tlast  = o_last_q;
-  assign m_axis_tkeep  = 4'hF;
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire unused = ip_idle | ip_ready;
   /* verilator lint_on UNUSEDSIGNAL */
 
   always @(posedge ap_clk) begin
-    done_p  <= 1'b0;
-    ready_p <= 1'b0;
-    set_p   <= 16'd0;
     if (rst) begin
       state_q <= IDLE;
-      o_valid_q <= 1'b0; o_last_q <= 1'b0; o_data_q <= 32'd0; acc_q <= 32'd0;
+      acc_q <= 32'd0;
       w_q <= 32'd0; w_valid_q <= 1'b0; sub_q <= 2'd0; e_q <= 32'd0;
-      in_cnt_q <= 32'd0; last_in_q <= 32'd0; blk_q <= 32'd0; last_blk_q <= 32'd0; wd_q <= 32'd0;
-      in_done_q <= 1'b0; b_valid_q <= 1'b0; err_q <= 16'd0;
+      blk_q <= 32'd0; last_blk_q <= 32'd0; b_valid_q <= 1'b0;
       bb_q <= {BB_W{1'b0}}; ba_q <= {B_AW{1'b0}};
       cb_q <= {CB_W{1'b0}}; cb_rd_q <= {CB_W{1'b0}}; ca_q <= {C_AW{1'b0}}; c_e_q <= 32'd0; c_sub_q <= 2'd0;
-      cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0; dropped_q <= 32'd0;
     end else begin
-      if (out_fire) begin
-        o_valid_q   <= 1'b0;
-        beats_out_q <= beats_out_q + 32'd1;
-      end
-      if (drain) begin
-        dropped_q <= dropped_q + 32'd1;
-        set_p[8]  <= 1'b1;                     // STATUS.DRAINED
-      end
-      if (state_q != IDLE) cycles_q <= cycles_q + 32'd1;
-      wd_q <= (loading && !in_done_q && !s_axis_tvalid) ? wd_q + 32'd1 : 32'd0;
-
       // element splitter (load phases)
       if (e_fire) begin
         e_q   <= phase_end ? 32'd0 : e_q + 32'd1;
@@ -320,32 +310,19 @@ module qmlp_axi_matmul (
           end
         end
       end
-      if (in_fire && !e_any) begin
-        w_q        <= s_axis_tdata;
-        w_valid_q  <= 1'b1;
-        in_cnt_q   <= in_cnt_q + 32'd1;
-        beats_in_q <= beats_in_q + 32'd1;
-        if (is_last) begin
-          in_done_q <= 1'b1;
-          ready_p   <= 1'b1;
-        end
+      if (word) begin
+        w_q       <= s_axis_tdata;
+        w_valid_q <= 1'b1;
       end
 
       case (state_q)
-        IDLE: if (start) begin
-          cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0; err_q <= 16'd0;
-          in_cnt_q <= 32'd0; in_done_q <= 1'b0; blk_q <= 32'd0; e_q <= 32'd0; sub_q <= 2'd0;
+        IDLE: if (start) begin                 // qmlp_axi_xfer ends a CONFIG error on its own
+          blk_q <= 32'd0; e_q <= 32'd0; sub_q <= 2'd0;
           w_valid_q <= 1'b0; bb_q <= {BB_W{1'b0}}; ba_q <= {B_AW{1'b0}};
-          last_in_q  <= (mode[0] ? B_WORDS : 0) + count * A_WORDS - 32'd1;
           last_blk_q <= count - 32'd1;
-          if (count == 32'd0 || (!mode[0] && !b_valid_q)) begin
-            err_q[4] <= 1'b1;                  // STATUS.CONFIG
-            state_q  <= ERR;
-          end else if (mode[0]) begin
-            b_valid_q <= 1'b0;
-            state_q   <= LOADB;
-          end else begin
-            state_q <= LOADA;
+          if (!cfg_err) begin
+            if (mode[0]) b_valid_q <= 1'b0;    // B is loaded again
+            state_q <= mode[0] ? LOADB : LOADA;
           end
         end
         LOADB: if (phase_end) begin
@@ -375,40 +352,19 @@ module qmlp_axi_matmul (
           c_e_q   <= c_e_q + 32'd1;
           state_q <= c_w_last ? OUT : RD;
         end
-        OUT: if (o_free) begin
-          o_valid_q <= 1'b1;
-          o_data_q  <= acc_q;
-          o_last_q  <= (c_e_q == C_N) && (blk_q == last_blk_q);
+        OUT: if (o_free) begin                 // acc_q goes into the output register (load_i)
           if (c_e_q != C_N)              state_q <= RD;
           else if (blk_q != last_blk_q) begin
             blk_q   <= blk_q + 32'd1;
             state_q <= LOADA;
-          end else                       state_q <= FIN;
-        end
-        FIN: if (out_fire) begin
-          state_q <= IDLE;
-          done_p  <= 1'b1;
-        end
-        ERR: if (o_free) begin
-          o_valid_q <= 1'b1;
-          o_data_q  <= 32'hBAD0_0000 | {16'd0, err_q};
-          o_last_q  <= 1'b1;
-          set_p     <= err_q;
-          state_q   <= FLUSH;
-        end
-        FLUSH: if (out_fire) begin
-          state_q <= IDLE;
-          done_p  <= 1'b1;
-          ready_p <= 1'b1;
+          end else                       state_q <= IDLE;   // qmlp_axi_xfer ends when it is out
         end
         default: state_q <= IDLE;
       endcase
-      if (e_any && running) begin
-        err_q   <= {11'd0, 1'b0, abort, e_time, e_nolast, e_short};
-        if (in_fire) beats_in_q <= beats_in_q + 32'd1;
+      if (err) begin                           // the data path stops; qmlp_axi_xfer sends the error beat
         if (state_q == LOADB) b_valid_q <= 1'b0;
         w_valid_q <= 1'b0;
-        state_q <= ERR;
+        state_q   <= IDLE;
       end
     end
   end

@@ -10,11 +10,11 @@
 //   m_axis: COUNT x OPI = NOUT + 1 words, TLAST only on the last image's class word
 //
 // A transfer: write COUNT, write CTRL.ap_start; the core takes exactly COUNT*WPI words. Words are
-// checked as they come: TLAST early (SHORT), the last word without TLAST (NOLAST), no word offered
-// for TIMEOUT cycles (TIMEOUT), a write to ABORT, or COUNT = 0 (CONFIG) end the transfer: the
-// output register finishes the word it holds, then sends ERROR_BEAT | STATUS with TLAST (so the
-// DMA's S2MM completes), the accelerator is reset (its half-read image discarded) and the core is
-// idle again with ap_done set. While idle (and while ending with an error) input words are
+// checked as they come (qmlp_axi_xfer, shared with qmlp_axi_matmul): TLAST early (SHORT), the
+// last word without TLAST (NOLAST), no word offered for TIMEOUT cycles (TIMEOUT), a write to
+// ABORT, or COUNT = 0 (CONFIG) end the transfer: the output register finishes the word it holds,
+// then sends ERROR_BEAT | STATUS with TLAST (so the DMA's S2MM completes), the accelerator is
+// reset (its half-read image discarded) and the core is idle again with ap_done set. While idle (and while ending with an error) input words are
 // accepted and dropped (DROPPED, STATUS.DRAINED): a long transfer's rest never blocks the DMA.
 // The output register has its own valid bit, so TVALID/TDATA never change before a handshake,
 // and it is loaded in the cycle it empties (one word per cycle under no back-pressure).
@@ -134,18 +134,14 @@ module qmlp_axi_mlp (
   wire rst = !ap_rst_n;
 
   // ---------------------------------------------------------------- control registers
-  wire        start, abort;
+  wire        start, abort, idle, done, ready;
   wire [31:0] count, timeout;
-  reg         done_p, ready_p;
-  reg  [15:0] set_p;
-  reg  [31:0] cycles_q, beats_in_q, beats_out_q, dropped_q;
+  wire [15:0] status_set;
+  wire [31:0] cycles, beats_in, beats_out, dropped;
 
   /* verilator lint_off UNUSEDSIGNAL */
   wire [31:0] mode;                        // no mode bits in this core
   /* verilator lint_on UNUSEDSIGNAL */
-
-  localparam [1:0] IDLE = 2'd0, RUN = 2'd1, ERR = 2'd2, FLUSH = 2'd3;
-  reg [1:0] state_q;
 
   // the LAYER register picks the per-layer words; a layer beyond the network reads zeros
   wire [31:0] layer;
@@ -168,51 +164,52 @@ module qmlp_axi_mlp (
     .bready_i(s_axi_control_bready), .araddr_i(s_axi_control_araddr), .arvalid_i(s_axi_control_arvalid),
     .arready_o(s_axi_control_arready), .rdata_o(s_axi_control_rdata), .rresp_o(s_axi_control_rresp),
     .rvalid_o(s_axi_control_rvalid), .rready_i(s_axi_control_rready),
-    .start_o(start), .idle_i(state_q == IDLE), .done_i(done_p), .ready_i(ready_p), .status_set_i(set_p),
+    .start_o(start), .idle_i(idle), .done_i(done), .ready_i(ready), .status_set_i(status_set),
     .abort_o(abort), .count_o(count), .mode_o(mode), .timeout_o(timeout),
-    .cycles_i(cycles_q), .beats_in_i(beats_in_q), .beats_out_i(beats_out_q), .dropped_i(dropped_q),
+    .cycles_i(cycles), .beats_in_i(beats_in), .beats_out_i(beats_out), .dropped_i(dropped),
     .cfg_i(cfg), .layer_o(layer), .interrupt_o(interrupt)
   );
 
-  // ---------------------------------------------------------------- transfer state
-  reg  [31:0] last_in_q;                   // index of the last input word: COUNT*WPI - 1
-  reg  [IWW-1:0] img_w_q;                  // word of the current image: 0 .. WPI-1
-  reg  [31:0] in_cnt_q;                    // input words taken
-  reg         in_done_q;                   // the last input word has been taken
+  // ---------------------------------------------------------------- transfer control
+  // COUNT images of WPI words in, OPI words out each; busy = the accelerator runs. The checks,
+  // the watchdog, the drain, the error beat and the output register: qmlp_axi_xfer.
+  wire        busy, flush, word, o_free;
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire        err;                         // the accelerator is reset by flush
+  /* verilator lint_on UNUSEDSIGNAL */
+  wire        gear_rdy;
+  wire [31:0] r_tdata;
+  wire        r_tvalid, r_tready, r_tlast;
   reg  [31:0] img_out_q;                   // images sent
   reg  [31:0] last_img_q;                  // COUNT - 1
-  reg  [31:0] wd_q;                        // watchdog: cycles with no input word offered
-  reg  [15:0] err_q;                       // this transfer's error bits (into the error beat)
 
-  wire        taking   = (state_q == RUN) && !in_done_q;
-  wire        gear_rdy;
-  wire        in_fire  = taking && s_axis_tvalid && gear_rdy;
-  wire        is_last  = (in_cnt_q == last_in_q);
-  wire        e_short  = in_fire && s_axis_tlast && !is_last;
-  wire        e_nolast = in_fire && !s_axis_tlast && is_last;
-  wire        e_time   = taking && !s_axis_tvalid && timeout != 32'd0 && wd_q >= timeout - 32'd1;
-  wire        e_any    = e_short || e_nolast || e_time || (abort && state_q == RUN);
-  wire        drain    = (state_q != RUN) && s_axis_tvalid;     // taken and dropped
-
-  assign s_axis_tready = (state_q != RUN) || (taking && gear_rdy);
+  qmlp_axi_xfer u_xfer (
+    .clk_i(ap_clk), .rst_i(rst),
+    .start_i(start), .abort_i(abort), .timeout_i(timeout), .idle_o(idle), .done_o(done), .ready_o(ready),
+    .status_set_o(status_set), .cycles_o(cycles), .beats_in_o(beats_in), .beats_out_o(beats_out),
+    .dropped_o(dropped),
+    .cfg_err_i(count == 32'd0), .last_in_i(count * WPI - 32'd1), .busy_o(busy), .err_o(err), .flush_o(flush),
+    .s_tvalid_i(s_axis_tvalid), .s_tlast_i(s_axis_tlast), .s_tready_o(s_axis_tready),
+    .want_i(1'b1), .take_i(gear_rdy), .word_o(word),
+    .load_i(r_tvalid && r_tready), .load_data_i(r_tdata), .load_last_i(r_tlast && (img_out_q == last_img_q)),
+    .o_free_o(o_free), .m_tdata_o(m_axis_tdata), .m_tvalid_o(m_axis_tvalid), .m_tready_i(m_axis_tready),
+    .m_tlast_o(m_axis_tlast)
+  );
+  assign m_axis_tkeep = 4'hF;
 
   // ---------------------------------------------------------------- accelerator
   wire [SIMD1*8-1:0] a_tdata;
   wire               a_tvalid, a_tready;
-  wire [31:0]        r_tdata;
-  wire               r_tvalid, r_tlast;
-  reg                o_valid_q, o_last_q;
-  reg  [31:0]        o_data_q;
-  wire               o_free   = !o_valid_q || m_axis_tready;
-  wire               r_tready = (state_q == RUN) && o_free;
-  wire               acc_rst  = rst || (state_q == FLUSH);
+  wire               acc_rst  = rst || flush;     // an error's half-read image is discarded
+  reg  [IWW-1:0]     img_w_q;                     // word of the current image: 0 .. WPI-1
+  assign r_tready = busy && o_free;
 
   // an image's last word carries LASTB codes (4 when K1 is a multiple of 4), the rest is padding
   wire [2:0] in_nbytes = (img_w_q == WPI_LAST) ? LASTB3 : 3'd4;
 
   qmlp_axi_gear #(.BYTES(SIMD1)) u_gear (
     .clk_i(ap_clk), .rst_i(acc_rst),
-    .s_tdata_i(s_axis_tdata), .s_tvalid_i(in_fire && !e_any), .s_nbytes_i(in_nbytes), .s_tready_o(gear_rdy),
+    .s_tdata_i(s_axis_tdata), .s_tvalid_i(word), .s_nbytes_i(in_nbytes), .s_tready_o(gear_rdy),
     .m_tdata_o(a_tdata), .m_tvalid_o(a_tvalid), .m_tready_i(a_tready)
   );
 
@@ -222,89 +219,15 @@ module qmlp_axi_mlp (
     .m_axis_tdata(r_tdata), .m_axis_tvalid(r_tvalid), .m_axis_tready(r_tready), .m_axis_tlast(r_tlast)
   );
 
-  assign m_axis_tdata  = o_data_q;
-  assign m_axis_tvalid = o_valid_q;
-  assign m_axis_tlast  = o_last_q;
-  assign m_axis_tkeep  = 4'hF;
-
-  wire r_fire   = r_tvalid && r_tready;
-  wire out_fire = o_valid_q && m_axis_tready;
-
+  // the image counters: where in an image the input is (padding), which image the output is at (TLAST)
   always @(posedge ap_clk) begin
-    done_p  <= 1'b0;
-    ready_p <= 1'b0;
-    set_p   <= 16'd0;
     if (rst) begin
-      state_q <= IDLE;
-      o_valid_q <= 1'b0; o_last_q <= 1'b0; o_data_q <= 32'd0;
-      in_cnt_q <= 32'd0; in_done_q <= 1'b0; img_out_q <= 32'd0; last_in_q <= 32'd0; last_img_q <= 32'd0;
-      img_w_q <= {IWW{1'b0}};
-      wd_q <= 32'd0; err_q <= 16'd0;
-      cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0; dropped_q <= 32'd0;
+      img_w_q <= {IWW{1'b0}}; img_out_q <= 32'd0; last_img_q <= 32'd0;
+    end else if (start) begin
+      img_w_q <= {IWW{1'b0}}; img_out_q <= 32'd0; last_img_q <= count - 32'd1;
     end else begin
-      if (out_fire) begin
-        o_valid_q   <= 1'b0;
-        beats_out_q <= beats_out_q + 32'd1;
-      end
-      if (drain) begin
-        dropped_q <= dropped_q + 32'd1;
-        set_p[8]  <= 1'b1;                     // STATUS.DRAINED
-      end
-      if (state_q != IDLE) cycles_q <= cycles_q + 32'd1;
-      case (state_q)
-        IDLE: if (start) begin
-          cycles_q <= 32'd0; beats_in_q <= 32'd0; beats_out_q <= 32'd0;
-          in_cnt_q <= 32'd0; in_done_q <= 1'b0; img_out_q <= 32'd0; wd_q <= 32'd0; err_q <= 16'd0;
-          img_w_q <= {IWW{1'b0}};
-          last_in_q  <= count * WPI - 32'd1;
-          last_img_q <= count - 32'd1;
-          if (count == 32'd0) begin
-            err_q[4] <= 1'b1;                  // STATUS.CONFIG
-            state_q  <= ERR;
-          end else begin
-            state_q <= RUN;
-          end
-        end
-        RUN: begin
-          wd_q <= (taking && !s_axis_tvalid) ? wd_q + 32'd1 : 32'd0;
-          if (in_fire && !e_any) begin
-            in_cnt_q   <= in_cnt_q + 32'd1;
-            beats_in_q <= beats_in_q + 32'd1;
-            img_w_q    <= (img_w_q == WPI_LAST) ? {IWW{1'b0}} : img_w_q + 1'b1;
-            if (is_last) begin
-              in_done_q <= 1'b1;
-              ready_p   <= 1'b1;                 // every input word read: ap_ready
-            end
-          end
-          if (r_fire) begin
-            o_valid_q <= 1'b1;
-            o_data_q  <= r_tdata;
-            o_last_q  <= r_tlast && (img_out_q == last_img_q);
-            if (r_tlast) img_out_q <= img_out_q + 32'd1;
-          end
-          if (e_any) begin
-            err_q   <= {11'd0, 1'b0, abort, e_time, e_nolast, e_short};
-            if (in_fire) beats_in_q <= beats_in_q + 32'd1;   // the offending word was taken
-            state_q <= ERR;
-          end else if (out_fire && o_last_q) begin
-            state_q <= IDLE;                     // the last class word is out
-            done_p  <= 1'b1;
-          end
-        end
-        ERR: if (o_free) begin                   // the word in the output register has gone
-          o_valid_q <= 1'b1;
-          o_data_q  <= 32'hBAD0_0000 | {16'd0, err_q};
-          o_last_q  <= 1'b1;
-          set_p     <= err_q;
-          state_q   <= FLUSH;
-        end
-        FLUSH: if (out_fire) begin               // error beat taken: accelerator reset meanwhile
-          state_q <= IDLE;
-          done_p  <= 1'b1;
-          ready_p <= 1'b1;
-        end
-        default: state_q <= IDLE;
-      endcase
+      if (word) img_w_q <= (img_w_q == WPI_LAST) ? {IWW{1'b0}} : img_w_q + 1'b1;
+      if (r_tvalid && r_tready && r_tlast) img_out_q <= img_out_q + 32'd1;
     end
   end
 endmodule
