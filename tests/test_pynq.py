@@ -123,6 +123,21 @@ def test_address_map_is_disjoint_and_on_gp0():
     assert 2 ** pynq.CTRL_ADDR_BITS == pynq.RANGE
 
 
+def test_config_tcl_reads_back_and_refuses_words_that_need_tcl_quoting(tmp_path):
+    # rendered from templates/config.tcl.j2: every key the build Tcl reads, lists as Tcl lists
+    from qmlp.eda.pynq.ip import Overlay
+
+    ov = Overlay("i8", "qmlp_axi_matmul", 125)
+    (tmp_path / "config.tcl").write_text(pynq.config_tcl(ov, ["a.v", "b.v"], [], ["m.mem"], "d1"))
+    cfg = pynq.read_config(tmp_path / "config.tcl")
+    assert cfg["ip_files"] == ["a.v", "b.v"] and cfg["ip_headers"] == [] and cfg["ip_mems"] == ["m.mem"]
+    assert (cfg["name"], cfg["fclk_mhz"], cfg["digest"], cfg["cell_mem"]) == ("qmlp_matmul_i8", "125", "d1", "axi_mem")
+    assert cfg["core_offset"] == f"0x{pynq.ADDR['core']:08X}" and len(cfg) == 30
+    for bad in ("my file.v", "a{b}.v", "$x.v", "[x].v"):
+        with pytest.raises(QmlpError, match=re.escape(f"{bad!r}: a file or value with spaces or Tcl characters")):
+            pynq.config_tcl(ov, ["a.v", bad], [], [], "")
+
+
 HWH = (STUB / "qmlp_bd.hwh").read_text()
 
 
