@@ -2,7 +2,7 @@
 
 The logits are drawn with many ties and the int32 extremes, which the lab's images rarely
 give: the class beat must be numpy's argmax (the first maximum) whatever the data, after the
-N logits unchanged, and an image must leave every N + 4 cycles when the stream never stalls.
+N logits unchanged, and an image must leave every N + 5 cycles when the stream never stalls.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def test_logits_and_first_maximum_bit_exact(tmp_path, n, pe, stall):
     assert mismatches(beats, x) == []
     if stall == 0:
         firsts = [b[4] for b in beats if b[1] == 0]
-        assert set(np.diff(firsts)) == {n + 4}, np.diff(firsts)
+        assert set(np.diff(firsts)) == {n + 5}, np.diff(firsts)
     # the checker sees a corrupted class word and a corrupted logit
     bad = [list(b) for b in beats]
     bad[n][2] ^= 1

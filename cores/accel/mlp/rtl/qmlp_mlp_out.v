@@ -17,12 +17,17 @@
 //   r7 of docs/fmax.md: max_q through the 32-bit carry chain and the forwarding multiplexer
 //   to upd_q, 9.90 ns.) Within a bank a later candidate must be strictly greater; between the
 //   banks the lower index wins a tie, so the class is numpy's argmax (the first maximum).
-// - The two maxima are compared every cycle into a register (cls_q): {max, ~index} as one
-//   signed number orders by value, then by the lower index.
-// - The class beat waits while a candidate is in either step or the final compare (three
-//   cycles, whatever the data: waiting only for a pending update made the interval between
-//   images depend on whether the last logit was the largest), then sends cls_q, a register.
-// The waits cost three cycles per image on a stream that is idle most of the time (N + 4
+// - The two maxima are compared once the last update is in, in two registered steps: the
+//   upper 16 bits (signed: greater, equal) and the lower 16 bits with the inverted index
+//   beside them ({max[15:0], ~index}, unsigned: the lower index wins a tie) into three
+//   flip-flops, then bank 1 wins if greater above, or equal above and greater below, and
+//   cls_q takes its index. (One 36-bit compare into cls_q in one cycle routed at 106.09 MHz,
+//   r9: nextpnr split its carry chain twice, 9.43 ns.)
+// - The class beat waits while a candidate is in either step or the two steps of the final
+//   compare (four cycles, whatever the data: waiting only for a pending update made the
+//   interval between images depend on whether the last logit was the largest), then sends
+//   cls_q, a register.
+// The waits cost four cycles per image on a stream that is idle most of the time (N + 5
 // cycles per image of N + 1 beats; the layers take longer per image at every design point
 // the tests and the search use).
 module qmlp_mlp_out #(
@@ -75,10 +80,13 @@ module qmlp_mlp_out #(
   reg [JW-1:0]   j2_q;
   reg [1:0]      upd_q;             // per bank: load c2_q, j2_q
   reg            v2_q;              // step 2 holds a candidate (better or not)
-  reg            v3_q;              // the banks' maxima take the last update: cls_q follows
+  reg            v3_q;              // the banks' maxima hold the last update: compare halves
+  reg            v4_q;              // the halves' results are in: cls_q follows
   // the banks' running maxima (bank = the beat index's low bit)
   reg signed [31:0] max0_q, max1_q;
   reg [JW-1:0]   arg0_q, arg1_q;
+  reg [JW-1:0]   narg0_q, narg1_q;  // the indices inverted: a tie goes to the lower
+  reg            gt_hi_q, eq_hi_q, gt_lo_q;
   reg [JW-1:0]   cls_q;             // the class: the better of the two banks
   // the first candidate of a bank always wins (its running maximum starts there)
   wire cand_b   = cand_j_q[0];
@@ -86,9 +94,11 @@ module qmlp_mlp_out #(
   wire gt1      = cand_q > max1_q;
   // bank 1 is empty when N = 1 (its registers then hold nothing of this image)
   localparam integer HAS1 = N > 1 ? 1 : 0;
-  wire [JW-1:0] narg0 = ~arg0_q;
-  wire [JW-1:0] narg1 = ~arg1_q;
-  wire one_wins = (HAS1 != 0) && ($signed({max1_q, narg1}) > $signed({max0_q, narg0}));
+  wire signed [15:0] hi0 = max0_q[31:16];
+  wire signed [15:0] hi1 = max1_q[31:16];
+  wire [16+JW-1:0] lo0 = {max0_q[15:0], narg0_q};
+  wire [16+JW-1:0] lo1 = {max1_q[15:0], narg1_q};
+  wire one_wins = (HAS1 != 0) && (gt_hi_q || (eq_hi_q && gt_lo_q));
 
   wire take = ~m_tvalid_o | m_tready_i;            // the output register can be loaded
   /* verilator lint_off WIDTH */
@@ -100,14 +110,19 @@ module qmlp_mlp_out #(
     c2_q  <= cand_q;
     j2_q  <= cand_j_q;
     if (upd_q[0]) begin
-      max0_q <= c2_q;
-      arg0_q <= j2_q;
+      max0_q  <= c2_q;
+      arg0_q  <= j2_q;
+      narg0_q <= ~j2_q;
     end
     if (upd_q[1]) begin
-      max1_q <= c2_q;
-      arg1_q <= j2_q;
+      max1_q  <= c2_q;
+      arg1_q  <= j2_q;
+      narg1_q <= ~j2_q;
     end
-    cls_q <= one_wins ? arg1_q : arg0_q;
+    gt_hi_q <= hi1 > hi0;
+    eq_hi_q <= hi1 == hi0;
+    gt_lo_q <= lo1 > lo0;
+    cls_q   <= one_wins ? arg1_q : arg0_q;
   end
 
   // control from registers: last_q says the beat in hand is the class beat (j_q == N), kept
@@ -116,7 +131,7 @@ module qmlp_mlp_out #(
   // control at 8.84 ns, 4.04 of it logic, from rslot_q to full_o.)
   reg  last_q;
   wire go   = take & (busy_q | full_o[rslot_q]);      // a beat is loaded this cycle
-  wire hold = cand_v_q | v2_q | v3_q;                 // logits still being compared
+  wire hold = cand_v_q | v2_q | v3_q | v4_q;          // logits still being compared
   wire done = go & last_q & ~hold;                    // the class beat: the slot is free
   always @(posedge clk_i) begin
     if (rst_i) begin
@@ -131,6 +146,7 @@ module qmlp_mlp_out #(
       upd_q      <= 2'b00;
       v2_q       <= 1'b0;
       v3_q       <= 1'b0;
+      v4_q       <= 1'b0;
       full_o     <= 2'b00;
     end else begin
       // slot flags: set by the last layer's commit, cleared by the class beat (the clear of a
@@ -141,6 +157,7 @@ module qmlp_mlp_out #(
       upd_q[1] <= cand_v_q &  cand_b & (cand_f_q | gt1);
       v2_q     <= cand_v_q;
       v3_q     <= v2_q;
+      v4_q     <= v3_q;
       cand_v_q <= 1'b0;
       if (take) begin
         if (busy_q || full_o[rslot_q]) begin
