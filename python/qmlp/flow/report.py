@@ -319,6 +319,19 @@ def charts(r: dict, out: Path) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
+    def label(ax, title: str, ylabel: str, grid: str = "y", **legend) -> None:
+        """The axis setup the charts share: y label, title, legend (its options), a light grid."""
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(**legend)
+        ax.grid(alpha=0.3, axis=grid)
+
+    def save(fig, name: str) -> None:
+        """Lay the figure out, write out/name and close it (pyplot keeps every open figure)."""
+        fig.tight_layout()
+        fig.savefig(out / name)
+        plt.close(fig)
+
     s = r["steps"]
     # cycles per block: lab HLS vs qmlp
     fig, ax = plt.subplots(figsize=(7, 4), dpi=120)
@@ -328,13 +341,8 @@ def charts(r: dict, out: Path) -> None:
     ax.bar(x + 0.27, [int(s[f"sim_{k}_L4"]["cycles"]) for k in IP_KINDS], 0.27, label="qmlp LANES=4")
     ax.set_xticks(x, [f"{k}" for k in IP_KINDS])
     ax.set_yscale("log")
-    ax.set_ylabel("cycles per 64x128x64 block")
-    ax.set_title("Matmul IP latency")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(out / "cycles.png")
-    plt.close(fig)
+    label(ax, "Matmul IP latency", "cycles per 64x128x64 block", fontsize=8)
+    save(fig, "cycles.png")
 
     # resources: qmlp IPs and accelerator vs lab HLS
     keys = ("lut", "ff", "dsp", "bram18")
@@ -352,9 +360,7 @@ def charts(r: dict, out: Path) -> None:
         ax.set_yscale("symlog")
     axes[0].legend(fontsize=7)
     fig.suptitle("Resources (qmlp: Yosys synth_xilinx estimates)")
-    fig.tight_layout()
-    fig.savefig(out / "resources.png")
-    plt.close(fig)
+    save(fig, "resources.png")
 
     # inference time
     n = s["infer"]["case0"]["images"]
@@ -369,13 +375,9 @@ def charts(r: dict, out: Path) -> None:
                label="qmlp whole-network accelerator at 100 MHz (est.)")
     ax.set_xticks(x, IP_KINDS)
     ax.set_yscale("log")
-    ax.set_ylabel(f"seconds for {n:,} images")
-    ax.set_title("Inference time")
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
-    ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(out / "inference_time.png")
-    plt.close(fig)
+    label(ax, "Inference time", f"seconds for {n:,} images", fontsize=7, loc="upper center",
+          bbox_to_anchor=(0.5, -0.1), ncol=2)
+    save(fig, "inference_time.png")
 
     # accuracy against bits: float, post-training (the sweep, one fl), QAT and hardware points
     rows = s["sweep"]["rows"]
@@ -396,14 +398,9 @@ def charts(r: dict, out: Path) -> None:
                 label="hardware (Verilator, 10,000 images)" if name == "w8a8" else None)
         ax.annotate(name, (x, q["test_accuracy"]), textcoords="offset points", xytext=(6, -12), fontsize=7)
     ax.set_xlabel("weight bits (mean over layers)")
-    ax.set_ylabel("test accuracy %")
     ax.set_ylim(max(0, fl - 12), min(100, fl + 3))
-    ax.set_title("Accuracy against bits")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(out / "bits.png")
-    plt.close(fig)
+    label(ax, "Accuracy against bits", "test accuracy %", grid="both", fontsize=7, loc="lower right")
+    save(fig, "bits.png")
 
 
 def summary(out: Path) -> str:
