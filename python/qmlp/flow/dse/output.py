@@ -297,5 +297,5 @@ def _log_netlist(w: dict, opts: Options, log) -> None:
     """The summary's line for a design's xc7 netlist run (--netlist N)."""
     n = w.get("netlist")
     if n:
-        log(f"  {'netlist':13s} {netlist_cell(n, False)} ({n.get('netlist') or 'yosys-xc7'}): "
+        log(f"  {'netlist':13s} {netlist_cell(n, False).replace('**', '')} ({n.get('netlist') or 'yosys-xc7'}): "
             f"{w['netlist_command']}")
