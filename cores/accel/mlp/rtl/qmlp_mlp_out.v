@@ -10,13 +10,17 @@
 // - The argmax is taken while the logits go out, one candidate per cycle, as two running
 //   maxima: bank 0 takes the even beats, bank 1 the odd ones, so a bank sees a candidate at
 //   most every other cycle and its loop (compare with the bank's maximum, load it) has two
-//   cycles: step 1 holds the logit that went out last cycle (cand_q) and registers whether it
-//   beats its bank's maximum (upd_q, a compare from registers into one flip-flop); step 2
-//   loads the bank's maximum and index on that register. (A one-cycle running maximum, even
-//   with the compare split over two registered steps and forwarded, routed at 100.98 MHz in
-//   r7 of docs/fmax.md: max_q through the 32-bit carry chain and the forwarding multiplexer
-//   to upd_q, 9.90 ns.) Within a bank a later candidate must be strictly greater; between the
-//   banks the lower index wins a tie, so the class is numpy's argmax (the first maximum).
+//   cycles: step 1 holds the logit that went out last cycle (cand_q) and compares it with
+//   both banks' maxima in halves, into registers: the upper 16 bits signed (greater, equal),
+//   the lower 16 bits unsigned (greater); step 2 loads its bank's maximum and index when it
+//   is the bank's first or greater above, or equal above and greater below (one LUT from
+//   registers to the enables). Each compare is a 16-bit carry chain between registers.
+//   (A one-cycle running maximum, even with the compare split over two registered steps and
+//   forwarded, routed at 100.98 MHz in r7 of docs/fmax.md, 9.90 ns; the two-cycle loop with a
+//   whole 32-bit compare into the update flag at 99.79 MHz in r10, 10.02 ns, its carry chain
+//   split by nextpnr and the flag's logic a tree of wide multiplexers.) Within a bank a later
+//   candidate must be strictly greater; between the banks the lower index wins a tie, so the
+//   class is numpy's argmax (the first maximum).
 // - The two maxima are compared once the last update is in, in two registered steps: the
 //   upper 16 bits (signed: greater, equal) and the lower 16 bits with the inverted index
 //   beside them ({max[15:0], ~index}, unsigned: the lower index wins a tie) into three
@@ -78,7 +82,8 @@ module qmlp_mlp_out #(
   // step 2: the same logit and index, and whether it beats its bank's maximum
   reg signed [31:0] c2_q;
   reg [JW-1:0]   j2_q;
-  reg [1:0]      upd_q;             // per bank: load c2_q, j2_q
+  reg            b2_q, f2_q;        // its bank, and whether it is the bank's first
+  reg [1:0]      gh_q, eh_q, gl_q;  // per bank: upper half greater, equal; lower half greater
   reg            v2_q;              // step 2 holds a candidate (better or not)
   reg            v3_q;              // the banks' maxima hold the last update: compare halves
   reg            v4_q;              // the halves' results are in: cls_q follows
@@ -90,8 +95,13 @@ module qmlp_mlp_out #(
   reg [JW-1:0]   cls_q;             // the class: the better of the two banks
   // the first candidate of a bank always wins (its running maximum starts there)
   wire cand_b   = cand_j_q[0];
-  wire gt0      = cand_q > max0_q;
-  wire gt1      = cand_q > max1_q;
+  wire signed [15:0] chi = cand_q[31:16];
+  wire signed [15:0] m0hi = max0_q[31:16];
+  wire signed [15:0] m1hi = max1_q[31:16];
+  // step 2: the candidate replaces its bank's maximum
+  wire [1:0] better = gh_q | (eh_q & gl_q);
+  wire upd0 = v2_q & ~b2_q & (f2_q | better[0]);
+  wire upd1 = v2_q &  b2_q & (f2_q | better[1]);
   // bank 1 is empty when N = 1 (its registers then hold nothing of this image)
   localparam integer HAS1 = N > 1 ? 1 : 0;
   wire signed [15:0] hi0 = max0_q[31:16];
@@ -109,12 +119,17 @@ module qmlp_mlp_out #(
   always @(posedge clk_i) begin
     c2_q  <= cand_q;
     j2_q  <= cand_j_q;
-    if (upd_q[0]) begin
+    b2_q  <= cand_b;
+    f2_q  <= cand_f_q;
+    gh_q  <= {chi > m1hi, chi > m0hi};
+    eh_q  <= {chi == m1hi, chi == m0hi};
+    gl_q  <= {cand_q[15:0] > max1_q[15:0], cand_q[15:0] > max0_q[15:0]};
+    if (upd0) begin
       max0_q  <= c2_q;
       arg0_q  <= j2_q;
       narg0_q <= ~j2_q;
     end
-    if (upd_q[1]) begin
+    if (upd1) begin
       max1_q  <= c2_q;
       arg1_q  <= j2_q;
       narg1_q <= ~j2_q;
@@ -143,7 +158,6 @@ module qmlp_mlp_out #(
       m_tlast_o  <= 1'b0;
       m_tdata_o  <= 32'd0;
       cand_v_q   <= 1'b0;
-      upd_q      <= 2'b00;
       v2_q       <= 1'b0;
       v3_q       <= 1'b0;
       v4_q       <= 1'b0;
@@ -153,8 +167,6 @@ module qmlp_mlp_out #(
       // slot and a commit into the same slot cannot meet: the layer writes only a free slot)
       full_o[0] <= (commit_i & ~commit_slot_i) | (full_o[0] & ~(done & ~rslot_q));
       full_o[1] <= (commit_i &  commit_slot_i) | (full_o[1] & ~(done &  rslot_q));
-      upd_q[0] <= cand_v_q & ~cand_b & (cand_f_q | gt0);
-      upd_q[1] <= cand_v_q &  cand_b & (cand_f_q | gt1);
       v2_q     <= cand_v_q;
       v3_q     <= v2_q;
       v4_q     <= v3_q;
