@@ -10,6 +10,8 @@
 //   3 and 4 the lane's two copies of the input word, 4 its weights   5 products
 //   5+D adder trees (D = clog2 SIMD)   6+D accumulator
 //   7+D z = sat((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D table, or the clamp's sign fix
+// (The pair path with PREG = 0, lut at WB = 1 and AB > 1 in a layer of lut lanes only, is one
+// stage shorter from 5 on: its leaves are not registered. qmlp_mlp_layer's ACC_ST follows.)
 // A lane is a module (not a generate block of the layer) so that a synthesis that keeps it
 // as a module builds one lane per layer, however many the layer instantiates, and Yosys'
 // stat multiplies the lane's cells by its instances: the largest design points of
@@ -51,6 +53,8 @@ module qmlp_mlp_lane #(
   parameter integer BIAS     = 0,      // 1: b_i starts the accumulator
   parameter integer NT       = 1,      // thresholds per neuron (ACT 3)
   parameter integer THW      = 1,      // bits of a threshold (ACT 3)
+  parameter integer PREG     = 1,      // pair path: 1 registers the leaves (stage 5); 0 does not, and
+                                       // the lane is one stage shorter (qmlp_mlp_layer: all its lanes lut)
   parameter         LUT_FILE = "qmlp_roms/act1.mem"
 ) (
   input  wire                      clk_i,
@@ -211,9 +215,16 @@ module qmlp_mlp_lane #(
             assign b1 = 1'b0;
             wire unused_ok = &{1'b0, x1, x01};
           end
-          reg signed [AB:0] m_q;
-          always @(posedge clk_i) m_q <= b1 ? (b0 ? x01 : x1) : (b0 ? x0 : {(AB + 1){1'b0}});
-          assign v = m_q;
+          wire signed [AB:0] m = b1 ? (b0 ? x01 : x1) : (b0 ? x0 : {(AB + 1){1'b0}});
+          if (PREG != 0) begin : g_reg
+            reg signed [AB:0] m_q;
+            always @(posedge clk_i) m_q <= m;
+            assign v = m_q;
+          end else begin : g_comb
+            // the multiplexer feeds the first adder directly (a LUT before the adder's LUT): the
+            // same LUTs, AB+1 flip-flops fewer per pair, and one stage less latency
+            assign v = m;
+          end
         end
       end
       for (i = 1; i < NPP; i = i + 1) begin : g_node
@@ -229,13 +240,13 @@ module qmlp_mlp_lane #(
           always @(posedge clk_i) v <= {a[AB+H-1], a} + {b[AB+H-1], b};
         end
       end
-      wire signed [AB+DP:0] t;                  // T, stage 5+DP = 4+D
+      wire signed [AB+DP:0] t;                  // T, stage 5+DP = 4+D (3+D without PREG)
       if (NPP > 1) begin : g_root
         assign t = g_node[1].v;
       end else begin : g_one
         assign t = g_leaf[0].v;
       end
-      // stage 5+D: 2 T - S, exactly the sum of the SIMD products (TW bits)
+      // stage 5+D (4+D without PREG): 2 T - S, exactly the sum of the SIMD products (TW bits)
       reg [TW-1:0] r_q;
       always @(posedge clk_i) r_q <= {t, 1'b0} - sx_i;
     end

@@ -12,6 +12,7 @@
 //   5 PE*SIMD products   5+D adder trees (D = clog2 SIMD)
 //   6+D accumulator (int32, exact here, started at the bias)   ACT 2: write the accumulators (logits)
 //   7+D z = sat((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D table or clamp   -> write PE bytes
+//   (a lut layer at 1-bit weights and AB > 1, PSHORT: one stage less from 5 on, qmlp_mlp_lane)
 // The bias ROM (BIAS = 1) holds one word per group, PE 24-bit biases: read at stage 3+D with the
 // group then in flight, registered again in the lane, it starts the accumulator at 6+D.
 // A threshold layer (ACT 3: thresholds per neuron in place of requantize and activation) has a
@@ -91,7 +92,11 @@ module qmlp_mlp_layer #(
   localparam integer DEPTH  = CHUNKS * GROUPS;
   localparam integer RAW    = $clog2(DEPTH > 1 ? DEPTH : 2);
   localparam integer D      = (SIMD > 1) ? $clog2(SIMD) : 0;  // adder tree depth (qmlp_mlp_lane)
-  localparam integer ACC_ST = 6 + D;                          // stage where acc_q is final
+  // lut lanes at 1-bit weights and AB > 1 take the pair path (qmlp_mlp_lane; g_xpair below);
+  // when every lane of the layer does (MAC lut), its leaves are not registered: one stage less
+  localparam integer PAIRL  = (WB == 1 && AB > 1 && SIMD > 1 && (MAC == 2 || LUTPE > 0)) ? 1 : 0;
+  localparam integer PSHORT = (PAIRL != 0 && MAC == 2) ? 1 : 0;
+  localparam integer ACC_ST = 6 + D - PSHORT;                 // stage where acc_q is final
   localparam integer LAST   = (ACT == 2) ? 1 : 0;
 `ifdef QMLP_ECP5_MULT
   localparam integer ECP5 = `QMLP_ECP5_MULT;   // set by the pnr_ecp5 targets (qmlp:accel:mac)
@@ -149,8 +154,31 @@ module qmlp_mlp_layer #(
   wire img_last = run_q & c_last & n_last;
   wire [SWI-1:0] rs_next = (rs_q == SI_MAX) ? {SWI{1'b0}} : rs_q + 1'b1;
   wire [SWO-1:0] ws_next = (ws_q == SO_MAX) ? {SWO{1'b0}} : ws_q + 1'b1;
-  wire ready_now  = in_full_i[rs_q] & ~out_full_i[ws_q];
-  wire ready_next = in_full_i[rs_next] & ~out_full_i[ws_next];
+  // An output slot is taken from the cycle an image is issued into it, not only once it is full:
+  // the image's first write comes WR_ST cycles after its first read and its commit WR_ST after
+  // its last, so at an interval DEPTH of WR_ST or fewer cycles the images in flight would wrap
+  // around the NBUF_OUT slots and the layer would issue into a slot whose earlier image is
+  // still in the pipeline or not yet read (it was, at 2 to 4 cycles per image: writes into a
+  // full slot, commits lost, logits wrong, then a stall). claim_q[s]: an image is in flight to
+  // slot s; it ends when the slot is seen full (its commit is in), so the consumer's full flag
+  // takes over without a gap whatever the buffer's commit latency. The accelerator sizes the
+  // buffers between layers so that claims do not slow the interval (qmlp_mlp_accel).
+  reg  [NBUF_OUT-1:0] claim_q;
+  wire [NBUF_OUT-1:0] taken = out_full_i | claim_q;
+  wire ready_now  = in_full_i[rs_q] & ~taken[ws_q];
+  wire ready_next = in_full_i[rs_next] & ~taken[ws_next];
+  wire start_now  = ~run_q & ready_now;        // an image is issued into ws_q
+  wire start_next = img_last & ready_next;     // ... into ws_next, straight after this one
+  integer cs;
+  always @(posedge clk_i) begin
+    if (rst_i) begin
+      claim_q <= {NBUF_OUT{1'b0}};
+    end else begin
+      for (cs = 0; cs < NBUF_OUT; cs = cs + 1)
+        claim_q[cs] <= (claim_q[cs] & ~out_full_i[cs]) |
+                       (start_now & (ws_q == cs[SWO-1:0])) | (start_next & (ws_next == cs[SWO-1:0]));
+    end
+  end
 
   always @(posedge clk_i) begin
     if (rst_i) begin
@@ -256,8 +284,8 @@ module qmlp_mlp_layer #(
   // the input only, computed here once for all of the layer's lanes: stage 3 the pair sums
   // x0 + x1 (AB+1 bits) beside x0 and x1, stage 4 that word again (xp_w, read by every lane's
   // leaf multiplexers), and S, the sum of the chunk's SIMD codes, a tree over the stage-3 pair
-  // sums whose root (stage 2+D) is delayed to stage 4+D (sx_w), where the lanes compute 2T - S.
-  localparam integer PAIRL = (WB == 1 && AB > 1 && SIMD > 1 && (MAC == MAC_LUT || LUTPE > 0)) ? 1 : 0;
+  // sums whose root (stage 2+D) is delayed to stage 4+D (sx_w; 3+D with PSHORT), where the lanes
+  // compute 2T - S.
   localparam integer NPR   = (SIMD + 1) / 2;
   localparam integer PSW   = 3 * AB + 1;
   localparam integer DP    = (NPR > 1) ? $clog2(NPR) : 0;
@@ -305,13 +333,16 @@ module qmlp_mlp_layer #(
       end else begin : g_one
         assign sr = g_p[0].v;
       end
-      reg signed [AB+D:0] s3_q, s4_q;           // stages 3+D and 4+D
-      always @(posedge clk_i) begin
-        s3_q <= {sr[AB+DP], sr};                // AB+DP+2 = AB+D+1 bits
-        s4_q <= s3_q;
+      reg signed [AB+D:0] s3_q;                 // stage 3+D
+      always @(posedge clk_i) s3_q <= {sr[AB+DP], sr};   // AB+DP+2 = AB+D+1 bits
+      if (PSHORT != 0) begin : g_s3
+        assign sx_w = s3_q;
+      end else begin : g_s4
+        reg signed [AB+D:0] s4_q;               // stage 4+D
+        always @(posedge clk_i) s4_q <= s3_q;
+        assign sx_w = s4_q;
       end
       assign xp_w = xp4_q;
-      assign sx_w = s4_q;
     end else begin : g_noxpair
       assign xp_w = {NPR*PSW{1'b0}};
       assign sx_w = {(AB + D + 1){1'b0}};
@@ -370,7 +401,7 @@ module qmlp_mlp_layer #(
       (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
       qmlp_mlp_lane #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
-        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .LUT_FILE(LUT_FILE)
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .PREG(1 - PSHORT), .LUT_FILE(LUT_FILE)
       ) u_lane (
         .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]), .xp_i(xp_w), .sx_i(sx_w),
         .b_i(bias_w[r*NL*24 +: NL*24]),
@@ -392,7 +423,7 @@ module qmlp_mlp_layer #(
       (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
       qmlp_mlp_lane #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC_LUT), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
-        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .LUT_FILE(LUT_FILE)
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .PREG(1 - PSHORT), .LUT_FILE(LUT_FILE)
       ) u_lane (
         .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[P*SIMD*WB +: SIMD*WB]), .xp_i(xp_w), .sx_i(sx_w),
         .b_i(bias_w[P*24 +: 24]),
