@@ -162,6 +162,24 @@ def test_layer_sums_of_extremes_are_exact(tmp_path, mac, wb, ab, pe, simd):
         assert "MISMATCH image 1 neuron 5" in bad.output
 
 
+def test_mixed_layer_pair_lanes_are_exact(tmp_path):
+    """A mixed layer at w1a8 (dsp2 lanes and LUTPE=2 lut lanes, SIMD 49): its lut lanes take the
+    pair path with registered leaves (PREG=1, the layer's stage count unchanged); exact sums."""
+    k, n, pe, simd, images = 784, 8, 4, 49, 4
+    _layer_case(tmp_path, k, n, pe, simd, 1, 8, images)
+    top = "qmlp_tb_mlp_layer"
+    prm = dict(K=k, N=n, PE=pe, SIMD=simd, WB=1, AB=8, MAC=params.MAC_STYLES.index("dsp2"), LUTPE=2, IMAGES=images)
+    srcs = [REPO / f"cores/accel/mac/rtl/{m}.v" for m in ("qmlp_mac_dsp2", "qmlp_mul_lut", "qmlp_mul_dsp", "qmlp_mul_xnor")]
+    srcs += [REPO / "cores/accel/mlp/rtl/qmlp_mlp_lane.v", REPO / "cores/accel/mlp/rtl/qmlp_mlp_layer.v",
+             REPO / "cores/accel/mlp/tb/qmlp_tb_mlp_layer.v"]
+    run_tool(["iverilog", "-g2005-sv", "-s", top, "-o", tmp_path / "layer.vvp",
+              *[f"-P{top}.{a}={b}" for a, b in prm.items()], *srcs], timeout=300, cwd=tmp_path, check=True)
+    res = run_tool(["vvp", "-N", tmp_path / "layer.vvp"], timeout=300, cwd=tmp_path)
+    kind, f = lines.parse(res.output)
+    assert res.returncode == 0 and kind == "RESULT" and f["pass"] == "1", res.output[-2000:]
+    assert f["cycles"] == str((k // simd) * (n // pe))
+
+
 # ----------------------------------------------------------------------------- the accelerator
 
 BAD_MAC = [({"MAC": "dsp2", "PE": "4,16,1"}, "layer 3 is dsp2"),
