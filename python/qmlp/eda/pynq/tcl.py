@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from qmlp.eda.hdl import render
 from qmlp.eda.pynq.board import (ADDR, BD, BOARD, BURST, CELLS, CONFIG, DDR, DMA_LENGTH_BITS, IP_DIR, LIBRARY,
                                  PART, RANGE, STREAM_BITS, VENDOR, VERSION)
 from qmlp.errors import QmlpError
-
-if TYPE_CHECKING:
-    from qmlp.eda.pynq.ip import Overlay
 
 
 def _tcl_list(items) -> str:
@@ -33,9 +29,10 @@ def size_text(n: int) -> str:
     return str(n)
 
 
-def config_tcl(ov: Overlay, files: list[str], headers: list[str], mems: list[str], digest: str) -> str:
+def config_tcl(ov, files: list[str], headers: list[str], mems: list[str], digest: str) -> str:
     """qmlp_pynq/config.tcl: the variables qmlp_pynq_build.tcl reads (every number it uses), rendered
-    from templates/config.tcl.j2."""
+    from templates/config.tcl.j2. `ov` is the run's ip.Overlay (not imported here: ip imports this
+    module)."""
     return render("qmlp.eda.pynq", "config.tcl.j2", ov=ov, part=PART, board=BOARD, bd=BD, ip_dir=IP_DIR,
                   vendor=VENDOR, library=LIBRARY, version=VERSION, files=_tcl_list(files),
                   headers=_tcl_list(headers), mems=_tcl_list(mems), stream_bits=STREAM_BITS,
