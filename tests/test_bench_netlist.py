@@ -145,3 +145,18 @@ def test_report_step_and_row(tmp_path):
     r["steps"]["synth_accel"].update(dsp="214", lut="3990")
     (tmp_path / "results.json").write_text(json.dumps(r))
     assert "88.24 % on 10,000 images, its xc7 netlist 0 mismatches on 200; " in report.summary(tmp_path)
+
+
+def test_no_netlist_after_a_failed_verilator_run(tmp_path):
+    """The netlist runs start after the Verilator runs passed: a failed one ends the bench at once,
+    with no netlist build (tens of minutes) running that the process would wait for."""
+    fake = Fake()
+
+    def rtl_fails(task):
+        if task.target == "sim_verilator":
+            raise QmlpError("MISMATCH image 0 logit 0")
+        return fake(task)
+
+    with pytest.raises(QmlpError, match="failed its Verilator run"):
+        _run(tmp_path, rtl_fails)
+    assert fake.netlists == []

@@ -26,7 +26,7 @@ def configure(b) -> None:
         help="Verilator images of the Pareto points other than the winners (default 500; winners: all)")
     opt(b, "--netlist", name="bench-netlist", metavar="N",
         help="also simulate each winner's Yosys xc7 netlist (sim_synth: the synth flow's netlist with the "
-             "primitives' models, in Verilator) on the first N test images, beside its Verilator run; a mismatch "
+             "primitives' models, in Verilator) on the first N test images, after the Verilator runs; a mismatch "
              "fails the bench. Default 0 (off): the netlist's Verilator build is the cost, about 6 min for the "
              "default point's and 40 min for a 45k-LUT winner's on two cores (docs/netlist.md)")
     b.add_argument("--bits", type=words, default=None, help="bit widths to search (default w8a8,w4a4,w2a2)")

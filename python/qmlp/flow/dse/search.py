@@ -12,7 +12,7 @@ a few slower points for the chart, and Verilator on the Pareto-optimal points th
    10,000 test images (bit-exact, 0 mismatches, or the search fails), the others on fewer.
 3. With `netlist_images` (qmlp bench --netlist N), each winner's (and each smallest design meeting
    --fps) Yosys xc7 netlist (`sim_synth`: the synth flow's netlist with the primitives' models,
-   docs/netlist.md) on the first N test images, beside the Verilator runs; a netlist that
+   docs/netlist.md) on the first N test images, after the Verilator runs passed; a netlist that
    mismatches is recorded in bench.json and then fails the search (qmlp.flow.dse.output.run).
 """
 
@@ -424,7 +424,6 @@ def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
             continue
         todo.append((p, Task("sim_verilator", tuple(sorted(dict(p.params(), IMAGES=n).items())))))
     futs = [(p, runs.submit(t)) for p, t in todo]
-    nets = _submit_netlists(res, runs, opts)        # beside the Verilator runs: jobs at a time in all
     for p, f in futs:
         try:
             p.sim = f.result()
@@ -449,7 +448,9 @@ def _simulate(res: Search, runs: Runs, opts: Options, log) -> None:
                 int(p.sim["cycles_per_image"]) != p.cand.cycles_per_image:
             raise QmlpError(f"the {p.cand.bits} winner simulated at {p.sim['cycles_per_image']} cycles/image, "
                             f"the folding gives {p.cand.cycles_per_image}")
-    _collect_netlists(nets, log)
+    # after the Verilator runs passed: a failed one has ended the search above, with no netlist build
+    # (tens of minutes) left running that the process would wait for before it could exit
+    _collect_netlists(_submit_netlists(res, runs, opts), log)
 
 
 def designs(res: Search) -> list[Point]:
