@@ -73,12 +73,30 @@ def tree_width(wb: int, ab: int, simd: int) -> int:
 # 1-bit (bipolar) products in LUTs, Yosys 0.23 synth_xilinx -abc9 of one qmlp_mlp_lane minus its
 # 32-bit accumulator (docs/binary.md): XNOR-popcount (WB = AB = 1) 3.1 LUT and 6 FF per product
 # at SIMD 16, 3.4 and 7 at SIMD 64, whatever the style (dsp builds 2 x 2-bit products in LUTs,
-# 3.6); lut at WB = 1: the tree plus BIN_LUT (the count of -1 weights and its third operand;
-# lanes measured 17.4 per product at w1a8 SIMD 16, 17.1 at SIMD 49, 11.6 at w1a4), the unit's
-# register of x (AB + 1 FF) on top of the tree's. BIN_LUT 4.5 put whole TFC w1a1 designs 12-22 %
-# above Yosys (40,076 vs 35,032 LUT at 28 cycles, 35,909 vs 31,953 at 32, 22,376 vs 18,338 at 56);
-# 2.5 leaves them 3-12 % above (37,164, 32,773 and 20,584; docs/binary.md).
-XNOR_LUT, XNOR_FF, BIN_LUT = 3.5, 7.0, 2.5
+# 3.6). lut at WB = 1, AB > 1 is the pair path (qmlp_mlp_lane g_pt: a {0, x0, x1, x0 + x1} leaf
+# per input pair, a tree of level-sized adders, 2T - S): BIN_LUT_A * AB + BIN_LUT LUT and
+# BIN_FF_A * AB + BIN_FF FF per product. Lanes measured (ACT 2, minus 32; the layer all lut, so
+# the leaves are not registered and each multiplexer shares its LUT with the first adder):
+# 7.2 LUT / 6.4 FF at w1a8 SIMD 16, 7.3 / 7.1 at SIMD 49, 7.3 / 6.5 at SIMD 98, 7.3 / 6.6 at
+# SIMD 112, 4.2 / 4.4 at w1a4 SIMD 16, 2.7 / 3.4 at w1a2 SIMD 16 (the earlier +x or ~x lane:
+# 17.1 LUT / 40 FF at w1a8 SIMD 49). The lut lanes of a mixed layer (--LUTPE) register their
+# leaves: (AB + 1) / 4 LUT and (AB + 1) / 2 FF more per product (measured 9.5 / 11.2 at w1a8
+# SIMD 49, 5.4 / 6.9 at w1a4, 3.4 / 4.9 at w1a2). Each pair-path layer adds its shared pair sums
+# and S once (qmlp_mlp_layer g_xpair): BIN_SHARED_LUT * (AB + 2) LUT and
+# BIN_SHARED_FF * (AB + 1) FF per input of the SIMD chunk (counted from the RTL, not measured on
+# their own). Whole design, TFC w1a1 PE=32,4,4,5 SIMD=98,64,64,64 (16 cycles per image): estimate
+# LUT 31,451, FF 37,029, BRAM18 113; Yosys LUT 31,381, FF 46,795, BRAM18 230 (docs/binary.md; the
+# FF gap is mostly the layer's registers of the 3,136-bit weight word, outside the lanes, and
+# Yosys put the 36-bit ROM slices of depth 16 in RAMB36E1s).
+# (SIMD 1 keeps the +x or ~x unit, qmlp_mul_lut: the tree plus BIN_XOR_LUT, its former BIN_LUT.)
+XNOR_LUT, XNOR_FF, BIN_XOR_LUT = 3.5, 7.0, 2.5
+BIN_LUT_A, BIN_LUT, BIN_FF_A, BIN_FF = 0.75, 1.2, 0.55, 2.2
+BIN_SHARED_LUT, BIN_SHARED_FF = 1.0, 4.0
+
+
+def pair_path(style: str, wb: int, ab: int, simd: int) -> bool:
+    """Does a lut lane at these widths take qmlp_mlp_lane's pair path (1-bit weights, AB > 1)?"""
+    return style == "lut" and wb == 1 and ab > 1 and simd > 1
 
 
 def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
@@ -88,9 +106,11 @@ def lut_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     tree included); 1-bit weights: XNOR_LUT, BIN_LUT."""
     if wb == 1 and ab == 1 and in_luts(style, wb, ab):
         return XNOR_LUT if style == "lut" else XNOR_LUT + 0.5     # dsp: 2 x 2-bit products, 3.6 + acc
+    if pair_path(style, wb, ab, simd):
+        return BIN_LUT_A * ab + BIN_LUT
     lut = tree_width(wb, ab, simd) * (simd - 1) / simd
     if style == "lut" and wb == 1:
-        lut += BIN_LUT
+        lut += BIN_XOR_LUT          # SIMD 1: one product, +x or ~x and its count
     elif in_luts(style, wb, ab):
         lut += -(-wb // 2) * (ab + 2)       # a `*` Yosys keeps out of DSPs: about the same
     elif style == "dsp2":
@@ -102,6 +122,8 @@ def ff_per_product(style: str, wb: int, ab: int, simd: int) -> float:
     """FFs per product: the weight register before the multipliers, the product and tree registers."""
     if wb == 1 and ab == 1 and in_luts(style, wb, ab):
         return XNOR_FF
+    if pair_path(style, wb, ab, simd):
+        return BIN_FF_A * ab + BIN_FF
     tw = tree_width(wb, ab, simd)
     return wb + tw + (tw * (simd - 1) / simd) + ((ab + 1) if style == "lut" and wb == 1 else 0)
 
@@ -135,12 +157,19 @@ class LayerPoint:
         bram = rom_bram18(depth, width)
         lut = (self.pe - self.lutpe) * self.simd * lut_per_product(self.mac, self.wb, self.ab, self.simd)
         lut += self.lutpe * self.simd * lut_per_product("lut", self.wb, self.ab, self.simd)
+        shared = pair_path("lut" if self.lutpe else self.mac, self.wb, self.ab, self.simd)
         # accumulator; requantize and the activation: a table (80 LUT per PE), a clamp (about 20)
         # or at 1 bit the sign (one flip-flop and a LUT)
         kind = actreg.get(act).hw_kind(out_bits) if hidden else None
         lut += self.pe * (32 + {"table": 80, "clamp": 20, "sign": 1, None: 0}[kind])
         ff = self.macs * ff_per_product(self.mac, self.wb, self.ab, self.simd) + self.simd * 8
         ff += self.pe * (32 + (16 if hidden else 0) + (24 if bias else 0))
+        if shared and self.lutpe and self.mac != "lut":    # a mixed layer's pair lanes register their leaves
+            lut += self.lutpe * self.simd * (self.ab + 1) / 4
+            ff += self.lutpe * self.simd * (self.ab + 1) / 2
+        if shared:                  # the pair path's words, once per layer
+            lut += self.simd * BIN_SHARED_LUT * (self.ab + 2)
+            ff += self.simd * BIN_SHARED_FF * (self.ab + 1)
         return {"dsp": self.dsp, "lut": int(lut),
                 "bram18": bram, "ff": int(ff)}
 
