@@ -8,8 +8,8 @@ from qmlp.cli.options import build_paths, opt
 
 HELP = "the whole flow and the lab's comparison, in one folder"
 DESCRIPTION = ("Train (or reuse) the model, sweep, infer, make the ROMs, simulate the IPs and the accelerator, run "
-               "the synthesis estimates, simulate the default accelerator point's Yosys xc7 netlist and write report.md with "
-               "charts. Steps whose inputs did not change are reused.")
+               "the synthesis estimates, simulate the default accelerator point's Yosys xc7 netlist and write "
+               "report.md with charts. Steps whose inputs did not change are reused.")
 
 
 def configure(rp) -> None:
