@@ -81,3 +81,6 @@ def test_sweep_table_is_sane(small_model, dataset, tmp_path):
         assert p[wl]["val_accuracy"] >= g[wl]["val_accuracy"]
     q = quant.load(sweep.model_path(tmp_path, 8, "per_layer"))
     assert q.wl == 8 and q.fls == p[8]["fl"] and q.codes[0].dtype == np.int8
+    # the quantized file names the float model's data set: a run given only it reads the same data
+    assert {k: q.meta[k] for k in ("data", "val_size", "seed")} == \
+        {k: small_model.meta[k] for k in ("data", "val_size", "seed")}

@@ -74,6 +74,11 @@ def quantize_model(model: FloatModel, wl: int, fls, meta: dict | None = None, ac
     for fl in fls:
         fx.check_format(wl, fl)
     meta = dict(meta or {}, model=model.fingerprint())   # which float model these codes come from
+    # and the data it was trained on (with its validation split), so a run given only the quantized
+    # file (qmlp bench's candidates, --MODEL=) reads the same data set, not the default one
+    for k in ("data", "val_size", "seed"):
+        if model.meta.get(k) is not None:
+            meta.setdefault(k, model.meta[k])
     dt = np.int8 if wl <= 8 else np.int32
     codes = [fx.to_codes(w, wl, fl, f"{nm}w").astype(dt) for nm, w, fl in zip(model.spec.names, model.weights, fls)]
     bs = [np.asarray(b, np.float32) for b in model.biases] if model.biases is not None else None
