@@ -10,11 +10,12 @@
 // - The argmax is taken while the logits go out, one candidate per cycle, as two running
 //   maxima: bank 0 takes the even beats, bank 1 the odd ones, so a bank sees a candidate at
 //   most every other cycle and its loop (compare with the bank's maximum, load it) has two
-//   cycles: step 1 holds the logit that went out last cycle (cand_q) and compares it with
-//   both banks' maxima in halves, into registers: the upper 16 bits signed (greater, equal),
-//   the lower 16 bits unsigned (greater); step 2 loads its bank's maximum and index when it
-//   is the bank's first or greater above, or equal above and greater below (one LUT from
-//   registers to the enables). Each compare is a 16-bit carry chain between registers.
+//   cycles: step 1 holds the logit that went out last cycle (cand0_q, cand1_q: a copy per
+//   bank) and compares it with its bank's maximum in halves, into registers: the upper 16
+//   bits signed (greater, equal), the lower 16 bits unsigned (greater); step 2 loads its
+//   bank's maximum and index when it is the bank's first or greater above, or equal above
+//   and greater below (one LUT from registers to the enables). Each compare is a 16-bit
+//   carry chain between registers.
 //   (A one-cycle running maximum, even with the compare split over two registered steps and
 //   forwarded, routed at 100.98 MHz in r7 of docs/fmax.md, 9.90 ns; the two-cycle loop with a
 //   whole 32-bit compare into the update flag at 99.79 MHz in r10, 10.02 ns, its carry chain
@@ -75,7 +76,11 @@ module qmlp_mlp_out #(
   reg [JW-1:0]   j_q;
   reg            busy_q;
   // step 1: the logit that went out last cycle
-  reg signed [31:0] cand_q;
+  // one copy per bank, each beside its bank's compares (kept apart from Yosys' merging):
+  // with one register driving both banks' six compares r11 routed cand_q[20] 3.38 ns to a
+  // carry chain, then 8.50 ns in all into gh_q
+  (* keep *) reg [31:0] cand0_q;
+  (* keep *) reg [31:0] cand1_q;
   reg [JW-1:0]   cand_j_q;
   reg            cand_v_q;
   reg            cand_f_q;          // ... and it is the first of its bank (j = 0 or 1)
@@ -95,7 +100,8 @@ module qmlp_mlp_out #(
   reg [JW-1:0]   cls_q;             // the class: the better of the two banks
   // the first candidate of a bank always wins (its running maximum starts there)
   wire cand_b   = cand_j_q[0];
-  wire signed [15:0] chi = cand_q[31:16];
+  wire signed [15:0] c0hi = cand0_q[31:16];
+  wire signed [15:0] c1hi = cand1_q[31:16];
   wire signed [15:0] m0hi = max0_q[31:16];
   wire signed [15:0] m1hi = max1_q[31:16];
   // step 2: the candidate replaces its bank's maximum
@@ -117,13 +123,13 @@ module qmlp_mlp_out #(
   wire [31:0] logit = mem[raddr];
 
   always @(posedge clk_i) begin
-    c2_q  <= cand_q;
+    c2_q  <= cand0_q;
     j2_q  <= cand_j_q;
     b2_q  <= cand_b;
     f2_q  <= cand_f_q;
-    gh_q  <= {chi > m1hi, chi > m0hi};
-    eh_q  <= {chi == m1hi, chi == m0hi};
-    gl_q  <= {cand_q[15:0] > max1_q[15:0], cand_q[15:0] > max0_q[15:0]};
+    gh_q  <= {c1hi > m1hi, c0hi > m0hi};
+    eh_q  <= {c1hi == m1hi, c0hi == m0hi};
+    gl_q  <= {cand1_q[15:0] > max1_q[15:0], cand0_q[15:0] > max0_q[15:0]};
     if (upd0) begin
       max0_q  <= c2_q;
       arg0_q  <= j2_q;
@@ -178,7 +184,8 @@ module qmlp_mlp_out #(
           if (!last_q) begin
             m_tdata_o <= logit;
             m_tlast_o <= 1'b0;
-            cand_q    <= logit;
+            cand0_q   <= logit;
+            cand1_q   <= logit;
             cand_j_q  <= j_q;
             cand_f_q  <= ((j_q >> 1) == {JW{1'b0}});
             cand_v_q  <= 1'b1;
