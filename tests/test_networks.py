@@ -195,6 +195,26 @@ def test_tabular_network_on_an_npz(tmp_path):
     assert exp.size == 1000 * 6
 
 
+def test_first_layer_at_two_cycles_per_image(tmp_path):
+    """22-16-3 relu+bias at PE=8,3 SIMD=22,2: layer 1 takes 2 cycles per image, far fewer than its
+    pipeline (about 14 cycles from a read to the write of its result). The layer used to issue a
+    new image into every output slot that was not yet full, so images in flight wrapped around
+    the 3 slots and overwrote ones layer 2 had not read: every image mismatched. Now a slot is
+    claimed at issue (qmlp_mlp_layer's claim_q); qmlp_mlp_slots stops a run that writes into a
+    full slot. 50 images bit for bit in Icarus; the throughput is the output stage's, not the
+    folding's 8 cycles, so it is only bounded below here."""
+    from test_driver_anynet import CLASSES, FEATURES, HIDDEN, make_tabular, train_model
+
+    path, _ = train_model(tmp_path, (FEATURES, HIDDEN, CLASSES), "relu", data=make_tabular(tmp_path / "t.npz"))
+    res = run_fusesoc(CORE, "sim", {"MODEL": str(path), "PE": "8,3", "SIMD": "22,2", "IMAGES": 50})
+    assert res.returncode == 0 and res.kind == "RESULT", res.output[-3000:]
+    f = res.fields
+    assert f["pass"] == "1" and f["mismatches"] == "0" and int(f["images"]) == 50, res.output[-3000:]
+    man = json.loads((res.work_root / "qmlp_roms" / "manifest.json").read_text())
+    assert [l["groups"] * l["chunks"] for l in man["layers"]] == [2, 8]
+    assert int(f["cycles_per_image"]) >= man["cycles_per_image"]
+
+
 @pytest.mark.parametrize("args,msg", [
     (["--layers", "784"], "qmlp train: error: --layers=784: give the input size and at least one layer width"),
     (["--layers", "784,0,10"], "qmlp train: error: --layers=784,0,10: a width of 0"),

@@ -154,8 +154,31 @@ module qmlp_mlp_layer #(
   wire img_last = run_q & c_last & n_last;
   wire [SWI-1:0] rs_next = (rs_q == SI_MAX) ? {SWI{1'b0}} : rs_q + 1'b1;
   wire [SWO-1:0] ws_next = (ws_q == SO_MAX) ? {SWO{1'b0}} : ws_q + 1'b1;
-  wire ready_now  = in_full_i[rs_q] & ~out_full_i[ws_q];
-  wire ready_next = in_full_i[rs_next] & ~out_full_i[ws_next];
+  // An output slot is taken from the cycle an image is issued into it, not only once it is full:
+  // the image's first write comes WR_ST cycles after its first read and its commit WR_ST after
+  // its last, so at an interval DEPTH of WR_ST or fewer cycles the images in flight would wrap
+  // around the NBUF_OUT slots and the layer would issue into a slot whose earlier image is
+  // still in the pipeline or not yet read (it was, at 2 to 4 cycles per image: writes into a
+  // full slot, commits lost, logits wrong, then a stall). claim_q[s]: an image is in flight to
+  // slot s; it ends when the slot is seen full (its commit is in), so the consumer's full flag
+  // takes over without a gap whatever the buffer's commit latency. The accelerator sizes the
+  // buffers between layers so that claims do not slow the interval (qmlp_mlp_accel).
+  reg  [NBUF_OUT-1:0] claim_q;
+  wire [NBUF_OUT-1:0] taken = out_full_i | claim_q;
+  wire ready_now  = in_full_i[rs_q] & ~taken[ws_q];
+  wire ready_next = in_full_i[rs_next] & ~taken[ws_next];
+  wire start_now  = ~run_q & ready_now;        // an image is issued into ws_q
+  wire start_next = img_last & ready_next;     // ... into ws_next, straight after this one
+  integer cs;
+  always @(posedge clk_i) begin
+    if (rst_i) begin
+      claim_q <= {NBUF_OUT{1'b0}};
+    end else begin
+      for (cs = 0; cs < NBUF_OUT; cs = cs + 1)
+        claim_q[cs] <= (claim_q[cs] & ~out_full_i[cs]) |
+                       (start_now & (ws_q == cs[SWO-1:0])) | (start_next & (ws_next == cs[SWO-1:0]));
+    end
+  end
 
   always @(posedge clk_i) begin
     if (rst_i) begin

@@ -165,6 +165,21 @@ module qmlp_mlp_slots #(
     end
   endgenerate
 
+`ifndef SYNTHESIS
+  // The protocol's invariant, checked in every simulation: the producer writes and commits only
+  // a slot that is not full, the consumer releases only a full one. A producer that issued into
+  // a slot still held by an earlier image (qmlp_mlp_layer before its output-slot claims, at 4
+  // cycles per image or fewer) broke the first and the run stopped here instead of at wrong logits.
+  always @(posedge clk_i) begin
+    if (!rst_i && ((we_w && full_o[wslot_w]) || (commit_w && full_o[cslot_w]) ||
+                   (release_i && !full_o[release_slot_i]))) begin
+      $display("ERROR: qmlp_mlp_slots %m: %0s slot %0d (write into or commit of a full slot, or release of an empty one)",
+               (release_i && !full_o[release_slot_i]) ? "release" : "write/commit",
+               (release_i && !full_o[release_slot_i]) ? release_slot_i : (we_w ? wslot_w : cslot_w));
+      $finish;
+    end
+  end
+`endif
   genvar g;
   generate
     for (g = 0; g < NBUF; g = g + 1) begin : g_slot

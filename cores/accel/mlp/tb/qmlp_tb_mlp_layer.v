@@ -7,7 +7,9 @@
 //                   WB bits, code p*SIMD + s at bits WB*(p*SIMD + s))
 //   layer_x.hex     IMAGES*K/SIMD words of SIMD bytes (input c*SIMD + s at byte s)
 //   layer_acc.hex   IMAGES*N int32 sums, the golden model's
-// Images follow each other back to back through one input and one output slot.
+// Images follow each other back to back through one input slot and two output slots, which an
+// instant reader empties the cycle after their commit (the layer claims an output slot from an
+// image's first read until it sees the slot full: one slot that never showed full would stall it).
 // Last line: RESULT pass=<0|1> vectors=<images> mismatches=<wrong sums> cycles=<cycles per image>
 module qmlp_tb_mlp_layer;
   parameter integer K    = 784;
@@ -37,15 +39,16 @@ module qmlp_tb_mlp_layer;
   wire [GAW-1:0]    out_addr;
   wire [PE*32-1:0]  out_data;
   integer in_img = 0, out_img = 0, cycles = 0, t_first = -1, t_last = 0;
+  reg  [1:0]        out_full = 2'b00;
 
   qmlp_mlp_layer #(
     .K(K), .N(N), .PE(PE), .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .LUTPE(LUTPE), .SHIFT(0), .ACT(2),
-    .NBUF_IN(1), .NBUF_OUT(1), .ROM_FILE("layer_rom.mem"), .LUT_FILE("layer_rom.mem")
+    .NBUF_IN(1), .NBUF_OUT(2), .ROM_FILE("layer_rom.mem"), .LUT_FILE("layer_rom.mem")
   ) u_dut (
     .clk_i(clk), .rst_i(rst),
     .in_full_i(in_img < IMAGES), .in_slot_o(in_slot), .in_addr_o(in_addr), .in_data_i(in_data),
     .in_release_o(in_release), .in_release_slot_o(in_release_slot),
-    .out_full_i(1'b0), .out_we_o(out_we), .out_slot_o(out_slot), .out_addr_o(out_addr),
+    .out_full_i(out_full), .out_we_o(out_we), .out_slot_o(out_slot), .out_addr_o(out_addr),
     .out_data_o(out_data), .out_commit_o(out_commit), .out_commit_slot_o(out_commit_slot)
   );
 
@@ -55,6 +58,7 @@ module qmlp_tb_mlp_layer;
     cycles <= cycles + 1;
     in_data <= xmem[(in_img < IMAGES ? in_img : 0) * CHUNKS + in_addr];
     if (in_release) in_img <= in_img + 1;
+    out_full <= out_commit ? (2'b01 << out_commit_slot) : 2'b00;   // full for one cycle, then read
     if (out_we)
       for (p = 0; p < PE; p = p + 1) got[out_img * N + out_addr * PE + p] <= out_data[p*32 +: 32];
     if (out_commit) begin
