@@ -10,8 +10,8 @@ from pathlib import Path
 from qmlp.eda.edam import read_edam
 from qmlp.eda.netlist import ecp5_prims, xc7_brams
 from qmlp.eda.netlist.common import FLOW_TIMEOUT, OUT, PNR_TARGET, STATE, SYNTH_DIR, _last, _say
-from qmlp.eda.netlist.edit import (_defined, add_parameters, inject_fault, routed_for_sim, strip_modules,
-                                    yosys_datdir)
+from qmlp.eda.netlist.edit import (_defined, add_parameters, inject_fault, routed_for_sim, sdp72_parity_bug,
+                                    strip_modules, yosys_datdir)
 from qmlp.eda.runner import run_tool, which
 from qmlp.errors import QmlpError
 
@@ -317,6 +317,11 @@ class Build:
                 netlist = self.netlist_xc7() if self.kind == "xc7" else self.netlist_ecp5()
             state["label"] = self.label
             text = netlist.read_text()
+            bad = sdp72_parity_bug(text) if self.kind == "xc7" else []
+            if bad:
+                raise QmlpError(f"the netlist writes {len(bad)} RAMB36E1 72 bits wide with DIPBDIP = DIPADIP ({bad[0]}): "
+                                "Yosys 0.23's brams_xc6v_map.v bug (YosysHQ/yosys PR 5833), which "
+                                "flows/yosys/qmlp_yosys.tcl avoids with a corrected copy: was the script changed?")
             fault = str(self.value("FAULT", "none") or "none")
             if fault != "none":
                 text, what = inject_fault(text, fault)

@@ -44,6 +44,25 @@ def strip_modules(text: str, names: set[str]) -> str:
     return "".join(out)
 
 
+def sdp72_parity_bug(netlist: str) -> list[str]:
+    """RAMB36E1 cells of a Yosys xc7 netlist (write_verilog) written 72 bits wide in SDP mode
+    whose DIPBDIP carries the same bits as DIPADIP: Yosys 0.23's brams_xc6v_map.v
+    (`PORT_W_WIDTH == 71`, YosysHQ/yosys PR 5833) writes data bits 44, 53, 62 (and 71) of each
+    word with bits 8, 17, 26 (35). flows/yosys/qmlp_yosys.tcl maps memories with a corrected copy;
+    this finds a netlist built without it. Returns the cells' names."""
+    bad = []
+    for m in re.finditer(r"\bRAMB36E1\s*#\((.*?)\)\s*(\S+)\s*\((.*?)\);", netlist, re.S):
+        prm, name, conn = m.groups()
+        if not re.search(r"\.WRITE_WIDTH_B\(32'[sd]*d?72\)", prm) or 'RAM_MODE("SDP")' not in prm:
+            continue
+        a = re.search(r"\.DIPADIP\((.*?)\),?\s*\n", conn)
+        b = re.search(r"\.DIPBDIP\((.*?)\),?\s*\n", conn)
+        if a and b and a.group(1).strip() == b.group(1).strip() \
+                and not re.fullmatch(r"\d+'h[0-9a-fA-F]+", a.group(1).strip()):   # constants: no difference
+            bad.append(name)
+    return bad
+
+
 def add_parameters(netlist: str, top: str, params: dict) -> str:
     """Declare the run's parameters on the netlist's top module (which has none), so that a
     testbench's `#(.PE(PE), ...)` override compiles; their values are unused."""
