@@ -14,6 +14,8 @@ vectors, in the FuseSoC work root, and
            own pnr_ecp5 target (read from its core file) plus --write (the routed design, whose
            configuration settings routed_for_sim folds into the netlist), then Yosys turns
            that JSON into Verilog;
+   An xc7 netlist that still writes a 72-bit RAMB36E1 with DIPBDIP = DIPADIP (Yosys 0.23's
+   brams_xc6v_map.v typo, which qmlp_yosys.tcl corrects; edit.sdp72_parity_bug) is refused;
 2. optionally injects a fault (FAULT=lut: one LUT's INIT complemented; FAULT=dsp: one
    DSP48E1's input register count changed), to prove that the check can fail;
 3. compiles the netlist with the primitives' simulation models (Yosys' own
@@ -37,8 +39,9 @@ launcher: `Build`), sim (the run step: `run`).
 
 from qmlp.eda.netlist.build import Build
 from qmlp.eda.netlist.common import FLOW_TIMEOUT, OUT, SIM_TIMEOUT, STATE
-from qmlp.eda.netlist.edit import add_parameters, inject_fault, routed_for_sim, strip_modules, yosys_datdir
+from qmlp.eda.netlist.edit import (add_parameters, inject_fault, routed_for_sim, sdp72_parity_bug, strip_modules,
+                                   yosys_datdir)
 from qmlp.eda.netlist.sim import fail_line, run
 
 __all__ = ["Build", "FLOW_TIMEOUT", "OUT", "SIM_TIMEOUT", "STATE", "add_parameters", "fail_line", "inject_fault",
-           "routed_for_sim", "run", "strip_modules", "yosys_datdir"]
+           "routed_for_sim", "run", "sdp72_parity_bug", "strip_modules", "yosys_datdir"]
