@@ -3,7 +3,8 @@ estimate of an accelerator's resources (DSP48E1, LUT, FF, BRAM18) against the xc
 
 A layer of K inputs and N neurons folded to PE neurons x SIMD inputs per cycle takes
 (N/PE) * (K/SIMD) cycles per image (`layer_cycles`); a design point (`Candidate`) is one such
-folding and a MAC style per layer, and an image takes its slowest layer's cycles. The fit rule:
+folding and a MAC style per layer. An image takes its slowest layer's cycles, or longer where the
+accelerator's slots bound the interval (`interval_bounds`, `interval`: fast foldings). The fit rule:
 DSP <= 220, BRAM18 <= 280, LUT <= 85 % of 53,200 (room left for placement), FF <= 106,400.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 from qmlp import params
 from qmlp import reference as ref
@@ -212,7 +214,9 @@ class Candidate:
 
     @property
     def cycles_per_image(self) -> int:
-        return max(self.layer_cycles)
+        """Cycles per image the accelerator runs at (`interval`): the slowest layer's, or more where
+        its slots bound the interval; what the testbench's RESULT line reports."""
+        return interval(self)
 
     @property
     def macs(self) -> int:
@@ -251,6 +255,92 @@ class Candidate:
                             spec=spec)
         return cls(tuple(v["PE"]), tuple(v["SIMD"]), tuple(v["MAC"]), tuple(v["WBITS"]), tuple(v["ABITS"]), spec,
                    tuple(v["LUTPE"]))
+
+
+# ----------------------------------------------------------------------------- interval
+
+def write_stage(l: LayerPoint, last: bool) -> int:
+    """qmlp_mlp_layer's WR_ST: cycles from a read to the write (and from an image's last read to
+    its commit). ACC_ST = 6 + D - PSHORT with D = clog2(SIMD) the tree's depth and PSHORT one stage
+    less in an all-lut layer on the pair path (1-bit weights, AB > 1, SIMD > 1); a hidden layer
+    adds 2 (requantize, activation). (The ECP5 build adds one more for a table activation,
+    TBL_REG; not modelled: the search's devices are timed at xc7's stage counts.)"""
+    d = math.ceil(math.log2(l.simd)) if l.simd > 1 else 0
+    pshort = 1 if (l.mac == "lut" and l.wb == 1 and l.ab > 1 and l.simd > 1) else 0
+    acc_st = 6 + d - pshort
+    return acc_st if last else acc_st + 2
+
+
+# the input slots (qmlp_mlp_accel: 2), the activation slots between layers (NB = 3), the logit slots
+# (qmlp_mlp_out: 2)
+IN_SLOTS, MID_SLOTS, OUT_SLOTS = 2, 3, 2
+
+
+def interval_bounds(cand: "Candidate") -> dict[str, Fraction]:
+    """Lower bounds on the accelerator's steady-state cycles per image, each the loop of one
+    resource (the interval is the largest; every longer loop through several buffers averages
+    these). Derived from the RTL and checked against Verilator/Icarus runs (docs/search.md):
+
+    - "layer i": the layer's own (N/PE)(K/SIMD) reads per image (`layer_cycles`).
+    - "input slots": a slot of qmlp_mlp_in/qmlp_mlp_slots (2 slots, WREG=1) takes W1 = K1/SIMD1
+      beats, the commit 1 cycle (WREG) plus 1 to the full flag, layer 1's DEPTH1 reads, its release:
+      W1 + DEPTH1 + 2 cycles per image and slot, so (W1 + DEPTH1 + 2) / 2 (TFC PE=64,4,4,5
+      SIMD=49,64,64,64: (16 + 16 + 2) / 2 = 17 measured, docs/binary.md).
+    - "slots i-(i+1)": an activation slot (3 per buffer) is claimed at layer i's issue, committed
+      WR_ST_i after its last read, full a cycle later, read by layer i+1 (DEPTH_i+1 reads after a
+      cycle of issue) and released; the writer issues the cycle after it sees it free:
+      (DEPTH_i + WR_ST_i + DEPTH_i+1 + 2) / 3, i.e. WR_ST_i <= P - 2 for both layers at P.
+    - "logit slots": qmlp_mlp_out's 2 slots, each from the last layer's issue to the class beat:
+      DEPTH_L + WR_ST_L + N + 6 (N logit beats, 4 cycles of argmax, the class beat, the flags),
+      over 2 (docs/netlist.md "Throughput at fast foldings is the output stage's": 36 points).
+    - "output stage": N + 5 cycles per image of qmlp_mlp_out's stream itself (N + 1 beats, 4 waits).
+    """
+    ls = cand.layers()
+    classes = cand.spec.classes
+    out = {f"layer {i + 1}": Fraction(l.cycles) for i, l in enumerate(ls)}
+    out["input slots"] = input_bound(ls[0])
+    for i in range(len(ls) - 1):
+        out[f"slots {i + 1}-{i + 2}"] = mid_bound(ls[i], ls[i + 1])
+    out["logit slots"] = logit_bound(ls[-1], classes)
+    out["output stage"] = Fraction(classes + 5)
+    return out
+
+
+def input_bound(first: LayerPoint) -> Fraction:
+    """The input slots' bound (`interval_bounds`): (W1 + DEPTH1 + 2) / 2."""
+    return Fraction(first.k // first.simd + first.cycles + 2, IN_SLOTS)
+
+
+def mid_bound(writer: LayerPoint, reader: LayerPoint) -> Fraction:
+    """The activation slots' bound between two layers (`interval_bounds`)."""
+    return Fraction(writer.cycles + write_stage(writer, False) + reader.cycles + 2, MID_SLOTS)
+
+
+def logit_bound(last: LayerPoint, classes: int) -> Fraction:
+    """The logit slots' bound (`interval_bounds`): (DEPTH_L + WR_ST_L + N + 6) / 2."""
+    return Fraction(last.cycles + write_stage(last, True) + classes + 6, OUT_SLOTS)
+
+
+def nearest(x: Fraction) -> int:
+    """The testbench's figure of an average interval: rounded to the nearest cycle, halves down
+    (a two-slot loop of 41 cycles measured 20, docs/binary.md TFC PE=32,4,4,5 SIMD=98,64,64,8)."""
+    fl = math.floor(x)
+    return fl if x - fl <= Fraction(1, 2) else fl + 1
+
+
+def interval(cand: "Candidate") -> int:
+    """Cycles per image the accelerator runs at: the largest of `interval_bounds` (the slowest
+    layer, or the input, activation or logit slots, or the output stream at fast foldings),
+    as the testbench reports it (`nearest`)."""
+    return nearest(max(interval_bounds(cand).values()))
+
+
+def limiting(cand: "Candidate") -> str:
+    """What bounds the interval: "layer i" when the slowest layer does, else the slots' name."""
+    b = interval_bounds(cand)
+    top = max(b.values())
+    layer = [k for k, v in b.items() if k.startswith("layer") and v == top]
+    return layer[0] if layer else max(b, key=b.get)
 
 
 def commas(v) -> str:

@@ -49,7 +49,8 @@ def to_json(res: Search, opts: Options) -> dict:
 
 def _design(p, opts: Options) -> dict:
     """A winner's (or the smallest design meeting --fps) entry of bench.json."""
-    return {"cycles_per_image": p.cand.cycles_per_image, "layer_cycles": list(p.cand.layer_cycles),
+    return {"cycles_per_image": p.cycles_per_image, "predicted_cycles_per_image": p.cand.cycles_per_image,
+            "measured": p.measured_cycles is not None, "layer_cycles": list(p.cand.layer_cycles),
             "params": p.params(), "resources": p.resources, "sim": sim_fields(p.sim),
             "netlist": netlist_fields(p.netlist),
             "netlist_command": p.command("sim_synth") + (f" --IMAGES={opts.netlist_images}" if opts.netlist_images

@@ -15,7 +15,8 @@ from qmlp import lines, params
 from qmlp.errors import QmlpError
 from qmlp.flow.dse.device import XC7, Device
 from qmlp.flow.dse.model import (BASE_FF, BASE_LUT, MARGIN, Candidate, LayerPoint, divisors, dsp_of,
-                                 input_bits, layer_cycles, mac_styles, style_ok, total)
+                                 input_bits, input_bound, layer_cycles, logit_bound, mac_styles, nearest,
+                                 style_ok, total)
 from qmlp.spec import LAB, NetSpec
 
 # The bit widths searched by default: the BENCH line's (SPEC 3, qmlp.lines), the one list of
@@ -56,6 +57,12 @@ def bit_points(spec: NetSpec = LAB) -> tuple:
 
 def layer_options(k: int, n: int, wb: int, ab: int, styles=None) -> dict[str, list[LayerPoint]]:
     """Per style, every legal (PE, SIMD) of a layer: PE | N, SIMD | K, at least 2 cycles."""
+    return {s: list(o) for s, o in _layer_options(k, n, wb, ab, tuple(styles) if styles else None).items()}
+
+
+@lru_cache(maxsize=256)
+def _layer_options(k: int, n: int, wb: int, ab: int, styles) -> dict[str, tuple]:
+    # the same for every interval `balanced` tries: listed once
     out = {}
     for style in styles or mac_styles():
         opts = []
@@ -66,16 +73,18 @@ def layer_options(k: int, n: int, wb: int, ab: int, styles=None) -> dict[str, li
                 if layer_cycles(k, n, pe, simd) >= 2:
                     opts.append(LayerPoint(k, n, pe, simd, style, wb, ab))
         if opts:
-            out[style] = opts
+            out[style] = tuple(opts)
     return out
 
 
-def cheapest(opts: list[LayerPoint], t: int, hidden: bool) -> LayerPoint | None:
+def cheapest(opts: list[LayerPoint], t: int, hidden: bool, fits_t=None) -> LayerPoint | None:
     """The folding of a layer with at most t cycles and the fewest products, then the smallest
     estimate summed over the resources (not the largest share: two foldings with the same DSP
     count tie on that, whatever their LUTs; PE=64 SIMD=2 has 32 times the accumulators and
-    activation tables of PE=2 SIMD=64), then the smaller SIMD (a shallower adder tree)."""
-    ok = [o for o in opts if o.cycles <= t]
+    activation tables of PE=2 SIMD=64), then the smaller SIMD (a shallower adder tree).
+    fits_t(o): the folding's own slot bounds are within t too (the first layer's input slots,
+    the last layer's logit slots: model.interval_bounds)."""
+    ok = [o for o in opts if o.cycles <= t and (fits_t is None or fits_t(o))]
     if not ok:
         return None
     return min(ok, key=lambda o: (o.macs, total(_alone(o, hidden)), o.simd, o.pe))
@@ -87,8 +96,13 @@ def _alone(l: LayerPoint, hidden: bool) -> dict:
 
 
 def intervals(spec: NetSpec = LAB) -> list[int]:
-    """Every image interval T some layer folding reaches exactly, fastest first."""
-    ts = set()
+    """Every image interval T some layer folding reaches exactly, fastest first; and every
+    interval from the output stream's N + 5 to 2 (N + 16), where the slots bound the interval
+    (model.interval_bounds: the logit slots' (DEPTH_L + WR_ST_L + N + 6) / 2 with WR_ST_L up to
+    16, the activation slots' WR_ST + 2) and so a folding can run at a figure that is no layer's
+    cycles (22-16-3 at PE=2,3 SIMD=22,8: layers 8 and 2, measured 10)."""
+    n = spec.classes
+    ts = set(range(n + 5, 2 * (n + 16) + 1))
     for k, n in spec.shapes:
         for pe in divisors(n):
             for simd in divisors(k):
@@ -100,15 +114,24 @@ def intervals(spec: NetSpec = LAB) -> list[int]:
 
 def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device: Device = XC7) -> list[Candidate]:
     """Every style mix at interval t: per layer and style the cheapest folding within t cycles
-    (FINN's rule: every layer as close to t as its divisors allow), the slowest layer exactly
-    at t, and the buffers' rule kept (a layer's PE and the next one's SIMD: one divides the
+    (FINN's rule: every layer as close to t as its divisors allow) whose own slot bounds are
+    within t too (model.interval_bounds), the interval (`Candidate.cycles_per_image`: the slowest
+    layer or the slots between layers) exactly t, and the buffers' rule kept (a layer's PE and the next one's SIMD: one divides the
     other). Sorted by the analytic utilization on the device, lowest first."""
     ain = input_bits(spec, abits)
     n_l = spec.n_layers
     per_layer = []
+    def fits_t(i: int):
+        # the slot bounds of one layer alone: at fast intervals the first layer's input slots want
+        # fewer beats per image (a larger SIMD1), the last layer's logit slots a shorter DEPTH_L
+        def ok(o: LayerPoint) -> bool:
+            return ((i > 0 or nearest(input_bound(o)) <= t)
+                    and (i < n_l - 1 or nearest(logit_bound(o, spec.classes)) <= t))
+        return ok
+
     for i, (k, n) in enumerate(spec.shapes):
         opts = layer_options(k, n, wbits[i], ain[i], styles)
-        picks = [c for c in (cheapest(o, t, i < n_l - 1) for o in opts.values()) if c is not None]
+        picks = [c for c in (cheapest(o, t, i < n_l - 1, fits_t(i)) for o in opts.values()) if c is not None]
         if not picks:
             return []
         per_layer.append(picks)
