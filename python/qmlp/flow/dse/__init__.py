@@ -26,8 +26,9 @@ Every name of the modules that callers use is here too: `from qmlp.flow import d
 
 from qmlp.flow.dse.model import (BASE_FF, BASE_LUT, BRAM18_SHAPES, DSP_Y_MIN, FIT, LUT_FLOOR, LUT_SHARE, MARGIN,
                                  Candidate, LayerPoint, commas, divisors, dsp_of, ff_per_product, fits, implausible,
-                                 in_luts, input_bits, layer_cycles, lut_per_product, mac_styles, plausible,
-                                 rom_bram18, score, style_ok, total, tree_width)
+                                 in_luts, input_bits, interval, interval_bounds, layer_cycles, limiting,
+                                 lut_per_product, mac_styles, plausible, rom_bram18, score, style_ok, total,
+                                 tree_width, write_stage)
 from qmlp.flow.dse.device import DEVICES, ECP5, XC7, Device
 from qmlp.flow.dse.output import TABLE_HEADERS, bench_line, chart, fps_line, run, table_rows, to_json, write
 from qmlp.flow.dse.runs import (CODE, CORE, Runs, Task, analytic_evaluate, executor, inputs_key, run_task,
@@ -42,7 +43,8 @@ __all__ = [
     "FIT", "LAB", "LAB_POINTS", "LUT_FLOOR", "LUT_SHARE", "MARGIN", "TABLE_HEADERS", "Candidate", "LayerPoint",
     "NetSpec", "Options", "Point", "Runs", "Search", "Task", "analytic_evaluate", "balanced", "bench_line",
     "bit_points", "bit_widths", "chart", "cheapest", "commas", "divisors", "dsp_of", "executor", "ff_per_product",
-    "fits", "implausible", "in_luts", "input_bits", "inputs_key", "intervals", "layer_cycles", "layer_options",
+    "fits", "implausible", "in_luts", "input_bits", "inputs_key", "interval", "interval_bounds", "intervals",
+    "layer_cycles", "layer_options", "limiting", "write_stage",
     "lut_per_product", "mac_styles", "models", "pareto", "plan", "plausible", "rom_bram18", "run", "run_task",
     "score", "search", "sim_fields", "stderr_log", "style_ok", "table_rows", "task_key", "task_spec", "to_json",
     "total", "tree_width", "write",

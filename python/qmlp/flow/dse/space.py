@@ -116,8 +116,8 @@ def balanced(wbits, abits, t: int, styles=None, spec: NetSpec = LAB, device: Dev
     """Every style mix at interval t: per layer and style the cheapest folding within t cycles
     (FINN's rule: every layer as close to t as its divisors allow) whose own slot bounds are
     within t too (model.interval_bounds), the interval (`Candidate.cycles_per_image`: the slowest
-    layer or the slots between layers) exactly t, and the buffers' rule kept (a layer's PE and the next one's SIMD: one divides the
-    other). Sorted by the analytic utilization on the device, lowest first."""
+    layer or the slots between layers) exactly t, and the buffers' rule kept (a layer's PE and
+    the next one's SIMD: one divides the other). Sorted by the analytic utilization on the device, lowest first."""
     ain = input_bits(spec, abits)
     n_l = spec.n_layers
     per_layer = []
