@@ -3,9 +3,9 @@
 `Candidate.cycles_per_image` (qmlp.flow.dse.model.interval) is the slowest layer's cycles or, at
 fast foldings, the bound of the accelerator's input, activation or logit slots or of its output
 stream. The data are the Verilator/Icarus runs written down in docs/binary.md ("Short intervals are
-limited by the buffers", TFC w1a1) and docs/netlist.md (the second finding's table after the fix and
-its old-rule-vs-claim table, "Throughput at fast foldings is the output stage's"); no simulation
-here. Then the bench: a winner's measured figure replaces the model's in the BENCH and FPS lines,
+limited by the buffers", TFC w1a1), docs/netlist.md (the second finding's table after the fix and
+its old-rule-vs-claim table, "Throughput at fast foldings is the output stage's") and docs/search.md
+(issue 23's section: points the model predicted, then run); no simulation here. Then the bench: a winner's measured figure replaces the model's in the BENCH and FPS lines,
 bench.json and bench.md, with a line saying by how much, and a design picked for --fps that
 measured over the target does not meet it (a fake evaluator, seconds).
 """
@@ -52,6 +52,12 @@ MEASURED = [
     (TINY3, (8, 8, 3), (22, 4, 4), "dsp", 8, 8, 9, "logit slots", "netlist.md"),   # 992 (53): 9.48
     (TINY3, (8, 4, 1), (22, 16, 8), "dsp", 8, 8, 10, "logit slots", "netlist.md"),  # 1,092 (55): 10.47
     (TINY3, (4, 2, 1), (11, 8, 8), "dsp", 8, 8, 10, "logit slots", "netlist.md"),   # 1,104 (66): 10.48
+    # docs/search.md, issue 23's section: points predicted first, then run (Verilator, 100 or 200 images)
+    (TINY, (2, 3), (22, 4), "dsp", 8, 8, 10, "logit slots", "search.md"),        # 10.47 average
+    (TINY, (16, 1), (1, 4), "dsp", 8, 8, 23, "input slots", "search.md"),        # 22.99
+    (TINY3, (2, 1, 3), (22, 16, 2), "dsp", 8, 8, 10, "slots 1-2", "search.md"),  # 10.33: the 3-slot loop
+    (TFC, (32, 8, 8, 5), (112, 64, 64, 32), "lut", 1, 1, 15, "logit slots", "search.md"),   # 15.50
+    (TFC, (32, 4, 4, 10), (98, 64, 64, 8), "lut", 1, 1, 16, "logit slots", "search.md"),    # 16.50
 ]
 
 
