@@ -12,6 +12,7 @@ Design points are FuseSoC parameters of qmlp:accel:mlp (--PE, --SIMD, --MAC per 
            within T cycles), kept if the model places them within a margin of the fit rule
   runs     one fusesoc run per Task through a concurrent.futures Executor (local threads or a
            dask.distributed cluster), each cached by its inputs
+  point    a measured design point (synthesis, Verilator and netlist runs, its command), the Pareto front
   search   Yosys on the fastest plausible candidates until one fits per bit width, a few slower
            points for the chart, Verilator on the Pareto-optimal points that fit
   output   bench.json, pareto.png, the BENCH line, report.md's rows; `run` is `qmlp bench`
@@ -33,7 +34,8 @@ from qmlp.flow.dse.device import DEVICES, ECP5, XC7, Device
 from qmlp.flow.dse.output import TABLE_HEADERS, bench_line, chart, fps_line, run, table_rows, to_json, write
 from qmlp.flow.dse.runs import (CODE, CORE, Runs, Task, analytic_evaluate, executor, inputs_key, run_task,
                                 stderr_log, task_key, task_spec)
-from qmlp.flow.dse.search import Options, Point, Search, meets, models, pareto, search, sim_fields
+from qmlp.flow.dse.point import Point, pareto, sim_fields
+from qmlp.flow.dse.search import Options, Search, meets, models, search
 from qmlp.flow.dse.space import (BENCH_TARGETS, BIT_NAMES, BIT_WIDTHS, LAB_POINTS, balanced, bit_points,
                                  bit_widths, cheapest, intervals, layer_options, meeting, plan)
 from qmlp.spec import LAB, NetSpec

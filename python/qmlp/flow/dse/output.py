@@ -12,7 +12,8 @@ from qmlp.files import write_text
 from qmlp.flow.dse.model import LUT_SHARE, commas, mac_styles
 from qmlp.flow.dse.runs import CORE, analytic_evaluate, stderr_log
 from qmlp.errors import QmlpError
-from qmlp.flow.dse.search import Options, Search, netlist_failures, netlist_fields, pareto, search, sim_fields
+from qmlp.flow.dse.point import netlist_fields, pareto, sim_fields
+from qmlp.flow.dse.search import Options, Search, netlist_failures, search
 from qmlp.flow.dse.space import BIT_NAMES
 
 def to_json(res: Search, opts: Options) -> dict:
