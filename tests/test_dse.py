@@ -231,7 +231,7 @@ def test_bench_options_are_checked():
         bench.options(styles=["dsp4"])
     q = bench.options(quick=True)
     assert q.budget == 1 and q.chart == 2 and q.images == 0 and q.winner_images == 10000
-    assert q.margin == 1.0 and q.synth_timeout == 900 and bench.options().synth_timeout == 3600
+    assert q.margin == 1.0 and q.synth_timeout == 1800 and bench.options().synth_timeout == 3600
     assert bench.options(bits=["w2a2"]).bit_widths == dse.BIT_WIDTHS[2:]
     assert "MAC" in dse.Candidate((4, 16, 2), (49, 1, 1), ("dsp",) * 3, *W8).fusesoc_params()
     assert dse.mac_styles() == params.MAC_STYLES

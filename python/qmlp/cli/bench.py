@@ -37,7 +37,7 @@ def configure(b) -> None:
                         "lab network")
     b.add_argument("--mac", type=words, default=None, help="MAC styles to consider (default: every style)")
     b.add_argument("--synth-timeout", type=seconds, default=None, metavar="SECONDS",
-                   help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 900)")
+                   help="time limit of one synthesis; a longer one is a failed point (default 3600, --quick 1800: the 128-cycle w8a8 point took over 900 s under load)")
     opt(b, "--fps", metavar="N",
                    help="a throughput target: also find, per bit width, the smallest design (fewest LUT, then DSP) "
                         "that classifies N images per second at --clock")

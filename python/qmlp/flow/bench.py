@@ -70,7 +70,7 @@ def options(jobs: int = 2, scheduler: str | None = None, quick: bool = False, bu
                        images=0 if quick else images, styles=tuple(styles) if styles else None,
                        netlist_images=netlist,
                        margin=1.0 if quick else dse.MARGIN,
-                       synth_timeout=synth_timeout if synth_timeout else (900.0 if quick else 3600.0),
+                       synth_timeout=synth_timeout if synth_timeout else (1800.0 if quick else 3600.0),
                        model=model, spec=spec)
 
 
