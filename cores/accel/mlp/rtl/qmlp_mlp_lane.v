@@ -8,7 +8,7 @@
 //
 // Stages (qmlp_mlp_layer's numbering; the layer brings inputs and weights to stage 2/3):
 //   3 and 4 the lane's two copies of the input word, 4 its weights   5 products
-//   5+D adder trees (D = clog2 SIMD)   6+D accumulator
+//   5+D adder trees (D = clog2 SIMD)   6+D accumulator (7+D with XREG: every later stage one more)
 //   7+D z = sat((acc + 2**(SHIFT-1)) >>> SHIFT)   8+D table, or the clamp's sign fix
 // (The pair path with PREG = 0, lut at WB = 1 and AB > 1 in a layer of lut lanes only, is one
 // stage shorter from 5 on: its leaves are not registered. qmlp_mlp_layer's ACC_ST follows.)
@@ -55,6 +55,8 @@ module qmlp_mlp_lane #(
   parameter integer THW      = 1,      // bits of a threshold (ACT 3)
   parameter integer PREG     = 1,      // pair path: 1 registers the leaves (stage 5); 0 does not, and
                                        // the lane is one stage shorter (qmlp_mlp_layer: all its lanes lut)
+  parameter integer XREG     = 0,      // 1: the tree's sum is registered once more before the
+                                       // accumulator (one stage longer: qmlp_mlp_layer, ECP5 at SIMD 1)
   parameter         LUT_FILE = "qmlp_roms/act1.mem"
 ) (
   input  wire                      clk_i,
@@ -352,8 +354,20 @@ module qmlp_mlp_lane #(
       end else begin : g_sum
         assign tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
       end
+      // XREG: at SIMD 1 on ECP5 nothing stands between a MULT18X18D's output register and the
+      // accumulator's carry chain, and the placer spreads 145 of the 85F's 156 blocks over the
+      // die's multiplier columns: 7.15 ns of routing to the chain was the 150 MHz critical path
+      // (docs/fmax.md, r12). One fabric register splits that route.
+      wire signed [31:0] addend;
+      if (XREG != 0) begin : g_xreg
+        reg signed [31:0] t_q;
+        always @(posedge clk_i) t_q <= tree32;
+        assign addend = t_q;
+      end else begin : g_noxreg
+        assign addend = tree32;
+      end
       always @(posedge clk_i)
-        if (acc_en_i) acc_q <= (acc_first_i ? start : acc_q) + tree32;
+        if (acc_en_i) acc_q <= (acc_first_i ? start : acc_q) + addend;
 
       if (LAST != 0) begin : g_logit
         assign y_o[j*OW +: OW] = acc_q;

@@ -96,13 +96,16 @@ module qmlp_mlp_layer #(
   // when every lane of the layer does (MAC lut), its leaves are not registered: one stage less
   localparam integer PAIRL  = (WB == 1 && AB > 1 && SIMD > 1 && (MAC == 2 || LUTPE > 0)) ? 1 : 0;
   localparam integer PSHORT = (PAIRL != 0 && MAC == 2) ? 1 : 0;
-  localparam integer ACC_ST = 6 + D - PSHORT;                 // stage where acc_q is final
   localparam integer LAST   = (ACT == 2) ? 1 : 0;
 `ifdef QMLP_ECP5_MULT
   localparam integer ECP5 = `QMLP_ECP5_MULT;   // set by the pnr_ecp5 targets (qmlp:accel:mac)
 `else
   localparam integer ECP5 = 0;
 `endif
+  // on ECP5 a dsp layer at SIMD 1 has no tree register between its MULT18X18Ds and the
+  // accumulators: every lane registers the product once more (qmlp_mlp_lane XREG)
+  localparam integer XREG   = (ECP5 != 0 && MAC == 0 && SIMD == 1) ? 1 : 0;
+  localparam integer ACC_ST = 6 + D - PSHORT + XREG;          // stage where acc_q is final
   // on ECP5 the activation table is a block RAM read, registered once more (qmlp_mlp_lane)
   localparam integer TBL_REG = (ACT == 0 && ECP5 != 0) ? 1 : 0;
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2 + TBL_REG;
@@ -401,7 +404,8 @@ module qmlp_mlp_layer #(
       (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
       qmlp_mlp_lane #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
-        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .PREG(1 - PSHORT), .LUT_FILE(LUT_FILE)
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .PREG(1 - PSHORT), .XREG(XREG),
+        .LUT_FILE(LUT_FILE)
       ) u_lane (
         .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[r*NL*SIMD*WB +: NL*SIMD*WB]), .xp_i(xp_w), .sx_i(sx_w),
         .b_i(bias_w[r*NL*24 +: NL*24]),
@@ -423,7 +427,8 @@ module qmlp_mlp_layer #(
       (* keep *) always @(posedge clk_i) acc_first <= f_sr[ACC_ST - 2];
       qmlp_mlp_lane #(
         .SIMD(SIMD), .WB(WB), .AB(AB), .MAC(MAC_LUT), .ACT(ACT), .SHIFT(SHIFT), .OB(OB), .OUNS(OUNS),
-        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .PREG(1 - PSHORT), .LUT_FILE(LUT_FILE)
+        .IDX_BITS(IDX_BITS), .BIAS(BIAS), .NT(NT), .THW(THW), .PREG(1 - PSHORT), .XREG(XREG),
+        .LUT_FILE(LUT_FILE)
       ) u_lane (
         .clk_i(clk_i), .x_i(x2_q), .w_i(w_q[P*SIMD*WB +: SIMD*WB]), .xp_i(xp_w), .sx_i(sx_w),
         .b_i(bias_w[P*24 +: 24]),
