@@ -74,7 +74,7 @@ def test_accel_routed_ecp5_netlist(tmp_path, tiny_net):
     assert r.fields["netlist"] == "ecp5-route"
     assert r.fields["cycles_per_image"] == "48"       # layer 2's 3*16 reads: the RTL's schedule
     # layer 2 is a dsp layer at SIMD 1: on ECP5 its products are registered once more (XREG)
-    assert "g_xreg.t_q" in (r.work_root / "qmlp_netlist" / "netlist_sim.v").read_text()
+    assert "g_xreg.v_q" in (r.work_root / "qmlp_netlist" / "netlist_sim.v").read_text()
     assert "Max frequency for clock" in r.output     # nextpnr placed and routed it
 
 

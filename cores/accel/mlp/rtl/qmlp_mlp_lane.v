@@ -55,8 +55,8 @@ module qmlp_mlp_lane #(
   parameter integer THW      = 1,      // bits of a threshold (ACT 3)
   parameter integer PREG     = 1,      // pair path: 1 registers the leaves (stage 5); 0 does not, and
                                        // the lane is one stage shorter (qmlp_mlp_layer: all its lanes lut)
-  parameter integer XREG     = 0,      // 1: the tree's sum is registered once more before the
-                                       // accumulator (one stage longer: qmlp_mlp_layer, ECP5 at SIMD 1)
+  parameter integer XREG     = 0,      // 1: one more register stage, after the multiplier blocks
+                                       // (dsp, dsp2) or else after the tree (qmlp_mlp_layer: ECP5)
   parameter         LUT_FILE = "qmlp_roms/act1.mem"
 ) (
   input  wire                      clk_i,
@@ -109,6 +109,13 @@ module qmlp_mlp_lane #(
   localparam integer DP = (NPR > 1) ? $clog2(NPR) : 0;      // = D - 1: the pair tree's depth
   localparam integer NPP = 1 << DP;
   localparam integer NPL = (PAIR != 0) ? 0 : NP;            // the product heap's leaves (none here)
+  // XREG: on ECP5 the placer spreads the 85F's multiplier blocks over the die's columns, far from
+  // the adder trees and accumulators they feed: 6 to 7 ns of routing from a MULT18X18D's output
+  // register into the first carry chain were the 150 MHz critical paths (docs/fmax.md, r12-r14).
+  // One fabric register per product splits that route. Lanes of other styles take the same stage
+  // after their tree, so that a mixed layer's lanes stay in step.
+  localparam integer LEAFX = (XREG != 0 && MAC != MAC_LUT) ? 1 : 0;
+  localparam integer TREEX = (XREG != 0 && MAC == MAC_LUT) ? 1 : 0;
 
   // Stages 3 and 4: two copies of the input word's codes (AB bits per input) on the way to the
   // lane's multipliers, and the weights once more beside them (stage 4). One input register
@@ -254,30 +261,38 @@ module qmlp_mlp_lane #(
     end
     for (j = 0; j < NL; j = j + 1) begin : g_n
       for (s = 0; s < NPL; s = s + 1) begin : g_leaf
-        wire signed [TW-1:0] v;
+        wire signed [TW-1:0] u;                 // the product, as the multiplier gives it
+        wire signed [TW-1:0] v;                 // the tree's leaf
+        if (LEAFX != 0) begin : g_xreg
+          reg signed [TW-1:0] v_q;
+          always @(posedge clk_i) v_q <= u;
+          assign v = v_q;
+        end else begin : g_noxreg
+          assign v = u;
+        end
         if (s >= SIMD) begin : g_pad
-          assign v = {TW{1'b0}};
+          assign u = {TW{1'b0}};
         end else if (MAC == MAC_DSP2) begin : g_dsp2
           // the 16-bit field holds the PW-bit product exactly: narrowing or widening keeps it
           wire signed [15:0] f = (j == 0) ? g_pair.g_s[s].lo : g_pair.g_s[s].hi;
           if (TW >= 16) begin : g_wide
-            assign v = {{(TW - 16 + 1){f[15]}}, f[14:0]};
+            assign u = {{(TW - 16 + 1){f[15]}}, f[14:0]};
           end else begin : g_narrow
-            assign v = f[TW-1:0];
+            assign u = f[TW-1:0];
             wire unused_ok = &{1'b0, f[15:TW]};   // sign copies of a product narrower than 16 bits
           end
         end else if (XNOR != 0) begin : g_xnor
-          assign v = {{(TW - 1){1'b0}}, g_xnm.g_s[s].p};       // 0 or 1: the tree is a popcount
+          assign u = {{(TW - 1){1'b0}}, g_xnm.g_s[s].p};       // 0 or 1: the tree is a popcount
         end else if (MAC == MAC_LUT) begin : g_lut
           wire signed [PW-1:0] prod = g_lutm.g_s[s].prod;
-          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
+          assign u = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end else begin : g_dsp
           // an AB-bit code sign-extended into its byte: its low AB bits are the code
           wire signed [PW-1:0] prod;
           qmlp_mul_dsp #(.AW(AB), .BW(WB), .IREG(1)) u_mul (
             .clk_i(clk_i), .a_i(x_q[s*AB +: AB]), .b_i(wl_q[(j*SIMD + s)*WB +: WB]), .p_o(prod)
           );
-          assign v = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
+          assign u = {{(TW - PW + 1){prod[PW-1]}}, prod[PW-2:0]};
         end
       end
       for (i = 1; i < NPL; i = i + 1) begin : g_node
@@ -354,12 +369,9 @@ module qmlp_mlp_lane #(
       end else begin : g_sum
         assign tree32 = {{(32 - TW){tree[TW-1]}}, tree} + corr32;
       end
-      // XREG: at SIMD 1 on ECP5 nothing stands between a MULT18X18D's output register and the
-      // accumulator's carry chain, and the placer spreads 145 of the 85F's 156 blocks over the
-      // die's multiplier columns: 7.15 ns of routing to the chain was the 150 MHz critical path
-      // (docs/fmax.md, r12). One fabric register splits that route.
+      // XREG in a lut lane: the stage the dsp lanes of a mixed layer spend on their products
       wire signed [31:0] addend;
-      if (XREG != 0) begin : g_xreg
+      if (TREEX != 0) begin : g_xreg
         reg signed [31:0] t_q;
         always @(posedge clk_i) t_q <= tree32;
         assign addend = t_q;

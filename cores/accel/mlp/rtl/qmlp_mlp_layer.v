@@ -102,9 +102,9 @@ module qmlp_mlp_layer #(
 `else
   localparam integer ECP5 = 0;
 `endif
-  // on ECP5 a dsp layer at SIMD 1 has no tree register between its MULT18X18Ds and the
-  // accumulators: every lane registers the product once more (qmlp_mlp_lane XREG)
-  localparam integer XREG   = (ECP5 != 0 && MAC == 0 && SIMD == 1) ? 1 : 0;
+  // on ECP5 a dsp layer registers every MULT18X18D product once more in the fabric, between the
+  // block and the tree or accumulator it feeds (qmlp_mlp_lane XREG: one stage more)
+  localparam integer XREG   = (ECP5 != 0 && MAC != 2) ? 1 : 0;
   localparam integer ACC_ST = 6 + D - PSHORT + XREG;          // stage where acc_q is final
   // on ECP5 the activation table is a block RAM read, registered once more (qmlp_mlp_lane)
   localparam integer TBL_REG = (ACT == 0 && ECP5 != 0) ? 1 : 0;
