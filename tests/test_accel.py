@@ -195,6 +195,13 @@ def test_synth_maps_one_mac_per_dsp():
     assert {k: js[k] for k in r} == r
     assert r["dsp"] == manifest(res)["macs_per_cycle"] == 8 * 7 + 1 * 4 + 1 * 1
     assert r["bram18"] >= 1 and r["lut"] <= 53200 and r["ff"] <= 106400
+    # the weight ROMs take the BRAM18s of their cheapest shape (qmlp.hw.devices.rom_bram18: 55 here),
+    # plus a few for the activation slots: 36-bit ROM slices took a RAMB36E1 each in Yosys 0.23,
+    # twice that (the default point 97 BRAM18 instead of 49)
+    from qmlp import params
+    from qmlp.hw.devices import xc7_counts
+    roms = xc7_counts(params.validate("accel", {"PE": "8,1,1", "SIMD": "7,4,1"}))["bram18"]
+    assert roms <= r["bram18"] <= roms + 4, (r, roms)
     # flattened except the lanes (QMLP_KEEP_LANES): one lane module per layer, counted per instance
     stat = (res.work_root / "qmlp_stat.json").read_text()
     assert len(set(re.findall(r'"(\$paramod\$[0-9a-f]+\\\\qmlp_mlp_lane)"', stat))) == 3, stat[:2000]

@@ -248,12 +248,15 @@ module qmlp_mlp_layer #(
   // The ROM is read in slices of RS bits, each with its own copy of the address register: one
   // address register driving every block RAM of a wide ROM (57 DP16KD at PE=8 SIMD=16) was
   // the ECP5 critical path (9.5 ns of routing); so was, at 150 MHz, one copy per 144 bits
-  // (8.37 ns of routing from a copy to its 16 DP16KD at x9, PE=4 SIMD=16). RS = 36 is a whole
-  // number of block RAM widths (2 DP16KD at x18, 4 at x9, one RAMB18 at x36), so the slicing
-  // costs no block RAM; each copy is a counter of RAW bits. Each slice declares the whole
-  // word, loaded from the one ROM file; synthesis keeps only the bits it reads.
+  // (8.37 ns of routing from a copy to its 16 DP16KD at x9, PE=4 SIMD=16). RS is a whole
+  // number of block RAM widths, so the slicing costs no block RAM: on ECP5 36 (2 DP16KD at x18,
+  // 4 at x9); on xc7 72 (one RAMB36E1 at 512 x 72), because Yosys 0.23 puts each 36-bit slice
+  // of such a ROM in a RAMB36E1 of its own, not a RAMB18E1 (measured: a 512 x 144 ROM read as
+  // four 36-bit slices takes 4 RAMB36E1, as two 72-bit slices 2; the default point's ROMs took
+  // 48 RAMB36E1 instead of 24). Each copy is a counter of RAW bits. Each slice declares the
+  // whole word, loaded from the one ROM file; synthesis keeps only the bits it reads.
   localparam integer RW  = PE * SIMD * WB;
-  localparam integer RS  = 36;
+  localparam integer RS  = (ECP5 != 0) ? 36 : 72;
   localparam integer NRS = (RW + RS - 1) / RS;
   reg [RW-1:0]     rom_q, w2_q, w_q;
   reg [SIMD*8-1:0] x2_q;
