@@ -152,8 +152,17 @@ module qmlp_mlp_layer #(
   reg [SWI-1:0]  rs_q;        // input slot of the image being issued (or next)
   reg [SWO-1:0]  ws_q;        // output slot it will be written to
 
-  wire c_last   = (c_q == C_MAX);
-  wire n_last   = (n_q == G_MAX);
+  // c_last/n_last: the counters at their last value, kept as flags beside them (set the cycle the
+  // counter steps onto its last value) rather than compared from them: a compare of c_q, then
+  // img_last, the input buffer's release and the claim logic was the ECP5 critical path at
+  // 150 MHz (8.67 ns, 6.62 of it routing: docs/fmax.md, r15)
+  localparam integer C_PEN_I = (CHUNKS > 1) ? CHUNKS - 2 : 0;
+  localparam integer G_PEN_I = (GROUPS > 1) ? GROUPS - 2 : 0;
+  localparam [CAW-1:0] C_PEN = C_PEN_I[CAW-1:0];
+  localparam [GAW-1:0] G_PEN = G_PEN_I[GAW-1:0];
+  localparam C_ONE = (CHUNKS == 1) ? 1'b1 : 1'b0;
+  localparam G_ONE = (GROUPS == 1) ? 1'b1 : 1'b0;
+  reg  c_last, n_last;
   wire img_last = run_q & c_last & n_last;
   wire [SWI-1:0] rs_next = (rs_q == SI_MAX) ? {SWI{1'b0}} : rs_q + 1'b1;
   wire [SWO-1:0] ws_next = (ws_q == SO_MAX) ? {SWO{1'b0}} : ws_q + 1'b1;
@@ -187,21 +196,34 @@ module qmlp_mlp_layer #(
     if (rst_i) begin
       run_q <= 1'b0;
       c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}};
+      c_last <= C_ONE; n_last <= G_ONE;
       rs_q <= {SWI{1'b0}}; ws_q <= {SWO{1'b0}};
     end else if (!run_q) begin
       run_q <= ready_now;
     end else if (!c_last) begin
       c_q <= c_q + 1'b1;
+      c_last <= (c_q == C_PEN);
     end else if (!n_last) begin
       c_q <= {CAW{1'b0}};
+      c_last <= C_ONE;
       n_q <= n_q + 1'b1;
+      n_last <= (n_q == G_PEN);
     end else begin
       // last read of this image: go straight on with the next one if it is there
       c_q <= {CAW{1'b0}}; n_q <= {GAW{1'b0}};
+      c_last <= C_ONE; n_last <= G_ONE;
       rs_q <= rs_next; ws_q <= ws_next;
       run_q <= ready_next;
     end
   end
+`ifndef SYNTHESIS
+  // the flags are the compares they replace (every simulation checks it)
+  always @(posedge clk_i)
+    if (!rst_i && (c_last != (c_q == C_MAX) || n_last != (n_q == G_MAX))) begin
+      $display("ERROR: qmlp_mlp_layer: c_last/n_last out of step with c_q/n_q at %0t", $time);
+      $finish;
+    end
+`endif
 
   // The ROM address n*CHUNKS + c follows the schedule: one step per read, back to 0 after an
   // image's last read, which is the read of word DEPTH-1. Each ROM slice (g_rom) counts its
