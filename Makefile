@@ -38,7 +38,7 @@ bench: setup
 
 # pytest-xdist: one worker per core; tests use private build folders, so they run side by side
 test: setup
-	$(PY) -m pytest -q --durations=25 -n $(shell nproc 2>/dev/null || echo 2)
+	$(PY) -m pytest -q --durations=25 -n $(shell nproc 2>/dev/null || echo 2) --dist worksteal
 
 clean:
 	rm -rf build

@@ -43,6 +43,34 @@ def pytest_configure(config):
         config._qmlp_tmp = tmp
 
 
+# The longest tests (a minute or more of CPU each in `make test`), started first: a worker that
+# draws one of them last keeps the run going while the other sits idle. `make test` runs
+# pytest-xdist's worksteal scheduler, which splits the rest between the workers as they go.
+# Names not found are ignored.
+SLOW_FIRST = (
+    "test_accel.py::test_synth_maps_one_mac_per_dsp",
+    "test_qat.py::test_accel_bit_exact_at_w4a4_w2a2_and_mixed",
+    "test_networks.py::test_two_layer_relu_with_biases",
+    "test_accel.py::test_two_design_points_at_once",
+    "test_mac.py::test_synth_maps_each_mac_style",
+    "test_mixed.py::test_accelerator_with_mixed_layers_is_bit_exact",
+    "test_accel.py::test_icarus_default_run",
+    "test_netlist.py::test_accel_routed_ecp5_netlist",
+    "test_ip_sim.py::test_synth_packed_no_regression",
+    "test_accel.py::test_corrupted_rom_or_expected_word_is_caught",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        nodeid = item.nodeid.split("/")[-1]
+        for i, name in enumerate(SLOW_FIRST):
+            if nodeid.startswith(name):
+                return i
+        return len(SLOW_FIRST)
+    items.sort(key=rank)                 # stable: every other test keeps its place
+
+
 def pytest_unconfigure(config):
     tmp = getattr(config, "_qmlp_tmp", None)
     if tmp and not os.environ.get("QMLP_KEEP_TEST_BUILD"):
