@@ -115,6 +115,17 @@ module qmlp_mlp_out #(
   wire [16+JW-1:0] lo0 = {max0_q[15:0], narg0_q};
   wire [16+JW-1:0] lo1 = {max1_q[15:0], narg1_q};
   wire one_wins = (HAS1 != 0) && (gt_hi_q || (eq_hi_q && gt_lo_q));
+  // Each "a > b" below is the borrow of b - a, one bit wider than the operands (signed halves
+  // with their sign bits flipped, so that the unsigned order is the signed one): the result is
+  // the carry chain's last sum output. Written as `>`, Yosys takes it from the chain's carry
+  // out, which nextpnr brings out through one more CCU2C (about 1.7 ns), and a signed `>` adds
+  // the overflow LUTs after it: r16 routed the 16-bit compares into gh_q at 8.40 ns.
+  wire [16:0] g0h = {1'b0, m0hi ^ 16'h8000} - {1'b0, c0hi ^ 16'h8000};   // [16]: c0hi > m0hi
+  wire [16:0] g1h = {1'b0, m1hi ^ 16'h8000} - {1'b0, c1hi ^ 16'h8000};
+  wire [16:0] g0l = {1'b0, max0_q[15:0]} - {1'b0, cand0_q[15:0]};        // [16]: unsigned lower halves
+  wire [16:0] g1l = {1'b0, max1_q[15:0]} - {1'b0, cand1_q[15:0]};
+  wire [16:0] ghi = {1'b0, hi0 ^ 16'h8000} - {1'b0, hi1 ^ 16'h8000};     // [16]: hi1 > hi0
+  wire [16+JW:0] glo = {1'b0, lo0} - {1'b0, lo1};                         // [16+JW]: lo1 > lo0
 
   wire take = ~m_tvalid_o | m_tready_i;            // the output register can be loaded
   /* verilator lint_off WIDTH */
@@ -127,9 +138,9 @@ module qmlp_mlp_out #(
     j2_q  <= cand_j_q;
     b2_q  <= cand_b;
     f2_q  <= cand_f_q;
-    gh_q  <= {c1hi > m1hi, c0hi > m0hi};
+    gh_q  <= {g1h[16], g0h[16]};
     eh_q  <= {c1hi == m1hi, c0hi == m0hi};
-    gl_q  <= {cand1_q[15:0] > max1_q[15:0], cand0_q[15:0] > max0_q[15:0]};
+    gl_q  <= {g1l[16], g0l[16]};
     if (upd0) begin
       max0_q  <= c2_q;
       arg0_q  <= j2_q;
@@ -140,9 +151,9 @@ module qmlp_mlp_out #(
       arg1_q  <= j2_q;
       narg1_q <= ~j2_q;
     end
-    gt_hi_q <= hi1 > hi0;
+    gt_hi_q <= ghi[16];
     eq_hi_q <= hi1 == hi0;
-    gt_lo_q <= lo1 > lo0;
+    gt_lo_q <= glo[16+JW];
     cls_q   <= one_wins ? arg1_q : arg0_q;
   end
 
