@@ -108,7 +108,7 @@ module qmlp_mlp_accel (
   // ---------------------------------------------------------------- the layers
   // Iteration l holds the buffer layer l reads (the input slots for l = 0, else the slots layer
   // l-1 writes) and layer l. The buffer's full flags go to both sides: its reader here, its
-  // writer as g_l[l+1].full.
+  // writer as g_l[l+1].full_w (a copy of the same flags).
   genvar l;
   generate
     for (l = 0; l < NL; l = l + 1) begin : g_l
@@ -125,8 +125,9 @@ module qmlp_mlp_accel (
       localparam integer GAW  = $clog2(N / P > 1 ? N / P : 2);
       localparam integer OW   = (LST != 0) ? 32 : 8;
 
-      // the buffer this layer reads
-      wire [NBI-1:0] full;
+      // the buffer this layer reads (full: its flags for this layer; full_w: the same flags,
+      // a copy for the buffer's writer)
+      wire [NBI-1:0] full, full_w;
       wire [SWI-1:0] rslot, rel_slot;
       wire [CAW-1:0] raddr;
       wire [S*8-1:0] rdata;
@@ -144,7 +145,7 @@ module qmlp_mlp_accel (
           .we_i(in_we), .wslot_i(in_wslot), .waddr_i(in_waddr), .wdata_i(s_axis_tdata),
           .commit_i(in_commit), .commit_slot_i(in_wslot),
           .rslot_i(rslot), .raddr_i(raddr), .rdata_o(rdata),
-          .release_i(rel), .release_slot_i(rel_slot), .full_o(full)
+          .release_i(rel), .release_slot_i(rel_slot), .full_o(full), .full_w_o(full_w)
         );
       end else begin : g_buf
         qmlp_mlp_slots #(.K(K), .WR(qmlp_list_item(PE_S, l - 1)), .RD(S), .NBUF(NB)) u_buf (
@@ -152,7 +153,7 @@ module qmlp_mlp_accel (
           .we_i(g_l[l-1].we), .wslot_i(g_l[l-1].wslot), .waddr_i(g_l[l-1].waddr), .wdata_i(g_l[l-1].wdata),
           .commit_i(g_l[l-1].commit), .commit_slot_i(g_l[l-1].cslot),
           .rslot_i(rslot), .raddr_i(raddr), .rdata_o(rdata),
-          .release_i(rel), .release_slot_i(rel_slot), .full_o(full)
+          .release_i(rel), .release_slot_i(rel_slot), .full_o(full), .full_w_o(full_w)
         );
       end
 
@@ -165,7 +166,7 @@ module qmlp_mlp_accel (
         assign out_commit      = commit;
         assign out_commit_slot = cslot;
       end else begin : g_of
-        assign ofull = g_l[l+1].full;
+        assign ofull = g_l[l+1].full_w;
       end
 
       qmlp_mlp_layer #(
@@ -187,7 +188,7 @@ module qmlp_mlp_accel (
     end
   endgenerate
 
-  assign in_full = g_l[0].full;
+  assign in_full = g_l[0].full_w;
 
   qmlp_mlp_out #(.N(NOUT), .PE(PEL)) u_out (
     .clk_i(ap_clk), .rst_i(ap_rst),

@@ -120,12 +120,14 @@ module qmlp_mlp_out #(
   // the carry chain's last sum output. Written as `>`, Yosys takes it from the chain's carry
   // out, which nextpnr brings out through one more CCU2C (about 1.7 ns), and a signed `>` adds
   // the overflow LUTs after it: r16 routed the 16-bit compares into gh_q at 8.40 ns.
+  /* verilator lint_off UNUSEDSIGNAL */   // only the borrow bits are read
   wire [16:0] g0h = {1'b0, m0hi ^ 16'h8000} - {1'b0, c0hi ^ 16'h8000};   // [16]: c0hi > m0hi
   wire [16:0] g1h = {1'b0, m1hi ^ 16'h8000} - {1'b0, c1hi ^ 16'h8000};
   wire [16:0] g0l = {1'b0, max0_q[15:0]} - {1'b0, cand0_q[15:0]};        // [16]: unsigned lower halves
   wire [16:0] g1l = {1'b0, max1_q[15:0]} - {1'b0, cand1_q[15:0]};
   wire [16:0] ghi = {1'b0, hi0 ^ 16'h8000} - {1'b0, hi1 ^ 16'h8000};     // [16]: hi1 > hi0
   wire [16+JW:0] glo = {1'b0, lo0} - {1'b0, lo1};                         // [16+JW]: lo1 > lo0
+  /* verilator lint_on UNUSEDSIGNAL */
 
   wire take = ~m_tvalid_o | m_tready_i;            // the output register can be loaded
   /* verilator lint_off WIDTH */
