@@ -130,7 +130,8 @@ def test_small_matmul_routes_to_a_bitstream(tmp_path):
     assert js["dsp"] == 1 and 50 < js["lut"] < 2000 and js["ff"] > 20, js
     bit = res.work_root / "qmlp_ip_matmul_i8_0.1.0.bit"
     assert bit.is_file() and bit.stat().st_size > 100_000 and js["bitstream"] == str(bit)
-    assert (res.work_root / ecp5.CLOCK_LPF).read_text().endswith('FREQUENCY PORT "ap_clk" 100 MHZ;\n')
+    lpf = (res.work_root / ecp5.CLOCK_LPF).read_text()
+    assert lpf.endswith('LOCATE COMP "ap_clk" SITE "G2";\nFREQUENCY PORT "ap_clk" 100 MHZ;\n'), lpf
     # the last summary line on stdout is the TIMING line
     assert [k for k, _ in lines.parse_all(res.output)][-1] == "TIMING"
 

@@ -61,8 +61,16 @@ def find_tools(which=shutil.which) -> dict[str, str]:
     return found
 
 
+# The clock's pin: G2, a primary clock input of the CABGA381 (the ULX3S's 25 MHz oscillator).
+# Left unconstrained, nextpnr may place the clock on a pad with no route to a global clock
+# buffer, and router2 then stops ("Failed to route arc 0.0 of net 'ap_clk$TRELLIS_IO_IN'",
+# r19 of docs/fmax.md).
+CLOCK_SITE = "G2"
+
+
 def clock_lpf(port: str, mhz: float) -> str:
-    return (f"# written by `qmlp hook ecp5-setup`: the target clock of this pnr_ecp5 run\n"
+    return (f"# written by `qmlp hook ecp5-setup`: the clock pin and target clock of this pnr_ecp5 run\n"
+            f'LOCATE COMP "{port}" SITE "{CLOCK_SITE}";\n'
             f'FREQUENCY PORT "{port}" {mhz:g} MHZ;\n')
 
 
