@@ -164,13 +164,22 @@ module qmlp_mlp_out #(
   // j_q != N and full_o[rslot_q] computed in the cycle, r5 of docs/fmax.md routed this
   // control at 8.84 ns, 4.04 of it logic, from rslot_q to full_o.)
   reg  last_q;
-  wire go   = take & (busy_q | full_o[rslot_q]);      // a beat is loaded this cycle
+  // avail_q: busy_q | full_o[rslot_q] (an image is being sent, or the slot to send is full),
+  // a register set from the terms of the cycle before: the slot multiplexer in front of the
+  // output register's enable was r20's critical path (7.19 ns at 150 MHz, 5.95 of it routing)
+  reg  avail_q;
+  wire go   = take & avail_q;                         // a beat is loaded this cycle
   // hold: logits still being compared (cand_v_q | v2_q | v3_q | v4_q), a register set from the
   // terms of the cycle before: the OR of the four in front of the output register's enable
   // was r18's critical path (6.75 ns at 150 MHz, 5.52 of it routing)
   reg  hold_q;
   wire hold = hold_q;
   wire done = go & last_q & ~hold;                    // the class beat: the slot is free
+  // next values of the slot flags, the slot being sent and busy_q (avail_q's terms)
+  wire [1:0] full_d = {(commit_i &  commit_slot_i) | (full_o[1] & ~(done &  rslot_q)),
+                       (commit_i & ~commit_slot_i) | (full_o[0] & ~(done & ~rslot_q))};
+  wire rslot_d = done ? ~rslot_q : rslot_q;
+  wire busy_d  = done ? 1'b0 : ((go & ~last_q) | busy_q);
   always @(posedge clk_i) begin
     if (rst_i) begin
       rslot_q    <= 1'b0;
@@ -185,19 +194,20 @@ module qmlp_mlp_out #(
       v3_q       <= 1'b0;
       v4_q       <= 1'b0;
       hold_q     <= 1'b0;
+      avail_q    <= 1'b0;
       full_o     <= 2'b00;
     end else begin
+      avail_q  <= busy_d | full_d[rslot_d];
       hold_q   <= (go & ~last_q) | cand_v_q | v2_q | v3_q;   // next cycle's cand_v_q, v2_q, v3_q, v4_q
       // slot flags: set by the last layer's commit, cleared by the class beat (the clear of a
       // slot and a commit into the same slot cannot meet: the layer writes only a free slot)
-      full_o[0] <= (commit_i & ~commit_slot_i) | (full_o[0] & ~(done & ~rslot_q));
-      full_o[1] <= (commit_i &  commit_slot_i) | (full_o[1] & ~(done &  rslot_q));
+      full_o   <= full_d;
       v2_q     <= cand_v_q;
       v3_q     <= v2_q;
       v4_q     <= v3_q;
       cand_v_q <= 1'b0;
       if (take) begin
-        if (busy_q || full_o[rslot_q]) begin
+        if (avail_q) begin
           busy_q     <= 1'b1;
           m_tvalid_o <= 1'b1;
           if (!last_q) begin
@@ -229,10 +239,10 @@ module qmlp_mlp_out #(
     end
   end
 `ifndef SYNTHESIS
-  // hold_q is the OR it replaces (every simulation checks it)
+  // hold_q and avail_q are the terms they replace (every simulation checks them)
   always @(posedge clk_i)
-    if (!rst_i && hold_q !== (cand_v_q | v2_q | v3_q | v4_q)) begin
-      $display("ERROR: qmlp_mlp_out: hold_q out of step at %0t", $time);
+    if (!rst_i && (hold_q !== (cand_v_q | v2_q | v3_q | v4_q) || avail_q !== (busy_q | full_o[rslot_q]))) begin
+      $display("ERROR: qmlp_mlp_out: hold_q or avail_q out of step at %0t", $time);
       $finish;
     end
 `endif
