@@ -105,7 +105,12 @@ module qmlp_mlp_layer #(
   // on ECP5 a dsp layer registers every MULT18X18D product once more in the fabric, between the
   // block and the tree or accumulator it feeds (qmlp_mlp_lane XREG: one stage more)
   localparam integer XREG   = (ECP5 != 0 && MAC != 2) ? 1 : 0;
-  localparam integer ACC_ST = 6 + D - PSHORT + XREG;          // stage where acc_q is final
+  // on ECP5 the input word and the weights take one more register before the lanes (DREG): the
+  // block RAM's output register, then a fabric register the placer can put between the block and
+  // the lanes spread over the multiplier columns (r21 of docs/fmax.md: 6.07 ns of routing from
+  // a DP16KD's output register to a lane's copy of the input)
+  localparam integer DREG   = (ECP5 != 0) ? 1 : 0;
+  localparam integer ACC_ST = 6 + D - PSHORT + XREG + DREG;   // stage where acc_q is final
   // on ECP5 the activation table is a block RAM read, registered once more (qmlp_mlp_lane)
   localparam integer TBL_REG = (ACT == 0 && ECP5 != 0) ? 1 : 0;
   localparam integer WR_ST  = (LAST != 0) ? ACC_ST : ACC_ST + 2 + TBL_REG;
@@ -316,10 +321,29 @@ module qmlp_mlp_layer #(
       always @(posedge clk_i) rom_q[LO +: SW] <= rom[a][LO +: SW];  // the block RAM's read register
     end
   endgenerate
+  // DREG (ECP5): one stage more in front of the lanes, for the input word and the weights alike
+  // (every stage from 2 on is then one cycle later after its read: ACC_ST follows)
+  wire [RW-1:0]     wd_w;
+  wire [SIMD*8-1:0] xd_w;
+  generate
+    if (DREG != 0) begin : g_dreg
+      reg [RW-1:0]     wd_q;
+      reg [SIMD*8-1:0] xd_q;
+      always @(posedge clk_i) begin
+        wd_q <= w2_q;
+        xd_q <= in_data_i;  // the slot buffer's block RAM output register takes this one
+      end
+      assign wd_w = wd_q;
+      assign xd_w = xd_q;
+    end else begin : g_nodreg
+      assign wd_w = w2_q;
+      assign xd_w = in_data_i;
+    end
+  endgenerate
   always @(posedge clk_i) begin
     w2_q  <= rom_q;         // stage 2: a fabric (or output) register after the block RAM
-    w_q   <= w2_q;          // stage 3 (each lane registers its slice again at stage 4)
-    x2_q  <= in_data_i;     // the input word, kept in step with its weights
+    w_q   <= wd_w;          // stage 3 (each lane registers its slice again at stage 4)
+    x2_q  <= xd_w;          // the input word, kept in step with its weights
   end
   // ------------------------------------------------------------------ shared pair sums
   // lut lanes at 1-bit weights and AB > 1 (qmlp_mlp_lane's pair path) take words that depend on

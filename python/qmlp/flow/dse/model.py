@@ -264,8 +264,8 @@ def write_stage(l: LayerPoint, last: bool) -> int:
     its commit). ACC_ST = 6 + D - PSHORT with D = clog2(SIMD) the tree's depth and PSHORT one stage
     less in an all-lut layer on the pair path (1-bit weights, AB > 1, SIMD > 1); a hidden layer
     adds 2 (requantize, activation). (The ECP5 build adds one more for a table activation,
-    TBL_REG, and one for a dsp layer at SIMD 1, XREG; not modelled: the search's devices are timed
-    at xc7's stage counts.)"""
+    TBL_REG, one for a dsp layer's products, XREG, and one in front of every layer's lanes, DREG;
+    not modelled: the search's devices are timed at xc7's stage counts.)"""
     d = math.ceil(math.log2(l.simd)) if l.simd > 1 else 0
     pshort = 1 if (l.mac == "lut" and l.wb == 1 and l.ab > 1 and l.simd > 1) else 0
     acc_st = 6 + d - pshort
