@@ -134,11 +134,30 @@ module qmlp_mlp_slots #(
       end
       if (SEL > 1) begin : g_sel
         localparam integer OW = $clog2(SEL);
-        reg [OW-1:0] off_q;
-        /* verilator lint_off WIDTH */
-        always @(posedge clk_i) off_q <= raddr_i % SEL;
-        /* verilator lint_on WIDTH */
-        assign rdata_o = word_q[off_q * (RD * 8) +: RD * 8];
+`ifdef QMLP_ECP5_MULT
+        localparam integer ECP5 = `QMLP_ECP5_MULT;
+`else
+        localparam integer ECP5 = 0;
+`endif
+        if (ECP5 != 0) begin : g_copies
+          // ECP5 (pnr_ecp5): a copy of the offset per output bit, each beside its multiplexer;
+          // with one register driving every bit's multiplexer r22 of docs/fmax.md routed it
+          // 3.80 ns (6.91 ns in all into the layer's DREG register, 150 MHz missed by 240 ps)
+          genvar ob;
+          for (ob = 0; ob < RD * 8; ob = ob + 1) begin : g_bit
+            reg [OW-1:0] off_q;
+            /* verilator lint_off WIDTH */
+            (* keep *) always @(posedge clk_i) off_q <= raddr_i % SEL;
+            assign rdata_o[ob] = word_q[off_q * (RD * 8) + ob];
+            /* verilator lint_on WIDTH */
+          end
+        end else begin : g_one
+          reg [OW-1:0] off_q;
+          /* verilator lint_off WIDTH */
+          always @(posedge clk_i) off_q <= raddr_i % SEL;
+          /* verilator lint_on WIDTH */
+          assign rdata_o = word_q[off_q * (RD * 8) +: RD * 8];
+        end
       end else begin : g_all
         assign rdata_o = word_q;
       end
