@@ -367,6 +367,16 @@ def test_runner_puts_the_hook_reason_last(tmp_path):
     assert str(e.value).strip().splitlines()[-1].startswith("--PE=3,16,2: layer 1 has 128 outputs")
 
 
+def test_tool_output_that_is_not_utf8_is_read(tmp_path):
+    """A tool's output with bytes that are not UTF-8 (two make jobs' messages interleaved
+    mid-character) is read with replacement characters, not a UnicodeDecodeError."""
+    import sys
+
+    from qmlp.eda.runner import run_tool
+    r = run_tool([sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'a\\x95b\\n')"], timeout=60)
+    assert r.returncode == 0 and r.output.strip() == "a\ufffdb", repr(r.output)
+
+
 def test_empty_test_set_is_an_error_not_nan(tmp_path):
     from qmlp.nn.data import load_raw
 

@@ -66,7 +66,9 @@ def run_tool(cmd: list, timeout: float | None = DEFAULT_TIMEOUT, cwd=None, env: 
     if shutil.which(cmd[0], path=tool_env(env)["PATH"]) is None and not Path(cmd[0]).is_file():
         raise QmlpError(f"{cmd[0]} not found on PATH (make setup installs the open tools; see README)")
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, env=tool_env(env), text=True, start_new_session=True,
+    # errors="replace": a tool's output is not always UTF-8 (two make jobs' compiler messages
+    # interleaved mid-character stopped a netlist build with a UnicodeDecodeError)
+    p = subprocess.Popen(cmd, cwd=cwd, env=tool_env(env), text=True, errors="replace", start_new_session=True,
                          stdout=stdout if stdout is not None else subprocess.PIPE,
                          stderr=subprocess.STDOUT if stdout is not None else subprocess.PIPE)
     try:
