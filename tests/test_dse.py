@@ -177,10 +177,13 @@ def test_search_local_executor_cache_and_bench_line(tmp_path):
     assert f"--SIMD={w['params']['SIMD']}" in w["command"] and f"--MAC={w['params']['MAC']}" in w["command"]
     assert w["layer_cycles"] and max(w["layer_cycles"]) == w["cycles_per_image"]
     assert len(dse.table_rows(j)) == len(j["points"])
-    # a second search runs nothing: every result comes from the cache, same winners
+    # a second search runs nothing: every result comes from the cache, same winners. (It may ask
+    # for fewer: the first search starts points speculatively while results are pending, and how
+    # many depends on timing; with every result cached none is pending. Under load the first
+    # made 17 runs and the second took 15 from the cache.)
     again = []
     res2 = dse.search(paths, _opts(), _fake(again), NO_MODELS, log=lambda m: None)
-    assert again == [] and res2.calls == 0 and res2.hits == n
+    assert again == [] and res2.calls == 0 and 0 < res2.hits <= n
     assert {b: p.cand for b, p in res2.winners.items()} == {b: p.cand for b, p in res.winners.items()}
     # another model file is another input: its runs are not taken from the cache
     m = tmp_path / "m.npz"
