@@ -202,13 +202,14 @@ module qmlp_mlp_out #(
       // slot flags: set by the last layer's commit, cleared by the class beat (the clear of a
       // slot and a commit into the same slot cannot meet: the layer writes only a free slot)
       full_o   <= full_d;
+      busy_q   <= busy_d;
+      rslot_q  <= rslot_d;
       v2_q     <= cand_v_q;
       v3_q     <= v2_q;
       v4_q     <= v3_q;
       cand_v_q <= 1'b0;
       if (take) begin
         if (avail_q) begin
-          busy_q     <= 1'b1;
           m_tvalid_o <= 1'b1;
           if (!last_q) begin
             m_tdata_o <= logit;
@@ -228,8 +229,6 @@ module qmlp_mlp_out #(
             m_tlast_o <= 1'b1;
             j_q       <= {JW{1'b0}};
             last_q    <= 1'b0;
-            busy_q    <= 1'b0;
-            rslot_q   <= ~rslot_q;
           end
         end else begin
           m_tvalid_o <= 1'b0;
