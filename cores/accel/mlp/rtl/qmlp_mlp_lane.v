@@ -273,13 +273,15 @@ module qmlp_mlp_lane #(
         if (s >= SIMD) begin : g_pad
           assign u = {TW{1'b0}};
         end else if (MAC == MAC_DSP2) begin : g_dsp2
-          // the 16-bit field holds the PW-bit product exactly: narrowing or widening keeps it
+          // the 16-bit field holds the PW-bit product exactly; the leaf takes its PW bits,
+          // sign-extended. Not f[TW-1:0] or f[15]: Yosys 0.23 narrows the DSP48E1's P to the
+          // product's width (26 bits at WB = AB = 4) and writes the register's bits above it
+          // as x, not as sign copies; at SIMD 32 (TW = 13) the leaf read three of them, and the
+          // netlist of layer 2 of the w4a4 winner took them as 0 (docs/netlist.md, session 5)
           wire signed [15:0] f = (j == 0) ? g_pair.g_s[s].lo : g_pair.g_s[s].hi;
-          if (TW >= 16) begin : g_wide
-            assign u = {{(TW - 16 + 1){f[15]}}, f[14:0]};
-          end else begin : g_narrow
-            assign u = f[TW-1:0];
-            wire unused_ok = &{1'b0, f[15:TW]};   // sign copies of a product narrower than 16 bits
+          assign u = {{(TW - PW + 1){f[PW-1]}}, f[PW-2:0]};
+          if (PW < 16) begin : g_unused
+            wire unused_ok = &{1'b0, f[15:PW]};   // sign copies of a product narrower than 16 bits
           end
         end else if (XNOR != 0) begin : g_xnor
           assign u = {{(TW - 1){1'b0}}, g_xnm.g_s[s].p};       // 0 or 1: the tree is a popcount
