@@ -53,6 +53,11 @@ module qmlp_mlp_accel (
   localparam integer PEL   = qmlp_list_item(PE_S, NL - 1);
   localparam integer W1    = K1 / SIMD1;
   localparam integer NB    = 3;          // activation slots between layers
+`ifdef QMLP_ECP5_MULT
+  localparam integer ECP5  = `QMLP_ECP5_MULT;   // set by the pnr_ecp5 targets (qmlp:accel:mac)
+`else
+  localparam integer ECP5  = 0;
+`endif
 
   input  wire                 ap_clk;
   input  wire                 ap_rst;     // synchronous, active high
@@ -124,12 +129,17 @@ module qmlp_mlp_accel (
       localparam integer CAW  = $clog2(K / S > 1 ? K / S : 2);
       localparam integer GAW  = $clog2(N / P > 1 ? N / P : 2);
       localparam integer OW   = (LST != 0) ? 32 : 8;
+      // the bytes the buffer is written with, and on ECP5 the copies of its read address: one
+      // per 16 bits of a word that is read a piece at a time (qmlp_mlp_slots g_dist, r24 of
+      // docs/fmax.md), so that no copy drives more than a few distributed-RAM read ports
+      localparam integer WRB  = (l == 0) ? S : qmlp_list_item(PE_S, l - 1);
+      localparam integer RCP  = (ECP5 != 0 && WRB > S) ? ((WRB % 2 == 0) ? WRB / 2 : WRB) : 1;
 
       // the buffer this layer reads (full: its flags for this layer; full_w: the same flags,
       // a copy for the buffer's writer)
       wire [NBI-1:0] full, full_w;
       wire [SWI-1:0] rslot, rel_slot;
-      wire [CAW-1:0] raddr;
+      wire [RCP*CAW-1:0] raddr;
       wire [S*8-1:0] rdata;
       wire           rel;
       // what this layer writes
@@ -148,7 +158,7 @@ module qmlp_mlp_accel (
           .release_i(rel), .release_slot_i(rel_slot), .full_o(full), .full_w_o(full_w)
         );
       end else begin : g_buf
-        qmlp_mlp_slots #(.K(K), .WR(qmlp_list_item(PE_S, l - 1)), .RD(S), .NBUF(NB)) u_buf (
+        qmlp_mlp_slots #(.K(K), .WR(WRB), .RD(S), .NBUF(NB), .RCP(RCP)) u_buf (
           .clk_i(ap_clk), .rst_i(ap_rst),
           .we_i(g_l[l-1].we), .wslot_i(g_l[l-1].wslot), .waddr_i(g_l[l-1].waddr), .wdata_i(g_l[l-1].wdata),
           .commit_i(g_l[l-1].commit), .commit_slot_i(g_l[l-1].cslot),
@@ -173,7 +183,7 @@ module qmlp_mlp_accel (
         .K(K), .N(N), .PE(P), .SIMD(S), .WB(qmlp_list_at(WBITS, l)), .AB(qmlp_vec_item(L_XB, l)),
         .MAC(qmlp_mac_code(qmlp_list_word_at(MAC, l))), .LUTPE(qmlp_list_at(LUTPE, l)), .ACT(qmlp_vec_item(L_ACT, l)),
         .SHIFT(qmlp_vec_item(L_SHIFT, l)), .OB(qmlp_vec_item(L_OB, l)), .OUNS(qmlp_vec_item(L_OUNS, l)),
-        .IDX_BITS(IDX_BITS), .BIAS(qmlp_vec_item(L_BIAS, l)), .NBUF_IN(NBI), .NBUF_OUT(NBO),
+        .IDX_BITS(IDX_BITS), .BIAS(qmlp_vec_item(L_BIAS, l)), .NBUF_IN(NBI), .NBUF_OUT(NBO), .RCP(RCP),
         .NT(qmlp_vec_item(L_NT, l) > 0 ? qmlp_vec_item(L_NT, l) : 1),      // thresholds (ACT 3)
         .THW(qmlp_vec_item(L_TW, l) > 0 ? qmlp_vec_item(L_TW, l) : 1),
         .ROM_FILE(qmlp_file(0, l)), .LUT_FILE(qmlp_file(1, l)), .BIAS_FILE(qmlp_file(2, l)),

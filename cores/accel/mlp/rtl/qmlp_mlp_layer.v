@@ -60,6 +60,7 @@ module qmlp_mlp_layer #(
   parameter integer THW      = 1,      // ACT 3: bits of a threshold
   parameter integer NBUF_IN  = 3,      // slots of the input buffer (pointer wraps at NBUF_IN)
   parameter integer NBUF_OUT = 3,
+  parameter integer RCP      = 1,      // copies of the input buffer's read address (in_addr_o)
   parameter         ROM_FILE = "qmlp_roms/fc1.mem",
   parameter         LUT_FILE = "qmlp_roms/act1.mem",
   parameter         BIAS_FILE = "qmlp_roms/bias1.mem",
@@ -70,7 +71,7 @@ module qmlp_mlp_layer #(
   // input buffer
   input  wire [NBUF_IN-1:0]  in_full_i,
   output wire [$clog2(NBUF_IN > 1 ? NBUF_IN : 2)-1:0] in_slot_o,
-  output wire [$clog2(K / SIMD > 1 ? K / SIMD : 2)-1:0] in_addr_o,
+  output wire [RCP*$clog2(K / SIMD > 1 ? K / SIMD : 2)-1:0] in_addr_o,   // RCP copies
   input  wire [SIMD*8-1:0]   in_data_i,
   output wire                in_release_o,
   output wire [$clog2(NBUF_IN > 1 ? NBUF_IN : 2)-1:0] in_release_slot_o,
@@ -238,22 +239,26 @@ module qmlp_mlp_layer #(
   localparam integer A_MAX_I = DEPTH - 1;
   localparam [RAW-1:0] A_MAX = A_MAX_I[RAW-1:0];
 
-  // The buffer's read address: a copy of c_q (the same counter, kept apart), placed beside the
-  // buffer's memory; with c_q itself r19 of docs/fmax.md routed it 4.17 ns to a distributed
-  // RAM's read port (7.80 ns into the buffer's read register).
-  reg [CAW-1:0] ra_q;
-  (* keep *) always @(posedge clk_i)
-    if (rst_i)      ra_q <= {CAW{1'b0}};
-    else if (run_q) ra_q <= c_last ? {CAW{1'b0}} : ra_q + 1'b1;
+  // The buffer's read address: RCP copies of c_q (the same counter, kept apart), each placed
+  // beside the part of the buffer's memory it addresses (qmlp_mlp_slots); with c_q itself r19
+  // of docs/fmax.md routed it 4.17 ns to a distributed RAM's read port (7.80 ns into the
+  // buffer's read register), with one copy r23 3.90 ns (6.99 ns).
+  genvar rc;
+  for (rc = 0; rc < RCP; rc = rc + 1) begin : g_ra
+    reg [CAW-1:0] ra_q;
+    (* keep *) always @(posedge clk_i)
+      if (rst_i)      ra_q <= {CAW{1'b0}};
+      else if (run_q) ra_q <= c_last ? {CAW{1'b0}} : ra_q + 1'b1;
 `ifndef SYNTHESIS
-  always @(posedge clk_i)
-    if (!rst_i && ra_q !== c_q) begin
-      $display("ERROR: qmlp_mlp_layer: ra_q out of step with c_q at %0t", $time);
-      $finish;
-    end
+    always @(posedge clk_i)
+      if (!rst_i && ra_q !== c_q) begin
+        $display("ERROR: qmlp_mlp_layer: ra_q out of step with c_q at %0t", $time);
+        $finish;
+      end
 `endif
+    assign in_addr_o[rc*CAW +: CAW] = ra_q;
+  end
   assign in_slot_o         = rs_q;
-  assign in_addr_o         = ra_q;
   assign in_release_o      = img_last;   // the read is captured at this edge: the slot is done
   assign in_release_slot_o = rs_q;
 

@@ -34,7 +34,8 @@ module qmlp_mlp_slots #(
   parameter integer WR   = 4,     // bytes written per cycle (divides K)
   parameter integer RD   = 1,     // bytes read per cycle (divides K)
   parameter integer NBUF = 3,
-  parameter integer WREG = 0      // 1: the producer's side registered once
+  parameter integer WREG = 0,     // 1: the producer's side registered once
+  parameter integer RCP  = 1      // copies of the read address in raddr_i (WR > RD: WR*8/RCP-bit columns)
 ) (
   input  wire                 clk_i,
   input  wire                 rst_i,
@@ -47,7 +48,7 @@ module qmlp_mlp_slots #(
   input  wire [$clog2(NBUF > 1 ? NBUF : 2)-1:0] commit_slot_i,
   // consumer
   input  wire [$clog2(NBUF > 1 ? NBUF : 2)-1:0] rslot_i,
-  input  wire [$clog2(K / RD > 1 ? K / RD : 2)-1:0] raddr_i,   // in units of RD bytes
+  input  wire [RCP*$clog2(K / RD > 1 ? K / RD : 2)-1:0] raddr_i, // in units of RD bytes, RCP copies
   output wire [RD*8-1:0]      rdata_o,
   input  wire                 release_i,
   input  wire [$clog2(NBUF > 1 ? NBUF : 2)-1:0] release_slot_i,
@@ -61,6 +62,10 @@ module qmlp_mlp_slots #(
   localparam integer WSB = $clog2(WPS > 1 ? WPS : 2);     // word index bits within a slot
   localparam integer WPS2 = 1 << WSB;                     // slot stride in words
   localparam integer MAW = SW + WSB;
+  localparam integer RAW = $clog2(K / RD > 1 ? K / RD : 2);
+  /* verilator lint_off UNUSEDSIGNAL */
+  wire [RAW-1:0] raddr = raddr_i[RAW-1:0];                 // copy 0 (ECP5 g_copies: unused)
+  /* verilator lint_on UNUSEDSIGNAL */
 
   // the producer's side as the memory and the flags see it (WREG: one cycle later)
   wire                 we_w, commit_w;
@@ -95,6 +100,10 @@ module qmlp_mlp_slots #(
   endgenerate
 `ifndef SYNTHESIS
   initial begin
+    if ((WR * 8) % RCP != 0) begin
+      $display("ERROR: qmlp_mlp_slots: RCP=%0d must divide the word's %0d bits", RCP, WR * 8);
+      $finish;
+    end
     if (K % WR != 0 || K % RD != 0 || (WR % RD != 0 && RD % WR != 0)) begin
       $display("ERROR: qmlp_mlp_slots: WR=%0d and RD=%0d must divide K=%0d and one must divide the other",
                WR, RD, K);
@@ -110,21 +119,31 @@ module qmlp_mlp_slots #(
       // word address {slot, word}; the word index sized to WSB bits
       /* verilator lint_off WIDTH */
       wire [WSB-1:0] wword = waddr_w;
-      wire [WSB-1:0] rword = raddr_i / SEL;
       /* verilator lint_on WIDTH */
       wire [MAW-1:0] wi = {wslot_w, wword};
-      wire [MAW-1:0] ri = {rslot_i, rword};
       if (SEL > 1) begin : g_dist
         // a multiplexer follows the read, so an ECP5 block RAM could not use its output
         // register (5.61 ns clock-to-out, then the multiplexer): distributed RAM, whose read
-        // is combinational and word_q a fabric register
-        (* no_rw_check, ram_style = "distributed" *)
-        reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
-        always @(posedge clk_i) begin
-          if (we_w) mem[wi] <= wdata_w;
-          word_q <= mem[ri];
+        // is combinational and word_q a fabric register. RCP > 1: RCP columns of the word, each
+        // a memory of its own read at its own copy of the address (r23 of docs/fmax.md: one
+        // address register fanned out to every read port of a 64-bit word, 3.90 ns)
+        localparam integer CW = WR * 8 / RCP;
+        genvar cc;
+        for (cc = 0; cc < RCP; cc = cc + 1) begin : g_col
+          /* verilator lint_off WIDTH */
+          wire [WSB-1:0] rword_c = raddr_i[cc*RAW +: RAW] / SEL;
+          /* verilator lint_on WIDTH */
+          wire [MAW-1:0] ri_c = {rslot_i, rword_c};
+          (* no_rw_check, ram_style = "distributed" *)
+          reg [CW-1:0] mem [0:NBUF*WPS2-1];
+          always @(posedge clk_i) begin
+            if (we_w) mem[wi] <= wdata_w[cc*CW +: CW];
+            word_q[cc*CW +: CW] <= mem[ri_c];
+          end
         end
       end else begin : g_any
+        wire [WSB-1:0] rword = raddr;                     // SEL = 1: a word is RD bytes
+        wire [MAW-1:0] ri = {rslot_i, rword};
         (* no_rw_check *)
         reg [WR*8-1:0] mem [0:NBUF*WPS2-1];
         always @(posedge clk_i) begin
@@ -147,14 +166,14 @@ module qmlp_mlp_slots #(
           for (ob = 0; ob < RD * 8; ob = ob + 1) begin : g_bit
             reg [OW-1:0] off_q;
             /* verilator lint_off WIDTH */
-            (* keep *) always @(posedge clk_i) off_q <= raddr_i % SEL;
+            (* keep *) always @(posedge clk_i) off_q <= raddr_i[(ob % RCP)*RAW +: RAW] % SEL;
             assign rdata_o[ob] = word_q[off_q * (RD * 8) + ob];
             /* verilator lint_on WIDTH */
           end
         end else begin : g_one
           reg [OW-1:0] off_q;
           /* verilator lint_off WIDTH */
-          always @(posedge clk_i) off_q <= raddr_i % SEL;
+          always @(posedge clk_i) off_q <= raddr % SEL;
           /* verilator lint_on WIDTH */
           assign rdata_o = word_q[off_q * (RD * 8) +: RD * 8];
         end
@@ -172,7 +191,7 @@ module qmlp_mlp_slots #(
         /* verilator lint_off WIDTH */
         wire [WSB-1:0] wword = waddr_w / NBK;
         wire           wj = (waddr_w % NBK) == JI;
-        wire [WSB-1:0] rword = raddr_i;
+        wire [WSB-1:0] rword = raddr;
         /* verilator lint_on WIDTH */
         wire [MAW-1:0] wi = {wslot_w, wword};
         wire [MAW-1:0] ri = {rslot_i, rword};
