@@ -50,9 +50,9 @@ def test_icarus_default_run():
 def test_two_design_points_at_once(build_dir):
     """The default and another design point, started together, each with its own cycles.
 
-    2,000 images each keeps the suite short; the report's sim_accel step and `qmlp bench` run
+    500 images each keeps the suite short; the report's sim_accel step and `qmlp bench` run
     all 10,000 test images."""
-    n = 2000
+    n = 500
     with ThreadPoolExecutor(2) as ex:
         runs = list(ex.map(lambda p: run_fusesoc(CORE, "sim_verilator", dict(p, IMAGES=n)), [{}, FAST]))
     from qmlp.nn import model as mdl

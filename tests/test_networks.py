@@ -157,10 +157,10 @@ def test_two_layer_relu_with_biases(tmp_path):
     """784-64-10 relu with biases on Fashion-MNIST: post-training w8a8 and QAT w4a4 in the RTL."""
     need_default_data()
     fp, qp, meta, ds = _train(tmp_path, DEFAULT_DATA, [784, 64, 10], "relu", True, (4,), (4,))
-    f, man = _sim({"MODEL": str(fp)}, 16)
+    f, man = _sim({"MODEL": str(fp)}, 8)
     assert man["spec"]["layers"][0] == {"width": 64, "act": "relu", "bias": True}
     assert "bias1" in man["roms"] and "act1" not in man["roms"]       # relu: a clamp, no table
-    f4, man4 = _sim({"MODEL": str(qp), "WBITS": "4", "ABITS": "4", "MAC": "lut,dsp2", "PE": "4,2"}, 16)
+    f4, man4 = _sim({"MODEL": str(qp), "WBITS": "4", "ABITS": "4", "MAC": "lut,dsp2", "PE": "4,2"}, 8)
     # the QAT forward pass is the golden model: the same accuracy on the whole test set
     from qmlp.nn import quant
 

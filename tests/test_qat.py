@@ -101,7 +101,7 @@ def test_qat_bad_bits(dataset):
 
 
 def test_accel_bit_exact_at_w4a4_and_mixed(tmp_path, dataset, small_model, qat_w4a4):
-    """Two low-bit points in Verilator, each equal to the golden model (2,000 images each here;
+    """Two low-bit points in Verilator, each equal to the golden model (500 images each here;
     the report runs every point over all 10,000 test images): w4a4, and w4/w2/w4 weights with
     a4/a2 activations. (w2a2 everywhere: tests/test_mac.py on the lab's network, with lut
     lanes, and tests/test_networks.py on a tabular network.)"""
@@ -125,7 +125,7 @@ def test_accel_bit_exact_at_w4a4_and_mixed(tmp_path, dataset, small_model, qat_w
         _, wb, ab = points[name]
         return run_fusesoc("qmlp:accel:mlp", "sim_verilator",
                            {"WBITS": wb, "ABITS": ab, "MODEL": str(tmp_path / f"{name}.npz"),
-                            "PE": "8,16,2", "SIMD": "49,2,1", "IMAGES": 2000})
+                            "PE": "8,16,2", "SIMD": "49,2,1", "IMAGES": 500})
 
     with ThreadPoolExecutor(2) as ex:
         results = dict(zip(points, ex.map(run, points)))
@@ -133,10 +133,10 @@ def test_accel_bit_exact_at_w4a4_and_mixed(tmp_path, dataset, small_model, qat_w
         assert res.returncode == 0 and res.kind == "RESULT", res.output[-3000:]
         f = res.fields
         man = json.loads((res.work_root / "qmlp_roms" / "manifest.json").read_text())
-        assert f["pass"] == "1" and f["mismatches"] == "0" and f["images"] == "2000", (name, f)
+        assert f["pass"] == "1" and f["mismatches"] == "0" and f["images"] == "500", (name, f)
         wb, ab = points[name][1].split(","), points[name][2].split(",")
         want = "w" + "".join(wb * 3 if len(wb) == 1 else wb) + "a" + "".join(ab * 2 if len(ab) == 1 else ab)
-        assert f["accuracy"] == f"{golden_accuracy(res, 2000):.2f}" and man["bits"]["name"] == want
+        assert f["accuracy"] == f"{golden_accuracy(res, 500):.2f}" and man["bits"]["name"] == want
         print(f"accel {name}: {f}; ROM {man['rom_bits']:,} bits")
 
 
