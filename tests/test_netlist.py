@@ -169,27 +169,39 @@ def _sdp72_sim(tmp, netlist):
     return int(re.search(r"SDP72 mismatches=(\d+)", out).group(1))
 
 
-def test_xc7_sdp72_bram_write(tmp_path):
-    _need("yosys", "iverilog")
+def _flow_netlist(tmp, top, files, chparam=""):
+    """The flow's own Yosys scripts (flows/yosys/qmlp_yosys.tcl, then
+    flows/netlist/qmlp_netlist_yosys.tcl) on `files`, in a work root laid out as edalize's yosys
+    tool writes one (what qmlp.eda.netlist.build.Build.synth_folder reads): the netlist is
+    tmp/qmlp_netlist/netlist.v; the run's result (returncode 0 asserted)."""
     from pathlib import Path
 
+    from qmlp.eda.runner import run_tool
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp / "run.eda.yml").write_text(f"name: run\ntoplevel: {top}\n")
+    (tmp / "edalize_yosys_procs.tcl").write_text(
+        "proc load_plugins {} {\n}\nproc read_files {} {\n"
+        + "".join(f"read_verilog {{{f}}}\n" for f in files)
+        + "}\nproc set_defines {} {\n}\nproc set_incdirs {} {\n}\n"
+        f"proc set_params {{}} {{\n{chparam}\n}}\n"
+        "proc synth {top} {\nsynth_xilinx -family xc7 -flatten -noiopad -abc9 -top $top\n}\n"
+        f"set top {top}\nset name run\n")
+    for f in ("flows/yosys/qmlp_yosys.tcl", "flows/netlist/qmlp_netlist_yosys.tcl"):
+        shutil.copy(root / f, tmp / Path(f).name)
+    r = run_tool(["yosys", "-q", "-p", "tcl qmlp_netlist_yosys.tcl"], cwd=tmp, timeout=600)
+    assert r.returncode == 0, r.output[-2000:]
+    return r
+
+
+def test_xc7_sdp72_bram_write(tmp_path):
+    _need("yosys", "iverilog")
     from qmlp.eda.netlist import yosys_datdir
     from qmlp.eda.netlist.edit import sdp72_parity_bug
     from qmlp.eda.runner import run_tool
 
-    root = Path(__file__).resolve().parents[1]
     (tmp_path / "qmlp_sdp72.v").write_text(SDP72)
-    # the work root as edalize's yosys tool writes it (what qmlp.eda.netlist.build.Build.synth_folder does)
-    (tmp_path / "sdp72.eda.yml").write_text("name: sdp72\ntoplevel: qmlp_sdp72\n")
-    (tmp_path / "edalize_yosys_procs.tcl").write_text(
-        "proc load_plugins {} {\n}\nproc read_files {} {\nread_verilog {qmlp_sdp72.v}\n}\n"
-        "proc set_defines {} {\n}\nproc set_incdirs {} {\n}\nproc set_params {} {\n}\n"
-        "proc synth {top} {\nsynth_xilinx -family xc7 -flatten -noiopad -abc9 -top $top\n}\n"
-        "set top qmlp_sdp72\nset name sdp72\n")
-    for f in ("flows/yosys/qmlp_yosys.tcl", "flows/netlist/qmlp_netlist_yosys.tcl"):
-        shutil.copy(root / f, tmp_path / Path(f).name)
-    r = run_tool(["yosys", "-q", "-p", "tcl qmlp_netlist_yosys.tcl"], cwd=tmp_path, timeout=300)
-    assert r.returncode == 0, r.output[-2000:]
+    r = _flow_netlist(tmp_path, "qmlp_sdp72", [tmp_path / "qmlp_sdp72.v"])
     assert "RESOURCES lut=" in r.output and " bram18=2" in r.output, r.output[-2000:]
     assert _sdp72_sim(tmp_path, tmp_path / "qmlp_netlist" / "netlist.v") == 0
     assert sdp72_parity_bug((tmp_path / "qmlp_netlist" / "netlist.v").read_text()) == []
@@ -213,26 +225,13 @@ LANE_CYCLES = 800                        # per run (about 5 s in Icarus at SIMD 
 
 
 def _lane_netlist(tmp, mac, wb, ab, simd):
-    """The flow's Yosys scripts (qmlp_yosys.tcl, then qmlp_netlist_yosys.tcl) on qmlp_mlp_lane alone,
-    in a work root laid out as edalize's yosys tool writes one; the netlist's path."""
+    """qmlp_mlp_lane alone through the flow's Yosys scripts (_flow_netlist); the netlist's path."""
     from pathlib import Path
-
-    from qmlp.eda.runner import run_tool
 
     root = Path(__file__).resolve().parents[1]
     files = [root / "cores/accel/mlp/rtl/qmlp_mlp_lane.v", *sorted((root / "cores/accel/mac/rtl").glob("*.v"))]
-    (tmp / "lane.eda.yml").write_text("name: lane\ntoplevel: qmlp_mlp_lane\n")
-    (tmp / "edalize_yosys_procs.tcl").write_text(
-        "proc load_plugins {} {\n}\nproc read_files {} {\n"
-        + "".join(f"read_verilog {{{f}}}\n" for f in files)
-        + "}\nproc set_defines {} {\n}\nproc set_incdirs {} {\n}\nproc set_params {} {\n"
-        f"chparam -set SIMD {simd} -set WB {wb} -set AB {ab} -set MAC {mac} -set ACT 2 qmlp_mlp_lane\n}}\n"
-        "proc synth {top} {\nsynth_xilinx -family xc7 -flatten -noiopad -abc9 -top $top\n}\n"
-        "set top qmlp_mlp_lane\nset name lane\n")
-    for f in ("flows/yosys/qmlp_yosys.tcl", "flows/netlist/qmlp_netlist_yosys.tcl"):
-        shutil.copy(root / f, tmp / Path(f).name)
-    r = run_tool(["yosys", "-q", "-p", "tcl qmlp_netlist_yosys.tcl"], cwd=tmp, timeout=600)
-    assert r.returncode == 0, r.output[-2000:]
+    _flow_netlist(tmp, "qmlp_mlp_lane", files,
+                  f"chparam -set SIMD {simd} -set WB {wb} -set AB {ab} -set MAC {mac} -set ACT 2 qmlp_mlp_lane")
     return tmp / "qmlp_netlist" / "netlist.v"
 
 

@@ -88,8 +88,7 @@ def test_qat_forward_is_the_integer_network(bits, dataset, small_model, qat_w4a4
 
 
 def test_qat_bad_bits(dataset):
-    from qmlp.config import TrainConfig
-    from qmlp.nn.qat import check_bits, train_qat
+    from qmlp.nn.qat import check_bits
 
     for wb, ab, msg in (([3], [4], "--wbits=3"), ([4, 4], [4], "--wbits=4,4"), ([4], [4, 4, 4], "--abits=4,4,4")):
         with pytest.raises(QmlpError, match=msg):
