@@ -147,10 +147,6 @@ def _edit_word(path: Path, index: int, mask: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def _flip_word(path: Path, index: int) -> None:
-    _edit_word(path, index, 1)
-
-
 def _last_result(p) -> str:
     return [line for line in p.stdout.splitlines() if line.startswith("RESULT")][-1]
 
@@ -209,14 +205,14 @@ def test_corrupted_word_is_caught(kind, target, tmp_path):
     vec = res.work_root / "qmlp_vectors"
     backup = {f: (vec / f).read_text() for f in ("A.hex", "C.hex")}
     try:
-        _flip_word(vec / "C.hex", 21)              # one expected output word: vector 0, C[2][5]
+        _edit_word(vec / "C.hex", 21, 1)              # one expected output word: vector 0, C[2][5]
         p = _rerun(res)
         assert p.returncode != 0
         assert _last_result(p) == "RESULT pass=0 vectors=2 mismatches=1 cycles=%d" % expected_cycles(kind, 4, 8, 8, 2)
         assert "MISMATCH vector 0 C[2][5]" in p.stdout
         (vec / "C.hex").write_text(backup["C.hex"])
         idx = _input_word_that_matters(kind, vec, vector=1)
-        _flip_word(vec / "A.hex", idx)             # one input word of vector 1
+        _edit_word(vec / "A.hex", idx, 1)             # one input word of vector 1
         p = _rerun(res)
         assert p.returncode != 0 and "RESULT pass=0" in p.stdout
         assert "MISMATCH vector 1" in p.stdout
@@ -304,9 +300,7 @@ def test_corrupted_packed_word_is_caught(wbits, target, tmp_path):
     assert len(backup.split()) == 2 * 8 * 8 // (8 // wbits)      # packed: 8/WBITS codes a byte
     try:
         idx, mask = _packed_byte_that_matters(vec, vector=1, wbits=wbits)
-        lines = backup.splitlines()
-        lines[idx] = format(int(lines[idx], 16) ^ mask, "02x")
-        (vec / "B.hex").write_text("\n".join(lines) + "\n")
+        _edit_word(vec / "B.hex", idx, mask)
         p = _rerun(res)
         assert p.returncode != 0, p.stdout[-2000:]
         last = _last_result(p)
